@@ -1,0 +1,51 @@
+# The README's commands are thin wrappers over these targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+export DATABASE_URL ?= postgres://switchboard:switchboard@127.0.0.1:5432/switchboard
+export REDIS_URL ?= redis://127.0.0.1:6379/9
+export DJANGO_SETTINGS_MODULE ?= switchboard.settings
+export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
+
+.PHONY: help venv services test test-fast lint typecheck demo bench clean
+
+help:
+	@echo "make demo   - run the whole system locally on emulated FreeSWITCH nodes"
+	@echo "make test   - install what is missing, start PostgreSQL and Redis, run every test"
+	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make lint   - ruff and mypy"
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "== installing python3"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-dev >/dev/null; }
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "== installing python3-venv"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+services:
+	@bash scripts/ensure_services.sh
+
+test: venv services
+	$(PY) -m pytest -q
+
+test-fast: venv
+	$(PY) -m pytest -q -m "not integration and not browser"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+demo: venv
+	$(PY) scripts/demo.py
+
+bench: venv services
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

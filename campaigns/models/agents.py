@@ -1,0 +1,44 @@
+"""Agents (SIP users who take the connected calls) and their groups."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AgentGroup(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    """A person at a softphone registered as <sip_user>@<sip_domain> on some node."""
+
+    name = models.CharField(max_length=100)
+    sip_user = models.CharField(max_length=64)
+    sip_domain = models.CharField(max_length=253)
+    group = models.ForeignKey(AgentGroup, on_delete=models.PROTECT, related_name="agents")
+    enabled = models.BooleanField(default=True)
+    wrapup_seconds = models.PositiveIntegerField(default=5)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["sip_user", "sip_domain"], name="agent_sip_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.sip_user}@{self.sip_domain}>"
+
+    @property
+    def presence_key(self) -> str:
+        """The agent's identity in the presence store: user@domain."""
+        return f"{self.sip_user}@{self.sip_domain}"

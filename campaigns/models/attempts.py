@@ -1,0 +1,63 @@
+"""Call attempts: one originate of one target, with everything FreeSWITCH told us about it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from campaigns.models.agents import Agent
+from campaigns.models.campaign import Campaign
+from campaigns.models.target import Target
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", "In progress"
+    ANSWERED = "answered", "Answered"
+    BUSY = "busy", "Busy"
+    NO_ANSWER = "no_answer", "No answer"
+    REJECTED = "rejected", "Rejected"
+    INVALID_NUMBER = "invalid_number", "Unallocated or invalid number"
+    FAILED = "failed", "Failed (callee side)"
+    NODE_FAILURE = "node_failure", "Node or trunk failure (not counted)"
+    AGENT_UNAVAILABLE = "agent_unavailable", "Agent unavailable (not counted)"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CallAttempt(models.Model):
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="call_attempts")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="call_attempts")
+    attempt_number = models.PositiveIntegerField()
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, help_text="origination_uuid of the call")
+    job_uuid = models.UUIDField(null=True, blank=True, help_text="Job-UUID of the bgapi originate")
+    node = models.CharField(max_length=63, blank=True)
+    agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_attempts"
+    )
+    counts_as_attempt = models.BooleanField(
+        default=True, help_text="False for node or trunk failures, which are retried elsewhere"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    originated_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    dtmf_sent_at = models.DateTimeField(null=True, blank=True)
+    bridged_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    hangup_cause = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True, default="")
+    billsec = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "attempt_number"], name="attempt_number_unique")
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "outcome"], name="attempt_campaign_outcome_idx"),
+            models.Index(fields=["campaign", "created_at"], name="attempt_campaign_time_idx"),
+            models.Index(fields=["ended_at"], name="attempt_ended_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} #{self.attempt_number}"

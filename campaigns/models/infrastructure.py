@@ -1,0 +1,64 @@
+"""Trunks (carrier gateways) and FreeSWITCH nodes."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Trunk(models.Model):
+    """A carrier gateway, dialled as sofia/gateway/<gateway>/<prefix><number>."""
+
+    name = models.CharField(max_length=100, unique=True)
+    gateway = models.CharField(max_length=64, help_text="FreeSWITCH gateway name")
+    dial_prefix = models.CharField(max_length=16, blank=True, help_text="Digits put before every number")
+    caller_id_number = models.CharField(max_length=32, blank=True)
+    caller_id_name = models.CharField(max_length=64, blank=True)
+    cps_limit = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text="Calls per second this trunk accepts",
+    )
+    max_concurrent = models.PositiveIntegerField(
+        default=100, validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Concurrent calls this trunk accepts",
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Node(models.Model):
+    """A FreeSWITCH server reached over its Event Socket. The password is write-only."""
+
+    name = models.CharField(max_length=63, unique=True)
+    esl_host = models.CharField(max_length=253)
+    esl_port = models.PositiveIntegerField(
+        default=8021, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    esl_password = models.CharField(max_length=128)
+    sip_profile = models.CharField(max_length=64, default="internal")
+    enabled = models.BooleanField(default=True)
+    max_sessions = models.PositiveIntegerField(
+        default=1000, validators=[MinValueValidator(1), MaxValueValidator(1_000_000)]
+    )
+    max_cps = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Calls per second; FreeSWITCH admits sessions-per-second minus one",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:  # never leak the password through a repr in a log line
+        return f"<Node {self.name} {self.esl_host}:{self.esl_port}>"

@@ -1,0 +1,61 @@
+"""Targets: one number (plus extension digits) to reach in a campaign."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from campaigns.models.campaign import Campaign
+
+
+class TargetState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    QUEUED = "queued", "Queued"
+    DIALING = "dialing", "Dialing"
+    RETRY_WAIT = "retry_wait", "Waiting to retry"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    DO_NOT_CALL = "do_not_call", "Do not call"
+
+
+# States from which a target can still be dialled by the tick.
+DUE_STATES = (TargetState.PENDING, TargetState.RETRY_WAIT)
+FINAL_STATES = (
+    TargetState.COMPLETED, TargetState.FAILED, TargetState.CANCELLED, TargetState.DO_NOT_CALL
+)
+
+
+class Target(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    number = models.CharField(max_length=20, help_text="E.164, e.g. +14155550100")
+    extension = models.CharField(
+        max_length=64, blank=True, help_text="DTMF digits 0-9 * # A-D, with w/W pauses"
+    )
+    external_ref = models.CharField(max_length=100, blank=True)
+    custom_data = models.JSONField(default=dict, blank=True)
+    timezone = models.CharField(max_length=64, blank=True, help_text="Derived from the number")
+    state = models.CharField(max_length=16, choices=TargetState.choices, default=TargetState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=32, blank=True)
+    last_hangup_cause = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # A company's main line appears once per extension: several people behind one
+            # auto-attendant are distinct targets.
+            models.UniqueConstraint(
+                fields=["campaign", "number", "extension"], name="target_unique_per_campaign"
+            )
+        ]
+        indexes = [
+            # The tick's claim: due targets of one campaign, oldest first (O(budget)).
+            models.Index(fields=["campaign", "state", "next_attempt_at", "id"], name="target_due_idx"),
+            models.Index(fields=["number"], name="target_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number},{self.extension}" if self.extension else self.number

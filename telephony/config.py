@@ -1,0 +1,59 @@
+"""Plain, frozen configuration values handed to telephony code (never django.conf)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_NODE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+_HOST = re.compile(r"^[A-Za-z0-9.:_-]{1,253}$")
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """One FreeSWITCH node's Event Socket address; the password never appears in repr."""
+
+    name: str
+    host: str
+    port: int
+    password: str = field(repr=False)
+    sip_profile: str = "internal"
+    max_sessions: int = 1000
+    max_cps: int = 30
+
+    def __post_init__(self) -> None:
+        if not _NODE_NAME.match(self.name):
+            raise ValueError(f"invalid node name {self.name!r}")
+        if not _HOST.match(self.host):
+            raise ValueError(f"invalid host for node {self.name}")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"invalid port for node {self.name}")
+
+
+def parse_node_list(
+    spec: str,
+    default_password: str,
+    password_for: Callable[[str], str | None] = lambda _name: None,
+) -> tuple[NodeConfig, ...]:
+    """Parse "fs1=10.0.0.5:8021,fs2=10.0.0.6:8021" into node configs."""
+    nodes: list[NodeConfig] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        name, sep, address = item.partition("=")
+        host, colon, port = address.rpartition(":")
+        if not sep or not colon or not port.isdigit():
+            raise ValueError(f"FREESWITCH_NODES entry {item!r} is not name=host:port")
+        nodes.append(
+            NodeConfig(
+                name=name.strip(),
+                host=host.strip("[]"),
+                port=int(port),
+                password=password_for(name.strip()) or default_password,
+            )
+        )
+    names = [node.name for node in nodes]
+    if len(names) != len(set(names)):
+        raise ValueError("FREESWITCH_NODES names must be unique")
+    return tuple(nodes)
