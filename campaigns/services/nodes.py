@@ -1,0 +1,24 @@
+"""The FreeSWITCH nodes Switchboard uses: those in settings plus the enabled ones in the database."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from campaigns.models import Node
+from telephony.config import NodeConfig
+
+
+def configured_nodes() -> list[NodeConfig]:
+    """Return every enabled node; a database row overrides a settings entry of the same name."""
+    nodes: dict[str, NodeConfig] = {node.name: node for node in settings.FREESWITCH_NODES}
+    for row in Node.objects.filter(enabled=True):
+        nodes[row.name] = NodeConfig(
+            name=row.name,
+            host=row.esl_host,
+            port=row.esl_port,
+            password=row.esl_password,
+            sip_profile=row.sip_profile,
+            max_sessions=row.max_sessions,
+            max_cps=row.max_cps,
+        )
+    return [nodes[name] for name in sorted(nodes)]
