@@ -1,11 +1,18 @@
 """URL map: admin, REST API, schema."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from switchboard.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The admin's "View site" link points at "/": send supervisors to the live dashboard.
+    path("", RedirectView.as_view(pattern_name="dashboard:system"), name="home"),
+    path("dashboard/", include("campaigns.dashboard.urls")),
+    path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

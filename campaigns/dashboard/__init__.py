@@ -1,0 +1,1 @@
+"""The live dashboard: pages for supervisors and the JSON they poll."""
