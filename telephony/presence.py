@@ -1,0 +1,439 @@
+"""The presence store in Redis: registrations, intent, activity, node status and reservations.
+
+Every write is one Lua script (`telephony.presence_lua`), so each input is atomic and O(1) in
+the number of agents, and every change lands on the `<prefix>:presence:changes` stream.
+Time is always passed in (`now`, epoch seconds): nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import redis
+
+from telephony import presence_lua as lua
+from telephony.events import (
+    Heartbeat,
+    PresenceEvent,
+    ReachabilityChanged,
+    Registered,
+    Registration,
+    TransportDropped,
+    Unregistered,
+)
+
+Intent = Literal["available", "paused", "logged_out"]
+Activity = Literal["idle", "reserved", "ringing", "on_call", "wrapup"]
+INTENTS: tuple[str, ...] = ("available", "paused", "logged_out")
+MARKABLE: tuple[str, ...] = ("reserved", "ringing", "on_call")
+
+
+class UnknownAgent(LookupError):
+    """The agent is not in the presence store (sync_agents has not seen it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """One agent held for one call until the lease ends or the token is released."""
+
+    agent: str
+    node: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    """What the listener knows about a node; only an `up` node's registrations are trusted."""
+
+    name: str
+    state: str  # up, syncing (connected, reconcile pending), lost, unknown
+    core: str
+    connected: bool
+    last_seen: float | None
+    last_heartbeat: float | None
+    session_count: int | None
+    max_sessions: int | None
+    session_per_sec: int | None
+    session_per_sec_last: int | None
+    idle_cpu: float | None
+    lost_reason: str
+    figures: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def up(self) -> bool:
+        """True when the node is connected, reconciled and its registrations trusted."""
+        return self.state == "up"
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationView:
+    """One registration as shown to the API: where, how, until when, and whether it counts."""
+
+    node: str
+    call_id: str
+    contact: str
+    transport: str
+    network: str
+    user_agent: str
+    expires_at: float
+    unreachable: bool
+    trusted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPresence:
+    """The three axes of one agent, and whether it can take a call now."""
+
+    agent: str
+    known: bool
+    enabled: bool
+    groups: tuple[str, ...]
+    intent: str
+    reason: str
+    activity: str
+    activity_until: float | None
+    registrations: tuple[RegistrationView, ...]
+
+    @property
+    def registered(self) -> bool:
+        """At least one live, trusted, reachable registration."""
+        return any(r.trusted and not r.unreachable for r in self.registrations)
+
+    @property
+    def routable(self) -> bool:
+        """Registered, available and idle: the only state in which a call may be routed."""
+        return (self.known and self.enabled and self.registered
+                and self.intent == "available" and self.activity == "idle")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view for the API and the admin."""
+        return {
+            "agent": self.agent,
+            "enabled": self.enabled,
+            "groups": list(self.groups),
+            "registered": self.registered,
+            "intent": self.intent,
+            "reason": self.reason,
+            "activity": self.activity,
+            "activity_until": self.activity_until,
+            "routable": self.routable,
+            "registrations": [
+                {"node": r.node, "contact": r.contact, "transport": r.transport,
+                 "network": r.network, "user_agent": r.user_agent,
+                 "expires_at": r.expires_at, "unreachable": r.unreachable, "trusted": r.trusted}
+                for r in self.registrations
+            ],
+        }
+
+
+def _s(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _f(value: Any) -> float | None:
+    text = _s(value)
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _i(value: Any) -> int | None:
+    number = _f(value)
+    return int(number) if number is not None else None
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
+class PresenceStore:
+    """Presence in Redis under `<prefix>:presence:*`; every method takes `now` explicitly."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.base = f"{prefix}:presence"
+        self.changes_key = f"{self.base}:changes"
+        scripts = {
+            name: client.register_script(getattr(lua, name))
+            for name in ("REGISTER", "REMOVE", "DROP_ADDRESS", "REACHABILITY", "RECONCILE",
+                         "SWEEP_EXPIRED", "NODE_CONNECTED", "NODE_LOST", "HEARTBEAT", "RESERVE",
+                         "MARK", "RELEASE", "SET_INTENT", "SYNC_AGENTS")
+        }
+        self._scripts = scripts
+
+    def _run(self, name: str, args: Sequence[Any], client: Any = None) -> Any:
+        return self._scripts[name](keys=[], args=[self.prefix, *args], client=client or self.client)
+
+    # -- registrations ------------------------------------------------------------------
+
+    def apply(self, node: str, event: PresenceEvent, now: float, client: Any = None) -> Any:
+        """Apply one presence event from a node (pass a pipeline as client to batch)."""
+        if isinstance(event, Registered):
+            reg = event.registration
+            return self._run("REGISTER", [
+                node, event.core, event.seq, _num(now), reg.agent, reg.call_id, reg.profile,
+                reg.contact, reg.network_ip, reg.network_port, reg.transport, reg.user_agent,
+                _num(reg.expires_at)], client)
+        if isinstance(event, Unregistered):
+            return self._run("REMOVE", [node, event.core, event.seq, _num(now), event.call_id,
+                                        event.kind], client)
+        if isinstance(event, ReachabilityChanged):
+            return self._run("REACHABILITY", [node, event.core, event.seq, _num(now),
+                                              event.call_id, "0" if event.reachable else "1"],
+                             client)
+        if isinstance(event, TransportDropped):
+            return self._run("DROP_ADDRESS", [node, event.core, event.seq, _num(now),
+                                              event.network_ip, event.network_port,
+                                              "transport_drop"], client)
+        raise TypeError(f"not a presence event: {type(event).__name__}")
+
+    def apply_many(self, node: str, events: Iterable[PresenceEvent], now: float) -> int:
+        """Apply a burst of events in one round trip, in order; return how many changed state."""
+        pipe = self.client.pipeline(transaction=False)
+        count = 0
+        for event in events:
+            self.apply(node, event, now, client=pipe)
+            count += 1
+        if not count:
+            return 0
+        return sum(1 for result in pipe.execute() if result)
+
+    def reconcile(self, node: str, core: str, rows: Sequence[Registration], now: float
+                  ) -> tuple[int, int]:
+        """Replace what is held for `node` by its own list; return (added, removed).
+
+        A listed row whose expiry is already past is skipped: FreeSWITCH lists a registration
+        for a moment after sofia::expire. The node is `up` (trusted) once this returns.
+        """
+        args: list[Any] = [node, core, _num(now), len(rows)]
+        for r in rows:
+            args += [r.call_id, r.agent, r.profile, r.contact, r.network_ip, r.network_port,
+                     r.transport, r.user_agent, _num(r.expires_at), "1" if r.unreachable else "0"]
+        added, removed = self._run("RECONCILE", args)
+        return int(added), int(removed)
+
+    def sweep_expired(self, now: float, limit: int = 1000) -> int:
+        """Remove registrations whose expiry has passed, even if no event said so."""
+        return int(self._run("SWEEP_EXPIRED", [_num(now), limit]))
+
+    # -- nodes --------------------------------------------------------------------------
+
+    def node_connected(self, node: str, core: str, now: float) -> bool:
+        """Record a (re)connect; True when the Core-UUID changed (the node restarted)."""
+        return bool(self._run("NODE_CONNECTED", [node, core, _num(now)]))
+
+    def node_heartbeat(self, node: str, beat: Heartbeat, now: float) -> bool:
+        """Store HEARTBEAT figures; True when it reveals a new Core-UUID."""
+        pairs: list[str] = []
+        for key, value in beat.figures.items():
+            pairs += [key, value]
+        return bool(self._run("HEARTBEAT", [node, beat.core, _num(now), *pairs]))
+
+    def node_seen(self, node: str, now: float) -> None:
+        """Note that the node is alive (any event counts)."""
+        self.client.hset(f"{self.base}:node:{node}", "last_seen", _num(now))
+
+    def node_lost(self, node: str, now: float, reason: str) -> bool:
+        """Stop trusting the node's registrations; True if it was not lost already."""
+        return bool(self._run("NODE_LOST", [node, _num(now), reason]))
+
+    def node_status(self, name: str) -> NodeStatus:
+        """The node's state and last HEARTBEAT figures; `unknown` when never seen."""
+        raw = self.client.hgetall(f"{self.base}:node:{name}")
+        return self._node_status(name, {_s(k): _s(v) for k, v in raw.items()})
+
+    def node_statuses(self) -> dict[str, NodeStatus]:
+        """Every node the listener has reported on."""
+        names = sorted(_s(n) for n in self.client.smembers(f"{self.base}:nodes"))
+        pipe = self.client.pipeline(transaction=False)
+        for name in names:
+            pipe.hgetall(f"{self.base}:node:{name}")
+        return {
+            name: self._node_status(name, {_s(k): _s(v) for k, v in raw.items()})
+            for name, raw in zip(names, pipe.execute(), strict=True)
+        }
+
+    @staticmethod
+    def _node_status(name: str, h: dict[str, str]) -> NodeStatus:
+        return NodeStatus(
+            name=name,
+            state=h.get("state") or "unknown",
+            core=h.get("core", ""),
+            connected=h.get("connected") == "1",
+            last_seen=_f(h.get("last_seen")),
+            last_heartbeat=_f(h.get("last_heartbeat")),
+            session_count=_i(h.get("session_count")),
+            max_sessions=_i(h.get("max_sessions")),
+            session_per_sec=_i(h.get("session_per_sec")),
+            session_per_sec_last=_i(h.get("session_per_sec_last")),
+            idle_cpu=_f(h.get("idle_cpu")),
+            lost_reason=h.get("lost_reason", ""),
+            figures=h,
+        )
+
+    # -- agents -------------------------------------------------------------------------
+
+    def sync_agents(
+        self,
+        groups: Mapping[str, Sequence[tuple[str, int, bool]]],
+        now: float,
+        default_intent: Intent = "available",
+    ) -> int:
+        """Make group membership, wrap-up and enabled flags match the database.
+
+        `groups` maps a group name to (agent, wrapup_seconds, enabled) rows. Agents missing
+        from it are disabled. A new agent starts idle with `default_intent`.
+        """
+        per_agent: dict[str, tuple[list[str], int, bool]] = {}
+        for group, rows in groups.items():
+            if "," in group:
+                raise ValueError(f"group name {group!r} may not contain a comma")
+            for agent, wrapup, enabled in rows:
+                names, _, was_enabled = per_agent.get(agent, ([], 0, False))
+                per_agent[agent] = ([*names, group], int(wrapup), was_enabled or enabled)
+        args: list[Any] = [_num(now), default_intent, len(per_agent)]
+        for agent, (names, wrapup, enabled) in sorted(per_agent.items()):
+            args += [agent, ",".join(sorted(names)), wrapup, "1" if enabled else "0"]
+        return int(self._run("SYNC_AGENTS", args))
+
+    def set_intent(self, agent: str, intent: Intent, reason: str, actor: str, now: float) -> bool:
+        """Set available / paused (with a reason) / logged out; True when it changed."""
+        if intent not in INTENTS:
+            raise ValueError(f"intent must be one of {', '.join(INTENTS)}")
+        result = int(self._run("SET_INTENT", [agent, intent, reason, actor, _num(now)]))
+        if result < 0:
+            raise UnknownAgent(agent)
+        return bool(result)
+
+    def snapshot(self, agents: Iterable[str], now: float) -> dict[str, AgentPresence]:
+        """Every axis of each agent, computed as of `now` (unknown agents are offline)."""
+        names = list(dict.fromkeys(agents))
+        pipe = self.client.pipeline(transaction=False)
+        for agent in names:
+            pipe.hgetall(f"{self.base}:agent:{agent}")
+            pipe.smembers(f"{self.base}:agentregs:{agent}")
+        results = pipe.execute()
+        reg_ids: list[tuple[str, str, str]] = []
+        for index, agent in enumerate(names):
+            for raw in results[2 * index + 1]:
+                node, _, call_id = _s(raw).partition("|")
+                reg_ids.append((agent, node, call_id))
+        nodes = {node for _, node, _ in reg_ids}
+        pipe = self.client.pipeline(transaction=False)
+        for _, node, call_id in reg_ids:
+            pipe.hgetall(f"{self.base}:reg:{node}:{call_id}")
+        for node in sorted(nodes):
+            pipe.hmget(f"{self.base}:node:{node}", "state", "core")
+        fetched = pipe.execute()
+        node_info = {node: (_s(v[0]), _s(v[1]))
+                     for node, v in zip(sorted(nodes), fetched[len(reg_ids):], strict=True)}
+        regs: dict[str, list[RegistrationView]] = {agent: [] for agent in names}
+        for (agent, node, call_id), raw in zip(reg_ids, fetched[: len(reg_ids)], strict=True):
+            h = {_s(k): _s(v) for k, v in raw.items()}
+            if not h:
+                continue
+            state, core = node_info[node]
+            expires = _f(h.get("expires")) or 0.0
+            regs[agent].append(RegistrationView(
+                node=node, call_id=call_id, contact=h.get("contact", ""),
+                transport=h.get("transport", ""),
+                network=f"{h.get('ip', '')}:{h.get('port', '')}",
+                user_agent=h.get("user_agent", ""), expires_at=expires,
+                unreachable=h.get("unreachable") == "1",
+                trusted=state == "up" and core == h.get("core") and expires > now,
+            ))
+        out: dict[str, AgentPresence] = {}
+        for index, agent in enumerate(names):
+            h = {_s(k): _s(v) for k, v in results[2 * index].items()}
+            activity, until = self._effective_activity(h, now)
+            out[agent] = AgentPresence(
+                agent=agent,
+                known=bool(h),
+                enabled=h.get("enabled") == "1",
+                groups=tuple(g for g in h.get("groups", "").split(",") if g),
+                intent=h.get("intent") or "logged_out",
+                reason=h.get("reason", ""),
+                activity=activity,
+                activity_until=until,
+                registrations=tuple(sorted(regs[agent], key=lambda r: (r.node, r.call_id))),
+            )
+        return out
+
+    @staticmethod
+    def _effective_activity(h: Mapping[str, str], now: float) -> tuple[str, float | None]:
+        activity = h.get("activity") or "idle"
+        if activity in MARKABLE:
+            until = _f(h.get("lease_until")) or 0.0
+            return (activity, until) if until > now else ("idle", None)
+        if activity == "wrapup":
+            until = _f(h.get("wrapup_until")) or 0.0
+            return ("wrapup", until) if until > now else ("idle", None)
+        return activity, None
+
+    # -- reservations -------------------------------------------------------------------
+
+    def reserve(self, group: str, usable_nodes: Sequence[str], now: float,
+                lease_seconds: float) -> Reservation | None:
+        """Atomically take the longest-idle routable agent of `group` on one of `usable_nodes`.
+
+        `usable_nodes` are those that are up and have capacity, in order of preference. The
+        agent stays reserved until release() or until the lease lapses.
+        """
+        if not usable_nodes:
+            return None
+        result = self._run("RESERVE", [group, _num(now), _num(lease_seconds), uuid.uuid4().hex,
+                                       len(usable_nodes), *usable_nodes])
+        if not result:
+            return None
+        agent, node, token = (_s(v) for v in result)
+        return Reservation(agent, node, token)
+
+    def mark(self, token: str, activity: Activity, now: float, lease_seconds: float) -> bool:
+        """Move a held agent to reserved/ringing/on_call and renew its lease; False if not held."""
+        if activity not in MARKABLE:
+            raise ValueError(f"activity must be one of {', '.join(MARKABLE)}")
+        return bool(self._run("MARK", [token, activity, _num(now), _num(lease_seconds)]))
+
+    def release(self, token: str, now: float, wrapup_seconds: float | None = None) -> bool:
+        """End the call: wrap-up (the agent's own length unless given), then idle."""
+        wrapup = "" if wrapup_seconds is None else _num(wrapup_seconds)
+        return bool(self._run("RELEASE", [token, _num(now), wrapup, ""]))
+
+    def release_agent_unregistered(self, token: str, node: str, now: float) -> bool:
+        """The call failed USER_NOT_REGISTERED: drop the agent's registrations on `node` now."""
+        return bool(self._run("RELEASE", [token, _num(now), "", node]))
+
+    def reserve_unguarded(self, group: str, usable_nodes: Sequence[str], now: float,
+                          lease_seconds: float, race_window: float = 0.0) -> Reservation | None:
+        """TEST ONLY: the same choice made by read-then-write, with no atomic guard.
+
+        It exists so a concurrency test can show that the race the Lua script closes is real.
+        """
+        ready = self.client.zrangebyscore(f"{self.base}:ready:{group}", "-inf", now)
+        candidates = [_s(a) for a in ready]
+        views = self.snapshot(candidates, now)
+        for agent in candidates:
+            view = views[agent]
+            nodes = [r.node for r in view.registrations if r.trusted and not r.unreachable
+                     and r.node in usable_nodes]
+            if view.routable and nodes:
+                time.sleep(race_window)  # the window between read and write a real caller has
+                token = f"{uuid.uuid4().hex}:{agent}"
+                until = now + lease_seconds
+                pipe = self.client.pipeline(transaction=False)
+                pipe.hset(f"{self.base}:agent:{agent}", mapping={
+                    "activity": "reserved", "token": token, "lease_until": _num(until),
+                    "node": nodes[0], "ready_at": _num(until)})
+                for group_name in view.groups:
+                    pipe.zadd(f"{self.base}:ready:{group_name}", {agent: until})
+                pipe.execute()
+                return Reservation(agent, nodes[0], token)
+        return None

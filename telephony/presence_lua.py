@@ -1,0 +1,441 @@
+"""Lua scripts behind the presence store: each runs as one atomic Redis operation.
+
+Keys are built inside the scripts from a prefix (ARGV[1]) because a reservation must look at a
+number of agents and registrations that is not known before it runs. That is fine on one Redis
+or a Sentinel pair; a Redis Cluster would need every presence key under one hash tag.
+
+Layout (P = "<prefix>:presence"):
+  P:reg:<node>:<call-id>        hash   one registration (agent, contact, ip, port, core, seq, ...)
+  P:noderegs:<node>             set    call-ids held for a node
+  P:addr:<node>:<ip>:<port>     set    call-ids seen from one network address (TCP-drop index)
+  P:agentregs:<agent>           set    "<node>|<call-id>" of the agent's registrations
+  P:expiry                      zset   "<node>|<call-id>" scored by absolute expiry
+  P:agent:<agent>               hash   enabled, groups, wrapup_s, intent, activity, token, ...
+  P:ready:<group>               zset   the group's enabled agents by the time they became ready
+  P:node:<node>                 hash   state, core, last_seen, HEARTBEAT figures
+  P:changes                     stream every change, for the dashboard and the API
+"""
+
+from __future__ import annotations
+
+# Shared helpers prepended to every script.
+_COMMON = r"""
+local P = ARGV[1] .. ':presence'
+local function publish(now, kind, agent, node, detail)
+  redis.call('XADD', P .. ':changes', 'MAXLEN', '~', 10000, '*',
+    'kind', kind, 'agent', agent or '', 'node', node or '', 'detail', detail or '', 't', now)
+end
+local function split_id(id)
+  local bar = string.find(id, '|', 1, true)
+  return string.sub(id, 1, bar - 1), string.sub(id, bar + 1)
+end
+-- Remove one registration and every index entry pointing at it.
+local function drop_reg(node, cid, now, kind)
+  local rk = P .. ':reg:' .. node .. ':' .. cid
+  local r = redis.call('HMGET', rk, 'agent', 'ip', 'port')
+  if not r[1] then return 0 end
+  local id = node .. '|' .. cid
+  redis.call('DEL', rk)
+  redis.call('SREM', P .. ':noderegs:' .. node, cid)
+  redis.call('SREM', P .. ':addr:' .. node .. ':' .. (r[2] or '') .. ':' .. (r[3] or ''), cid)
+  redis.call('SREM', P .. ':agentregs:' .. r[1], id)
+  redis.call('ZREM', P .. ':expiry', id)
+  publish(now, kind, r[1], node, cid)
+  return 1
+end
+-- A removal event older than the registration it names is about a previous connection.
+local function is_stale(rk, core, seq)
+  local r = redis.call('HMGET', rk, 'core', 'seq')
+  return r[1] == core and tonumber(r[2] or '0') > seq
+end
+"""
+
+# Registrations ----------------------------------------------------------------------------
+
+# ARGV: prefix node core seq now agent call_id profile contact ip port transport user_agent
+#       expires_at
+REGISTER = _COMMON + r"""
+local node, core, seq, now = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local agent, cid = ARGV[6], ARGV[7]
+local ip, port, expires_at = ARGV[10], ARGV[11], ARGV[14]
+local rk = P .. ':reg:' .. node .. ':' .. cid
+local old = redis.call('HMGET', rk, 'core', 'seq', 'agent', 'ip', 'port', 'unreachable')
+if old[1] == core and tonumber(old[2] or '0') > seq then return 0 end
+local id = node .. '|' .. cid
+if old[3] and old[3] ~= agent then redis.call('SREM', P .. ':agentregs:' .. old[3], id) end
+if old[4] and (old[4] ~= ip or old[5] ~= port) then
+  redis.call('SREM', P .. ':addr:' .. node .. ':' .. old[4] .. ':' .. (old[5] or ''), cid)
+end
+redis.call('HSET', rk, 'agent', agent, 'node', node, 'call_id', cid, 'profile', ARGV[8],
+  'contact', ARGV[9], 'ip', ip, 'port', port, 'transport', ARGV[12], 'user_agent', ARGV[13],
+  'expires', expires_at, 'core', core, 'seq', seq, 'unreachable', '0', 'updated', now)
+redis.call('SADD', P .. ':noderegs:' .. node, cid)
+redis.call('SADD', P .. ':addr:' .. node .. ':' .. ip .. ':' .. port, cid)
+redis.call('SADD', P .. ':agentregs:' .. agent, id)
+redis.call('ZADD', P .. ':expiry', expires_at, id)
+-- A refresh of a healthy registration changes nothing anyone watches: do not publish it.
+if not old[3] or old[1] ~= core or old[6] == '1' then publish(now, 'register', agent, node, cid) end
+return 1
+"""
+
+# ARGV: prefix node core seq now call_id kind
+REMOVE = _COMMON + r"""
+local node, core, seq, now, cid = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local rk = P .. ':reg:' .. node .. ':' .. cid
+if is_stale(rk, core, seq) then return 0 end
+return drop_reg(node, cid, now, ARGV[7])
+"""
+
+# ARGV: prefix node core seq now ip port kind
+DROP_ADDRESS = _COMMON + r"""
+local node, core, seq, now = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local ak = P .. ':addr:' .. node .. ':' .. ARGV[6] .. ':' .. ARGV[7]
+local removed = 0
+for _, cid in ipairs(redis.call('SMEMBERS', ak)) do
+  local rk = P .. ':reg:' .. node .. ':' .. cid
+  if redis.call('EXISTS', rk) == 0 then
+    redis.call('SREM', ak, cid)
+  elseif not is_stale(rk, core, seq) then
+    removed = removed + drop_reg(node, cid, now, ARGV[8])
+  end
+end
+return removed
+"""
+
+# ARGV: prefix node core seq now call_id unreachable(0|1)
+REACHABILITY = _COMMON + r"""
+local node, core, seq, now = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local cid, flag = ARGV[6], ARGV[7]
+local rk = P .. ':reg:' .. node .. ':' .. cid
+local r = redis.call('HMGET', rk, 'agent', 'unreachable')
+if not r[1] or is_stale(rk, core, seq) then return 0 end
+if r[2] == flag then return 0 end
+redis.call('HSET', rk, 'unreachable', flag)
+publish(now, flag == '1' and 'unreachable' or 'reachable', r[1], node, cid)
+return 1
+"""
+
+# Replace what is held for a node by the node's own registration list.
+# ARGV: prefix node core now n, then n rows of 9 fields:
+#       call_id agent profile contact ip port transport user_agent expires_at unreachable
+RECONCILE = _COMMON + r"""
+local node, core, now, n = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local nowf = tonumber(now)
+local listed = {}
+local added, removed = 0, 0
+for i = 0, n - 1 do
+  local b = 6 + i * 10
+  local cid, agent, ip, port, expires_at = ARGV[b], ARGV[b+1], ARGV[b+4], ARGV[b+5], ARGV[b+8]
+  -- FreeSWITCH still lists a row for a moment after sofia::expire: never bring it back.
+  if tonumber(expires_at) > nowf then
+    listed[cid] = true
+    local rk = P .. ':reg:' .. node .. ':' .. cid
+    local old = redis.call('HMGET', rk, 'agent', 'core', 'seq', 'unreachable', 'ip', 'port')
+    local keep = old[1] == agent and old[2] == core
+    local id = node .. '|' .. cid
+    if old[1] and old[1] ~= agent then redis.call('SREM', P .. ':agentregs:' .. old[1], id) end
+    if old[5] and (old[5] ~= ip or old[6] ~= port) then
+      redis.call('SREM', P .. ':addr:' .. node .. ':' .. old[5] .. ':' .. (old[6] or ''), cid)
+    end
+    -- Events are fresher than the listing (its SQL lags), so a held row keeps its flag.
+    local unreachable = keep and (old[4] or '0') or ARGV[b+9]
+    redis.call('HSET', rk, 'agent', agent, 'node', node, 'call_id', cid, 'profile', ARGV[b+2],
+      'contact', ARGV[b+3], 'ip', ip, 'port', port, 'transport', ARGV[b+6],
+      'user_agent', ARGV[b+7], 'expires', expires_at, 'core', core,
+      'seq', keep and (old[3] or '0') or '0', 'unreachable', unreachable, 'updated', now)
+    redis.call('SADD', P .. ':noderegs:' .. node, cid)
+    redis.call('SADD', P .. ':addr:' .. node .. ':' .. ip .. ':' .. port, cid)
+    redis.call('SADD', P .. ':agentregs:' .. agent, id)
+    redis.call('ZADD', P .. ':expiry', expires_at, id)
+    if not keep then
+      added = added + 1
+      publish(now, 'register', agent, node, cid)
+    end
+  end
+end
+for _, cid in ipairs(redis.call('SMEMBERS', P .. ':noderegs:' .. node)) do
+  if not listed[cid] then removed = removed + drop_reg(node, cid, now, 'reconcile_remove') end
+end
+local nk = P .. ':node:' .. node
+local was = redis.call('HGET', nk, 'state')
+redis.call('HSET', nk, 'state', 'up', 'core', core, 'reconciled_at', now)
+redis.call('SADD', P .. ':nodes', node)
+if was ~= 'up' then publish(now, 'node_up', '', node, core) end
+return {added, removed}
+"""
+
+# Remove every registration whose expiry has passed (FreeSWITCH may not have said so yet).
+# ARGV: prefix now limit
+SWEEP_EXPIRED = _COMMON + r"""
+local now = ARGV[2]
+local ids = redis.call('ZRANGEBYSCORE', P .. ':expiry', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local removed = 0
+for _, id in ipairs(ids) do
+  local node, cid = split_id(id)
+  local n = drop_reg(node, cid, now, 'expired')
+  if n == 0 then redis.call('ZREM', P .. ':expiry', id) end
+  removed = removed + n
+end
+return removed
+"""
+
+# Nodes ------------------------------------------------------------------------------------
+
+# The node's event connection is (re)established with this Core-UUID. A new Core-UUID means a
+# restart: everything held for the node is untrusted until a reconcile.
+# ARGV: prefix node core now; returns 1 when the Core-UUID changed.
+NODE_CONNECTED = _COMMON + r"""
+local node, core, now = ARGV[2], ARGV[3], ARGV[4]
+local nk = P .. ':node:' .. node
+local old = redis.call('HMGET', nk, 'core', 'state')
+redis.call('SADD', P .. ':nodes', node)
+redis.call('HSET', nk, 'connected', '1', 'last_seen', now, 'connected_at', now)
+if old[1] ~= core then
+  redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', old[1] or '')
+  publish(now, 'node_restart', '', node, core)
+  return 1
+end
+if old[2] ~= 'up' then redis.call('HSET', nk, 'state', 'syncing') end
+return 0
+"""
+
+# ARGV: prefix node now reason
+NODE_LOST = _COMMON + r"""
+local node, now = ARGV[2], ARGV[3]
+local nk = P .. ':node:' .. node
+redis.call('SADD', P .. ':nodes', node)
+local was = redis.call('HGET', nk, 'state')
+redis.call('HSET', nk, 'state', 'lost', 'connected', '0', 'lost_at', now, 'lost_reason', ARGV[4])
+if was == 'lost' then return 0 end
+publish(now, 'node_lost', '', node, ARGV[4])
+return 1
+"""
+
+# A HEARTBEAT with a Core-UUID other than the one held is a restart we missed.
+# ARGV: prefix node core now, then field/value pairs; returns 1 when the Core-UUID changed.
+HEARTBEAT = _COMMON + r"""
+local node, core, now = ARGV[2], ARGV[3], ARGV[4]
+local nk = P .. ':node:' .. node
+local held = redis.call('HGET', nk, 'core')
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', nk, 'last_heartbeat', now, 'last_seen', now, unpack(fields))
+redis.call('SADD', P .. ':nodes', node)
+if held and held ~= core then
+  redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', held)
+  publish(now, 'node_restart', '', node, core)
+  return 1
+end
+return 0
+"""
+
+# Agents -----------------------------------------------------------------------------------
+
+_AGENT = r"""
+local function ak(agent) return P .. ':agent:' .. agent end
+local function groups_of(agent)
+  local g = redis.call('HGET', ak(agent), 'groups')
+  local out = {}
+  if g and g ~= '' then
+    for name in string.gmatch(g, '[^,]+') do out[#out + 1] = name end
+  end
+  return out
+end
+local function set_ready(agent, score)
+  redis.call('HSET', ak(agent), 'ready_at', score)
+  for _, g in ipairs(groups_of(agent)) do
+    redis.call('ZADD', P .. ':ready:' .. g, score, agent)
+  end
+end
+-- Activity as of now: a lapsed lease or a finished wrap-up is idle again.
+local function effective(a, now)
+  local act = a[1] or 'idle'
+  if (act == 'reserved' or act == 'ringing' or act == 'on_call')
+      and tonumber(a[2] or '0') <= now then return 'idle' end
+  if act == 'wrapup' and tonumber(a[3] or '0') <= now then return 'idle' end
+  return act
+end
+"""
+
+# ARGV: prefix group now lease_s token_nonce n_nodes nodes...; returns {agent, node, token}
+RESERVE = _COMMON + _AGENT + r"""
+local group, now, lease = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local nonce, n = ARGV[5], tonumber(ARGV[6])
+local rank = {}
+for i = 1, n do rank[ARGV[6 + i]] = i end
+local nodes = {}
+local function node_core(node)
+  if nodes[node] == nil then
+    local s = redis.call('HMGET', P .. ':node:' .. node, 'state', 'core')
+    nodes[node] = (s[1] == 'up' and s[2]) or false
+  end
+  return nodes[node]
+end
+-- The agent's best routable registration on a usable node, in the caller's order.
+local function routable_node(agent)
+  local best, best_rank = nil, n + 1
+  for _, id in ipairs(redis.call('SMEMBERS', P .. ':agentregs:' .. agent)) do
+    local node, cid = split_id(id)
+    local r = rank[node]
+    if r and r < best_rank then
+      local core = node_core(node)
+      if core then
+        local g = redis.call('HMGET', P .. ':reg:' .. node .. ':' .. cid,
+          'core', 'expires', 'unreachable')
+        if g[1] == core and tonumber(g[2] or '0') > now and g[3] ~= '1' then
+          best, best_rank = node, r
+        end
+      end
+    end
+  end
+  return best
+end
+local candidates = redis.call('ZRANGEBYSCORE', P .. ':ready:' .. group, '-inf', now)
+for _, agent in ipairs(candidates) do
+  local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until',
+    'enabled', 'intent')
+  if a[4] == '1' and a[5] == 'available' and effective(a, now) == 'idle' then
+    local node = routable_node(agent)
+    if node then
+      local token = nonce .. ':' .. agent
+      local until_ = now + lease
+      redis.call('HSET', ak(agent), 'activity', 'reserved', 'token', token,
+        'lease_until', until_, 'node', node, 'activity_at', now)
+      set_ready(agent, until_)
+      publish(now, 'activity', agent, node, 'reserved')
+      return {agent, node, token}
+    end
+  end
+end
+return false
+"""
+
+# ARGV: prefix token activity now lease_s; the lease is renewed.
+MARK = _COMMON + _AGENT + r"""
+local token, activity, now, lease = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local agent = string.sub(token, string.find(token, ':', 1, true) + 1)
+local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until', 'token', 'node')
+if a[4] ~= token then return 0 end
+local eff = effective(a, now)
+if eff ~= 'reserved' and eff ~= 'ringing' and eff ~= 'on_call' then return 0 end
+local until_ = now + lease
+redis.call('HSET', ak(agent), 'activity', activity, 'lease_until', until_, 'activity_at', now)
+set_ready(agent, until_)
+if eff ~= activity then publish(now, 'activity', agent, a[5], activity) end
+return 1
+"""
+
+# ARGV: prefix token now wrapup_s ('' = the agent's own) unregistered_node ('' = none)
+RELEASE = _COMMON + _AGENT + r"""
+local token, now = ARGV[2], tonumber(ARGV[3])
+local agent = string.sub(token, string.find(token, ':', 1, true) + 1)
+local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until', 'token',
+  'node', 'wrapup_s')
+if a[4] ~= token then return 0 end
+local eff = effective(a, now)
+if eff ~= 'reserved' and eff ~= 'ringing' and eff ~= 'on_call' then return 0 end
+local bad_node = ARGV[5]
+if bad_node ~= '' then
+  -- The node said USER_NOT_REGISTERED: what we held for the agent there was stale.
+  for _, id in ipairs(redis.call('SMEMBERS', P .. ':agentregs:' .. agent)) do
+    local node, cid = split_id(id)
+    if node == bad_node then drop_reg(node, cid, now, 'not_registered') end
+  end
+  redis.call('HSET', ak(agent), 'activity', 'idle', 'token', '', 'lease_until', 0,
+    'activity_at', now)
+  set_ready(agent, now)
+  publish(now, 'activity', agent, a[5], 'idle')
+  return 1
+end
+local wrapup = tonumber(ARGV[4] ~= '' and ARGV[4] or (a[6] or '0'))
+if wrapup > 0 then
+  redis.call('HSET', ak(agent), 'activity', 'wrapup', 'token', '', 'lease_until', 0,
+    'wrapup_until', now + wrapup, 'activity_at', now)
+  set_ready(agent, now + wrapup)
+  publish(now, 'activity', agent, a[5], 'wrapup')
+else
+  redis.call('HSET', ak(agent), 'activity', 'idle', 'token', '', 'lease_until', 0,
+    'activity_at', now)
+  set_ready(agent, now)
+  publish(now, 'activity', agent, a[5], 'idle')
+end
+return 1
+"""
+
+# ARGV: prefix agent intent reason actor now
+SET_INTENT = _COMMON + _AGENT + r"""
+local agent, intent, now = ARGV[2], ARGV[3], tonumber(ARGV[6])
+local k = ak(agent)
+if redis.call('EXISTS', k) == 0 then return -1 end
+local a = redis.call('HMGET', k, 'intent', 'activity', 'lease_until', 'wrapup_until')
+redis.call('HSET', k, 'intent', intent, 'reason', ARGV[4], 'intent_by', ARGV[5],
+  'intent_at', now)
+-- Longest-idle counts from the moment an agent becomes available, not from an old idle spell.
+if intent == 'available' and a[1] ~= 'available'
+    and effective({a[2], a[3], a[4]}, now) == 'idle' then
+  redis.call('HSET', k, 'activity', 'idle')
+  set_ready(agent, now)
+end
+if a[1] == intent then return 0 end
+publish(now, 'intent', agent, '', intent)
+return 1
+"""
+
+# Replace group membership with the database's view.
+# ARGV: prefix now default_intent n, then n rows: agent groups(csv) wrapup_s enabled(0|1)
+SYNC_AGENTS = _COMMON + _AGENT + r"""
+local now, default_intent, n = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local seen = {}
+local wanted = {}
+for i = 0, n - 1 do
+  local b = 5 + i * 4
+  local agent, groups, wrapup, enabled = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
+  seen[agent] = true
+  local k = ak(agent)
+  local fresh = redis.call('EXISTS', k) == 0
+  local before = redis.call('HMGET', k, 'enabled', 'groups')
+  redis.call('HSET', k, 'enabled', enabled, 'groups', groups, 'wrapup_s', wrapup)
+  if fresh then
+    redis.call('HSET', k, 'intent', default_intent, 'reason', '', 'activity', 'idle',
+      'ready_at', now)
+  end
+  redis.call('SADD', P .. ':agents', agent)
+  local score = tonumber(redis.call('HGET', k, 'ready_at') or now)
+  local a = redis.call('HMGET', k, 'activity', 'lease_until', 'wrapup_until')
+  if a[1] == 'wrapup' then score = tonumber(a[3] or now)
+  elseif a[1] == 'reserved' or a[1] == 'ringing' or a[1] == 'on_call' then
+    score = tonumber(a[2] or now)
+  end
+  if enabled == '1' then
+    for g in string.gmatch(groups, '[^,]+') do
+      wanted[g] = wanted[g] or {}
+      wanted[g][agent] = score
+    end
+  end
+  if fresh or before[1] ~= enabled or before[2] ~= groups then
+    publish(now, 'agent_sync', agent, '', enabled == '1' and groups or 'disabled')
+  end
+end
+-- Agents no longer in the database are disabled, never silently left routable.
+for _, agent in ipairs(redis.call('SMEMBERS', P .. ':agents')) do
+  if not seen[agent] then
+    redis.call('HSET', ak(agent), 'enabled', '0', 'groups', '')
+    redis.call('SREM', P .. ':agents', agent)
+  end
+end
+for _, g in ipairs(redis.call('SMEMBERS', P .. ':groups')) do
+  if not wanted[g] then
+    redis.call('DEL', P .. ':ready:' .. g)
+    redis.call('SREM', P .. ':groups', g)
+  end
+end
+for g, members in pairs(wanted) do
+  redis.call('SADD', P .. ':groups', g)
+  local rk = P .. ':ready:' .. g
+  for _, agent in ipairs(redis.call('ZRANGE', rk, 0, -1)) do
+    if not members[agent] then redis.call('ZREM', rk, agent) end
+  end
+  for agent, score in pairs(members) do redis.call('ZADD', rk, score, agent) end
+end
+return n
+"""
