@@ -83,7 +83,12 @@
     setText("live-calls", data.live_calls.toLocaleString());
     setText("answer-rate", percent(data.answer_rate_recent));
     setText("running-campaigns", data.campaigns.by_status.running);
+    const agents = data.cluster.agents;
+    setText("agents-registered", `${agents.registered} / ${agents.enabled}`);
+    setText("agents-available", agents.available);
+    setText("agents-on-call", agents.on_call);
     const listener = data.cluster.listener;
+    setText("nodes-up", `${listener.nodes_up} / ${listener.nodes}`);
     const listenerEl = document.getElementById("listener-state");
     if (listenerEl) listenerEl.replaceChildren(pill(listener.state));
     columnChart(document.getElementById("chart-rate"),
@@ -96,7 +101,9 @@
       row.dataset.node = node.name;
       cell(row, node.name);
       cell(row, node.address);
-      cell(row, pill(node.state));
+      const state = pill(node.state);
+      if (node.lost_reason) state.title = node.lost_reason;
+      cell(row, state);
       cell(row, loadBar(node.sessions, node.max_sessions));
       cell(row, node.cps === null || node.cps === undefined ? null : `${node.cps} / ${node.max_cps}`);
       cell(row, node.agents_online);
