@@ -1,0 +1,312 @@
+"""Strict grammars for every value that reaches an ESL command (STYLE rule 9).
+
+Each validator takes what a user (or a file, or the API) supplied and either returns the exact
+string that may be written into a command, or raises `DialstringError` with a fixed message.
+The grammars are allow-lists of ASCII characters: `str.isdigit()` and `\\d` accept Arabic-Indic and
+other unicode digits, so every pattern below spells its classes out and matches with
+`re.ASCII` on the whole string (`fullmatch`, never `$`, which also matches before a final newline).
+
+None of the accepted values contains an ESL or dial-string metacharacter (`ESL_METACHARACTERS`):
+no newline ends a command early, no `,` `|` `:_:` starts another leg, no `{` `}` `[` `]` `<` `>`
+opens a variable block, no `'` `"` regroups originate's arguments, no `$` `^` `%` `&` `;` `\\`
+expands a variable, changes a separator or runs an application. Only the caller ID name may hold a
+space (between words); the originate renderer single-quotes that argument.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from typing import Final
+
+
+class DialstringError(ValueError):
+    """A value failed its grammar; the message is fixed and never echoes the value."""
+
+
+# Characters that may never appear in any value we write into an ESL command.
+# (`*`, `#`, `+` and `@` are DTMF keys and separators that originate's parser leaves alone.)
+ESL_METACHARACTERS: Final = frozenset("\r\n\t\x00{}[]<>,|'\"`^&$%;:\\=!?()~")
+
+E164_MAX_DIGITS: Final = 15
+E164_MIN_DIGITS: Final = 8
+# FreeSWITCH truncates DTMF strings at 99 characters; keep the extension well under it so the
+# rendered string (pauses and "@<ms>" added) still fits.
+EXTENSION_MAX_LENGTH: Final = 32
+DTMF_MAX_LENGTH: Final = 99
+DTMF_MIN_DURATION_MS: Final = 50
+DTMF_MAX_DURATION_MS: Final = 2000
+CALLER_ID_NUMBER_MAX_LENGTH: Final = 20
+CALLER_ID_NAME_MAX_LENGTH: Final = 40
+TOKEN_MAX_LENGTH: Final = 64
+DOMAIN_MAX_LENGTH: Final = 253
+VAR_NAME_MAX_LENGTH: Final = 64
+VAR_VALUE_MAX_LENGTH: Final = 128
+
+_E164 = re.compile(rf"\+[1-9][0-9]{{{E164_MIN_DIGITS - 1},{E164_MAX_DIGITS - 1}}}", re.ASCII)
+_EXTENSION = re.compile(r"[0-9*#A-DwW]+", re.ASCII)
+_DTMF_GROUP = re.compile(r"[0-9*#A-DwW]+(?:@([0-9]{2,4}))?", re.ASCII)
+_TONE = re.compile(r"[0-9*#A-D]", re.ASCII)
+_CALLER_ID_NUMBER = re.compile(r"\+?[0-9]+", re.ASCII)
+_CALLER_ID_NAME = re.compile(r"[A-Za-z0-9._-]+(?: [A-Za-z0-9._-]+)*", re.ASCII)
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", re.ASCII)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+_VAR_VALUE = re.compile(r"[A-Za-z0-9_.@+/-]+", re.ASCII)
+
+# Hangup cause names FreeSWITCH knows (switch_channel.c CAUSE_CHART); anything else is refused,
+# so a cause passed to uuid_kill can never carry a second command.
+_CAUSE_NAMES = """
+    NONE UNALLOCATED_NUMBER NO_ROUTE_TRANSIT_NET NO_ROUTE_DESTINATION CHANNEL_UNACCEPTABLE
+    CALL_AWARDED_DELIVERED NORMAL_CLEARING USER_BUSY NO_USER_RESPONSE NO_ANSWER SUBSCRIBER_ABSENT
+    CALL_REJECTED NUMBER_CHANGED REDIRECTION_TO_NEW_DESTINATION EXCHANGE_ROUTING_ERROR
+    DESTINATION_OUT_OF_ORDER INVALID_NUMBER_FORMAT FACILITY_REJECTED RESPONSE_TO_STATUS_ENQUIRY
+    NORMAL_UNSPECIFIED NORMAL_CIRCUIT_CONGESTION NETWORK_OUT_OF_ORDER NORMAL_TEMPORARY_FAILURE
+    SWITCH_CONGESTION ACCESS_INFO_DISCARDED REQUESTED_CHAN_UNAVAIL PRE_EMPTED
+    FACILITY_NOT_SUBSCRIBED OUTGOING_CALL_BARRED INCOMING_CALL_BARRED BEARERCAPABILITY_NOTAUTH
+    BEARERCAPABILITY_NOTAVAIL SERVICE_UNAVAILABLE BEARERCAPABILITY_NOTIMPL CHAN_NOT_IMPLEMENTED
+    FACILITY_NOT_IMPLEMENTED SERVICE_NOT_IMPLEMENTED INVALID_CALL_REFERENCE INCOMPATIBLE_DESTINATION
+    INVALID_MSG_UNSPECIFIED MANDATORY_IE_MISSING MESSAGE_TYPE_NONEXIST WRONG_MESSAGE IE_NONEXIST
+    INVALID_IE_CONTENTS WRONG_CALL_STATE RECOVERY_ON_TIMER_EXPIRE MANDATORY_IE_LENGTH_ERROR
+    PROTOCOL_ERROR INTERWORKING SUCCESS ORIGINATOR_CANCEL CRASH SYSTEM_SHUTDOWN LOSE_RACE
+    MANAGER_REQUEST BLIND_TRANSFER ATTENDED_TRANSFER ALLOTTED_TIMEOUT USER_CHALLENGE MEDIA_TIMEOUT
+    PICKED_OFF USER_NOT_REGISTERED PROGRESS_TIMEOUT INVALID_GATEWAY GATEWAY_DOWN INVALID_URL
+    INVALID_PROFILE NO_PICKUP SRTP_READ_ERROR BOWOUT BUSY_EVERYWHERE DECLINE DOES_NOT_EXIST_ANYWHERE
+    NOT_ACCEPTABLE UNWANTED NO_IDENTITY BAD_IDENTITY_INFO UNSUPPORTED_CERTIFICATE INVALID_IDENTITY
+    STALE_DATE
+"""
+HANGUP_CAUSES: Final = frozenset(_CAUSE_NAMES.split())
+
+
+def _require_str(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise DialstringError(f"{what} must be text")
+    return value
+
+
+def validate_e164(value: object) -> str:
+    """Return an E.164 number (`+` then 8 to 15 ASCII digits, no leading zero) or raise."""
+    text = _require_str(value, "number")
+    if not text:
+        raise DialstringError("number is empty")
+    if not _E164.fullmatch(text):
+        raise DialstringError(
+            f"number must be + and {E164_MIN_DIGITS} to {E164_MAX_DIGITS} digits, the first not 0"
+        )
+    return text
+
+
+def validate_extension(value: object) -> str:
+    """Return extension digits (`0-9 * # A-D`, `w`/`W` pauses, at least one tone) or raise.
+
+    The empty string is a valid extension: the target has none.
+    """
+    text = _require_str(value, "extension")
+    if not text:
+        return text
+    if len(text) > EXTENSION_MAX_LENGTH:
+        raise DialstringError(f"extension is longer than {EXTENSION_MAX_LENGTH} characters")
+    if not _EXTENSION.fullmatch(text):
+        raise DialstringError("extension may contain only 0-9 * # A-D and w/W pauses")
+    if not _TONE.search(text):
+        raise DialstringError("extension has pauses but no digits")
+    return text
+
+
+def validate_dtmf(value: object) -> str:
+    """Return a FreeSWITCH DTMF string (`+`-separated groups, each optionally `@<ms>`) or raise."""
+    text = _require_str(value, "DTMF")
+    if not text:
+        raise DialstringError("DTMF is empty")
+    if len(text) > DTMF_MAX_LENGTH:
+        raise DialstringError(f"DTMF is longer than {DTMF_MAX_LENGTH} characters")
+    for group in text.split("+"):
+        match = _DTMF_GROUP.fullmatch(group)
+        if not match:
+            raise DialstringError("DTMF may contain only 0-9 * # A-D, w/W pauses, @<ms> and +")
+        if match.group(1) is not None and not (
+            DTMF_MIN_DURATION_MS <= int(match.group(1)) <= DTMF_MAX_DURATION_MS
+        ):
+            raise DialstringError(
+                f"DTMF duration must be {DTMF_MIN_DURATION_MS} to {DTMF_MAX_DURATION_MS} ms"
+            )
+    if not _TONE.search(text):
+        raise DialstringError("DTMF has pauses but no digits")
+    return text
+
+
+def render_dtmf(extension: str, *, duration_ms: int, pause_ms: int = 0) -> str:
+    """Render an extension as a DTMF string: `pause_ms` between tones, each `duration_ms` long.
+
+    The pause is rounded down to FreeSWITCH's steps (`W` 1 s, `w` 0.5 s), so it never grows.
+    """
+    digits = validate_extension(extension)
+    if not digits:
+        raise DialstringError("extension is empty")
+    if not DTMF_MIN_DURATION_MS <= duration_ms <= DTMF_MAX_DURATION_MS:
+        raise DialstringError(
+            f"DTMF duration must be {DTMF_MIN_DURATION_MS} to {DTMF_MAX_DURATION_MS} ms"
+        )
+    if pause_ms < 0:
+        raise DialstringError("DTMF pause must not be negative")
+    gap = "W" * (pause_ms // 1000) + "w" * ((pause_ms % 1000) // 500)
+    rendered: list[str] = []
+    previous_was_tone = False
+    for char in digits:
+        is_tone = char not in "wW"
+        if is_tone and previous_was_tone:
+            rendered.append(gap)
+        rendered.append(char)
+        previous_was_tone = is_tone
+    return validate_dtmf("".join(rendered) + f"@{duration_ms}")
+
+
+def validate_caller_id_number(value: object) -> str:
+    """Return a caller ID number (ASCII digits, optional leading +, up to 20) or raise."""
+    text = _require_str(value, "caller ID number")
+    if not text:
+        raise DialstringError("caller ID number is empty")
+    if len(text) > CALLER_ID_NUMBER_MAX_LENGTH:
+        raise DialstringError(
+            f"caller ID number is longer than {CALLER_ID_NUMBER_MAX_LENGTH} characters"
+        )
+    if not _CALLER_ID_NUMBER.fullmatch(text):
+        raise DialstringError("caller ID number may contain only digits and a leading +")
+    return text
+
+
+def validate_caller_id_name(value: object) -> str:
+    """Return a caller ID name (ASCII letters, digits, `.` `_` `-`, single spaces) or raise."""
+    text = _require_str(value, "caller ID name")
+    if not text:
+        raise DialstringError("caller ID name is empty")
+    if len(text) > CALLER_ID_NAME_MAX_LENGTH:
+        raise DialstringError(
+            f"caller ID name is longer than {CALLER_ID_NAME_MAX_LENGTH} characters"
+        )
+    if not _CALLER_ID_NAME.fullmatch(text):
+        raise DialstringError(
+            "caller ID name may contain only letters, digits, . _ - and single spaces between words"
+        )
+    return text
+
+
+def _validate_token(value: object, what: str) -> str:
+    text = _require_str(value, what)
+    if not text:
+        raise DialstringError(f"{what} is empty")
+    if len(text) > TOKEN_MAX_LENGTH:
+        raise DialstringError(f"{what} is longer than {TOKEN_MAX_LENGTH} characters")
+    if not _TOKEN.fullmatch(text):
+        raise DialstringError(
+            f"{what} may contain only letters, digits, . _ - and must start with a letter or digit"
+        )
+    return text
+
+
+def validate_gateway(value: object) -> str:
+    """Return a sofia gateway name or raise."""
+    return _validate_token(value, "gateway name")
+
+
+def validate_sip_user(value: object) -> str:
+    """Return a SIP user part (as in user/<user>@<domain>) or raise."""
+    return _validate_token(value, "SIP user")
+
+
+def validate_sip_profile(value: object) -> str:
+    """Return a sofia profile name or raise."""
+    return _validate_token(value, "SIP profile")
+
+
+def validate_sip_domain(value: object) -> str:
+    """Return a SIP domain: a DNS host name or an IPv4 address (IPv6 is not accepted)."""
+    text = _require_str(value, "SIP domain")
+    if not text:
+        raise DialstringError("SIP domain is empty")
+    if len(text) > DOMAIN_MAX_LENGTH:
+        raise DialstringError(f"SIP domain is longer than {DOMAIN_MAX_LENGTH} characters")
+    labels = text.split(".")
+    if all(label.isascii() and label.isdigit() for label in labels):
+        try:
+            ipaddress.IPv4Address(text)
+        except ValueError:
+            raise DialstringError("SIP domain is not a valid IPv4 address") from None
+        return text
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        raise DialstringError("SIP domain must be a host name or an IPv4 address")
+    return text
+
+
+def validate_uuid(value: object) -> str:
+    """Return a FreeSWITCH uuid in canonical lowercase form (a `uuid.UUID` is accepted) or raise."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    text = _require_str(value, "uuid")
+    if not _UUID.fullmatch(text):
+        raise DialstringError("uuid must be 36 lowercase hex characters in 8-4-4-4-12 form")
+    return text
+
+
+def validate_var_name(value: object) -> str:
+    """Return a channel variable name (ASCII letter or _, then letters, digits, _) or raise."""
+    text = _require_str(value, "variable name")
+    if not text:
+        raise DialstringError("variable name is empty")
+    if len(text) > VAR_NAME_MAX_LENGTH:
+        raise DialstringError(f"variable name is longer than {VAR_NAME_MAX_LENGTH} characters")
+    if not _VAR_NAME.fullmatch(text):
+        raise DialstringError("variable name may contain only letters, digits and _")
+    return text
+
+
+def validate_var_value(value: object) -> str:
+    """Return a channel variable value for our own variables (a strict charset) or raise."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = _require_str(value, "variable value")
+    if not text:
+        raise DialstringError("variable value is empty")
+    if len(text) > VAR_VALUE_MAX_LENGTH:
+        raise DialstringError(f"variable value is longer than {VAR_VALUE_MAX_LENGTH} characters")
+    if not _VAR_VALUE.fullmatch(text):
+        raise DialstringError("variable value may contain only letters, digits and _ . @ + / -")
+    return text
+
+
+def validate_hangup_cause(value: object) -> str:
+    """Return a FreeSWITCH hangup cause name (from its fixed list) or raise."""
+    text = _require_str(value, "hangup cause")
+    if text not in HANGUP_CAUSES:
+        raise DialstringError("hangup cause is not a FreeSWITCH cause name")
+    return text
+
+
+# --- Extension notation ------------------------------------------------------------------------
+
+# "4008001234 ext 567", "x567", "ext. 567", "extension 567", ";ext=567" (RFC 3966). The number
+# part must end in a digit or ")" so that a vanity number's letters ("1-800-TAXI") never split it.
+_EXT_WORD = re.compile(
+    r"(?P<number>.*[0-9)])\s*(?:;ext=|extension|ext\.?|x)\s*(?P<ext>\S.*)", re.ASCII | re.I | re.S
+)
+
+
+def split_extension(raw: object) -> tuple[str, str]:
+    """Split "number,567" / "number,,567" / "number ext 567" / "number x567" into its parts.
+
+    Each comma is a pause before the digits and is kept as a `w` (0.5 s), so
+    "4008001234,,567" gives ("4008001234", "ww567"). The number part is returned as written
+    (the caller normalises it); the extension is validated. Without a suffix the extension is "".
+    """
+    text = _require_str(raw, "number").strip()
+    comma = text.find(",")
+    if comma >= 0:
+        return text[:comma].rstrip(), validate_extension(text[comma:].replace(",", "w"))
+    match = _EXT_WORD.fullmatch(text)
+    if match:
+        return match.group("number").rstrip(), validate_extension(match.group("ext"))
+    return text, ""
