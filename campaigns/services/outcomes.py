@@ -1,0 +1,118 @@
+"""The ONE table mapping FreeSWITCH hangup causes to outcome classes (STYLE rule 8).
+
+A cause means different things on the two legs of a call: `USER_BUSY` from the callee is a busy
+target (retry later, counted), while `USER_BUSY` from the agent's phone is nobody's fault but ours
+(the agent leg failed: retry the target at once, not counted). So the table is keyed by leg.
+
+Causes observed in the captures (README "Hangup causes") drive the rows; a cause not in the table
+is a callee-side failure retried after the campaign's failure delay, counted, because an unknown
+cause that never counted could loop forever.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from campaigns.models import Outcome
+
+
+class Leg(enum.StrEnum):
+    TARGET = "target"
+    AGENT = "agent"
+
+
+class Retry(enum.StrEnum):
+    FINAL = "final"  # never dial this target again
+    BUSY = "busy"  # after the campaign's busy delay, counted
+    NO_ANSWER = "no_answer"  # after the campaign's no-answer delay, counted
+    FAILED = "failed"  # after the campaign's failure delay, counted
+    ELSEWHERE = "elsewhere"  # soon, on any healthy node, NOT counted as an attempt
+
+
+@dataclass(frozen=True)
+class OutcomeClass:
+    """What a cause means for the attempt and for the target."""
+
+    outcome: str
+    retry: Retry
+
+    @property
+    def counts_as_attempt(self) -> bool:
+        """Node, trunk and agent failures are ours, not the callee's: they use up no attempt."""
+        return self.retry is not Retry.ELSEWHERE
+
+
+ANSWERED = OutcomeClass(Outcome.ANSWERED, Retry.FINAL)
+_BUSY = OutcomeClass(Outcome.BUSY, Retry.BUSY)
+_NO_ANSWER = OutcomeClass(Outcome.NO_ANSWER, Retry.NO_ANSWER)
+_REJECTED = OutcomeClass(Outcome.REJECTED, Retry.FINAL)
+_INVALID = OutcomeClass(Outcome.INVALID_NUMBER, Retry.FINAL)
+_FAILED = OutcomeClass(Outcome.FAILED, Retry.FAILED)
+_NODE = OutcomeClass(Outcome.NODE_FAILURE, Retry.ELSEWHERE)
+_AGENT = OutcomeClass(Outcome.AGENT_UNAVAILABLE, Retry.ELSEWHERE)
+CANCELLED = OutcomeClass(Outcome.CANCELLED, Retry.FINAL)
+
+# Causes that mean the node, the trunk or the SIP path failed, whichever leg reports them.
+# DESTINATION_OUT_OF_ORDER is also FreeSWITCH's answer to over-sps / over-max-sessions / duplicate
+# UUID (capture 20); NORMAL_TEMPORARY_FAILURE is a closed port or a 503 from the trunk (08, 09, 19).
+_NODE_CAUSES = frozenset(
+    {
+        "DESTINATION_OUT_OF_ORDER",
+        "NORMAL_TEMPORARY_FAILURE",
+        "GATEWAY_DOWN",
+        "INVALID_GATEWAY",
+        "INVALID_PROFILE",
+        "CHAN_NOT_IMPLEMENTED",
+        "SYSTEM_SHUTDOWN",
+        "SWITCH_CONGESTION",
+        "NORMAL_CIRCUIT_CONGESTION",
+        "NETWORK_OUT_OF_ORDER",
+        "REQUESTED_CHAN_UNAVAIL",
+        "MEDIA_TIMEOUT",
+        "CRASH",
+        "LOSE_RACE",
+        "NODE_LOST",  # our own marker: the node's ESL connection died with the call on it
+    }
+)
+
+TARGET_CAUSES: dict[str, OutcomeClass] = {
+    "NORMAL_CLEARING": _FAILED,  # cleared before answer (an answered call never reaches the table)
+    "USER_BUSY": _BUSY,
+    "NO_ANSWER": _NO_ANSWER,
+    "NO_USER_RESPONSE": _NO_ANSWER,  # 480
+    "ALLOTTED_TIMEOUT": _NO_ANSWER,
+    "PROGRESS_TIMEOUT": _NO_ANSWER,
+    "RECOVERY_ON_TIMER_EXPIRE": _NO_ANSWER,  # 408
+    "CALL_REJECTED": _REJECTED,  # 403, 603
+    "UNALLOCATED_NUMBER": _INVALID,  # 404
+    "INVALID_NUMBER_FORMAT": _INVALID,  # 484
+    "NO_ROUTE_DESTINATION": _INVALID,
+    "NUMBER_CHANGED": _INVALID,
+    "SUBSCRIBER_ABSENT": _INVALID,
+    "INCOMPATIBLE_DESTINATION": _FAILED,
+    "ORIGINATOR_CANCEL": CANCELLED,  # we killed it (campaign cancelled)
+    "MANAGER_REQUEST": CANCELLED,
+    **{cause: _NODE for cause in _NODE_CAUSES},
+}
+
+# On the agent's leg every refusal is an agent problem except what the node itself causes.
+AGENT_CAUSES: dict[str, OutcomeClass] = {
+    "USER_NOT_REGISTERED": _AGENT,  # presence was stale: the caller marks the agent unregistered
+    "SUBSCRIBER_ABSENT": _AGENT,
+    "USER_BUSY": _AGENT,
+    "NO_ANSWER": _AGENT,
+    "NO_USER_RESPONSE": _AGENT,
+    "CALL_REJECTED": _AGENT,
+    "ORIGINATOR_CANCEL": CANCELLED,
+    **{cause: _NODE for cause in _NODE_CAUSES},
+}
+
+# Causes after which the agent must be marked unregistered at once (DESIGN "Presence").
+UNREGISTERED_CAUSES = frozenset({"USER_NOT_REGISTERED"})
+
+
+def classify(cause: str, leg: Leg = Leg.TARGET) -> OutcomeClass:
+    """Map a hangup cause (as in `-ERR <CAUSE>` or `Hangup-Cause`) on one leg to its class."""
+    table = AGENT_CAUSES if leg is Leg.AGENT else TARGET_CAUSES
+    return table.get(cause.strip().upper(), _AGENT if leg is Leg.AGENT else _FAILED)

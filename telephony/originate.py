@@ -1,0 +1,153 @@
+"""Render the `originate` command for one call attempt from a typed request (STYLE rules 9, 18).
+
+Every value passes its strict grammar in `telephony.dialstring` before anything is rendered;
+nothing is formatted into the command that did not. Two plans, one per campaign mode:
+
+* `target_first`: `{vars}sofia/gateway/<gw>/<prefix><number> 'sleep:<settle>,send_dtmf:<dtmf>,
+  bridge:user/<agent>@<domain>' inline`. The whole plan runs on the node as an inline dialplan,
+  rather than `&park()` followed by `uuid_send_dtmf` and `uuid_transfer` from the results side
+  (capture 24). Why: the inline plan needs no round trip through the listener, the Redis stream
+  and a consumer between answer and DTMF, so a slow database or a consumer restart can never
+  delay the digits or leave an answered callee parked; and `send_dtmf` as an application reports
+  CHANNEL_EXECUTE_COMPLETE (capture 05), which is when we record the DTMF as sent. The trade-off:
+  the plan is fixed at originate time, so the agent is chosen before dialling, which DESIGN
+  requires anyway ("no answered callee waits for an agent who is not there"). With
+  `ignore_early_media=true` the inline plan starts only after the 200 OK: never on early media.
+* `agent_first`: `{vars}user/<agent>@<domain> &bridge({B vars,execute_on_answer=send_dtmf:<dtmf>}
+  sofia/gateway/<gw>/<prefix><number>)` (capture 18, with the digits sent on the far answer as in
+  capture 07). `execute_on_answer` runs on the B leg right after its CHANNEL_ANSWER; the settle
+  delay is rendered as leading `W`/`w` pauses (rounded up to 0.5 s) because an application list
+  cannot be nested inside the bridge's variable block without a second separator.
+
+`attempt_id` is set on every leg so that each event can be tied to its attempt, and the B leg
+carries `attempt_leg=target` so results know which leg a hangup cause belongs to.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from telephony.dialstring import (
+    DialstringError,
+    render_dtmf,
+    validate_caller_id_name,
+    validate_caller_id_number,
+    validate_dtmf,
+    validate_e164,
+    validate_gateway,
+    validate_sip_domain,
+    validate_sip_user,
+    validate_uuid,
+    validate_var_name,
+    validate_var_value,
+)
+
+MIN_TIMEOUT_S = 1
+MAX_TIMEOUT_S = 600
+MAX_SETTLE_MS = 30_000
+
+
+class Mode(enum.StrEnum):
+    TARGET_FIRST = "target_first"
+    AGENT_FIRST = "agent_first"
+
+
+@dataclass(frozen=True)
+class OriginateRequest:
+    """Everything one originate needs, as plain values; validated when rendered."""
+
+    mode: Mode
+    attempt_id: int
+    call_uuid: str  # origination_uuid of leg A (the attempt's uuid)
+    gateway: str
+    number: str  # E.164
+    agent_user: str
+    agent_domain: str
+    timeout_s: int
+    dial_prefix: str = ""
+    extension: str = ""  # digits with w/W pauses, "" for none
+    settle_ms: int = 0
+    tone_ms: int = 200
+    pause_ms: int = 0
+    caller_id_number: str = ""
+    caller_id_name: str = ""
+    b_leg_uuid: str = ""  # agent_first: origination_uuid of the target leg
+    extra_vars: tuple[tuple[str, str], ...] = field(default=())
+
+
+def _check_int(value: int, low: int, high: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise DialstringError(f"{what} must be a whole number from {low} to {high}")
+    return value
+
+
+def _vars(pairs: list[tuple[str, str]]) -> str:
+    """`{a=b,c=d}` from values that passed a grammar; only a caller name may hold a space."""
+    rendered = []
+    for name, value in pairs:
+        validate_var_name(name)
+        rendered.append(f"{name}='{value}'" if " " in value else f"{name}={value}")
+    return "{" + ",".join(rendered) + "}"
+
+
+def _pauses(settle_ms: int) -> str:
+    """The settle delay as FreeSWITCH pause characters, rounded up to 0.5 s."""
+    halves = -(-settle_ms // 500)
+    return "W" * (halves // 2) + "w" * (halves % 2)
+
+
+def dtmf_string(request: OriginateRequest) -> str:
+    """The DTMF data for the extension (`""` when there is none), validated."""
+    if not request.extension:
+        return ""
+    return render_dtmf(request.extension, duration_ms=request.tone_ms, pause_ms=request.pause_ms)
+
+
+def render_originate(request: OriginateRequest) -> str:
+    """Return `originate <args>` for one attempt or raise DialstringError (never partial)."""
+    mode = Mode(request.mode)
+    call_uuid = validate_uuid(request.call_uuid)
+    attempt_id = validate_var_value(_check_int(request.attempt_id, 1, 2**63 - 1, "attempt id"))
+    gateway = validate_gateway(request.gateway)
+    number = validate_e164(request.number)
+    prefix = validate_caller_id_number(request.dial_prefix) if request.dial_prefix else ""
+    agent = f"{validate_sip_user(request.agent_user)}@{validate_sip_domain(request.agent_domain)}"
+    timeout = str(_check_int(request.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "originate timeout"))
+    settle = _check_int(request.settle_ms, 0, MAX_SETTLE_MS, "DTMF settle delay")
+    dtmf = dtmf_string(request)
+
+    common: list[tuple[str, str]] = [("attempt_id", attempt_id), ("ignore_early_media", "true")]
+    if request.caller_id_number:
+        common.append(
+            ("origination_caller_id_number", validate_caller_id_number(request.caller_id_number))
+        )
+    if request.caller_id_name:
+        common.append(
+            ("origination_caller_id_name", validate_caller_id_name(request.caller_id_name))
+        )
+    for name, value in request.extra_vars:
+        common.append((validate_var_name(name), validate_var_value(value)))
+    trunk_leg = f"sofia/gateway/{gateway}/{prefix}{number}"
+
+    if mode is Mode.TARGET_FIRST:
+        a_vars = [("origination_uuid", call_uuid), ("originate_timeout", timeout), *common]
+        apps = []
+        if dtmf:
+            if settle:
+                apps.append(f"sleep:{settle}")
+            apps.append(f"send_dtmf:{dtmf}")
+        apps.append(f"bridge:user/{agent}")
+        return f"originate {_vars(a_vars)}{trunk_leg} '{','.join(apps)}' inline"
+
+    b_uuid = validate_uuid(request.b_leg_uuid)
+    a_vars = [("origination_uuid", call_uuid), ("originate_timeout", timeout), *common]
+    b_vars = [
+        ("origination_uuid", b_uuid),
+        ("originate_timeout", timeout),
+        ("attempt_leg", "target"),
+        *common,
+    ]
+    if dtmf:
+        b_vars.append(("execute_on_answer", f"send_dtmf:{validate_dtmf(_pauses(settle) + dtmf)}"))
+    return f"originate {_vars(a_vars)}user/{agent} &bridge({_vars(b_vars)}{trunk_leg})"
