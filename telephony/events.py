@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,12 +41,12 @@ class TcpDropFormat:
     port_header: str = "network-port"
 
 
-def subscription(drop: TcpDropFormat, events: Iterable[str] = SUBSCRIBED_EVENTS) -> list[str]:
-    """Return the words after `event plain`: core names first (all after CUSTOM are subclasses)."""
+def presence_subclasses(drop: TcpDropFormat) -> list[str]:
+    """CUSTOM subclasses to subscribe to (after the plain names: see capture 16)."""
     subclasses = [*PRESENCE_SUBCLASSES]
     if drop.subclass not in subclasses:
         subclasses.append(drop.subclass)
-    return [*events, "CUSTOM", *subclasses]
+    return subclasses
 
 
 class RawEvent(Protocol):
@@ -215,9 +215,11 @@ def normalise(
     return None
 
 
-def stream_fields(node: str, event: RawEvent, headers: object, body: str | None) -> dict[str, str]:
+def stream_fields(
+    node: str, event: RawEvent, headers: Mapping[str, str], body: str | None
+) -> dict[str, str]:
     """Fields of one `<prefix>:events` stream entry: node, core, seq, name, data (JSON)."""
-    data: dict[str, str] = dict(headers)  # type: ignore[call-overload]
+    data = dict(headers)
     if body:
         data["_body"] = body
     return {
