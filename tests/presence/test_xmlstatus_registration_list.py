@@ -41,7 +41,8 @@ def test_row_listed_after_expiry_keeps_its_past_expiry_and_unreachable_status():
 @pytest.mark.parametrize("body, message", [
     ("-ERR INVALID_PROFILE\n", "-ERR INVALID_PROFILE"),
     ("", "empty answer"),
-    ("<profile><registrations>", "malformed registration list: no element found: line 1, column 24"),
+    ("<profile><registrations>",
+     "malformed registration list: no element found: line 1, column 24"),
 ])
 def test_an_answer_that_is_not_a_list_is_an_error_not_an_empty_node(body, message):
     with pytest.raises(RegistrationListError) as caught:
