@@ -1,0 +1,26 @@
+"""Typed domain errors raised by the services; each carries a stable `code` and a human message."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of the campaign domain's errors: `code` is stable, the message is for people."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class IllegalTransition(DomainError):
+    """A campaign status change that the transition table (or a precondition) forbids."""
+
+    code = "illegal_transition"
+
+
+class ImportFileError(DomainError):
+    """An import file that cannot be read at all (not a row problem: those go in the report)."""
+
+    code = "unreadable_file"
