@@ -10,6 +10,7 @@ Layout (P = "<prefix>:presence"):
   P:addr:<node>:<ip>:<port>     set    call-ids seen from one network address (TCP-drop index)
   P:agentregs:<agent>           set    "<node>|<call-id>" of the agent's registrations
   P:expiry                      zset   "<node>|<call-id>" scored by absolute expiry
+  P:tomb:<node>:<call-id>       string "ip:port" of a connection a TCP-drop event reported dead
   P:agent:<agent>               hash   enabled, groups, wrapup_s, intent, activity, token, ...
   P:ready:<group>               zset   the group's enabled agents by the time they became ready
   P:node:<node>                 hash   state, core, last_seen, HEARTBEAT figures
@@ -73,6 +74,7 @@ redis.call('SADD', P .. ':noderegs:' .. node, cid)
 redis.call('SADD', P .. ':addr:' .. node .. ':' .. ip .. ':' .. port, cid)
 redis.call('SADD', P .. ':agentregs:' .. agent, id)
 redis.call('ZADD', P .. ':expiry', expires_at, id)
+redis.call('DEL', P .. ':tomb:' .. node .. ':' .. cid)
 -- A refresh of a healthy registration changes nothing anyone watches: do not publish it.
 if not old[3] or old[1] ~= core or old[6] == '1' then publish(now, 'register', agent, node, cid) end
 return 1
@@ -96,7 +98,14 @@ for _, cid in ipairs(redis.call('SMEMBERS', ak)) do
   if redis.call('EXISTS', rk) == 0 then
     redis.call('SREM', ak, cid)
   elseif not is_stale(rk, core, seq) then
+    local expires = tonumber(redis.call('HGET', rk, 'expires') or '0')
     removed = removed + drop_reg(node, cid, now, ARGV[8])
+    -- A patched node keeps listing the row until it expires: remember the dead connection so
+    -- a reconcile does not bring it back (a new connection has another port).
+    local ttl = math.floor((expires - tonumber(now)) * 1000)
+    if ttl > 0 then
+      redis.call('SET', P .. ':tomb:' .. node .. ':' .. cid, ARGV[6] .. ':' .. ARGV[7], 'PX', ttl)
+    end
   end
 end
 return removed
@@ -126,8 +135,10 @@ local added, removed = 0, 0
 for i = 0, n - 1 do
   local b = 6 + i * 10
   local cid, agent, ip, port, expires_at = ARGV[b], ARGV[b+1], ARGV[b+4], ARGV[b+5], ARGV[b+8]
-  -- FreeSWITCH still lists a row for a moment after sofia::expire: never bring it back.
-  if tonumber(expires_at) > nowf then
+  local tomb = redis.call('GET', P .. ':tomb:' .. node .. ':' .. cid)
+  -- FreeSWITCH still lists a row for a moment after sofia::expire: never bring it back; nor a
+  -- connection a transport error already reported dead.
+  if tonumber(expires_at) > nowf and tomb ~= ip .. ':' .. port then
     listed[cid] = true
     local rk = P .. ':reg:' .. node .. ':' .. cid
     local old = redis.call('HMGET', rk, 'agent', 'core', 'seq', 'unreachable', 'ip', 'port')

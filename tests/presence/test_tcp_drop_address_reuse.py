@@ -38,3 +38,19 @@ def test_drop_from_an_address_on_another_node_changes_nothing(store):
     assert store.apply("fs2", dropped(460), NOW + 1) == 0
 
     assert store.snapshot([A], NOW + 1)[A].routable is True
+
+
+def test_reconcile_does_not_bring_back_a_dropped_connection_the_patched_node_still_lists(store):
+    from tests.presence.conftest import CORE, registration
+    online(store)
+    store.apply("fs1", registered(450, call_id="old@h"), NOW)
+    store.apply("fs1", dropped(455), NOW + 1)
+    still_listed = registration(call_id="old@h", expires_at=NOW + 100)
+
+    assert store.reconcile("fs1", CORE, [still_listed], NOW + 2) == (0, 0)
+    assert store.snapshot([A], NOW + 2)[A].routable is False
+
+    # the phone reconnects (a new source port) and re-registers on the same call-id
+    reconnected = registration(call_id="old@h", port="5099", expires_at=NOW + 200)
+    assert store.reconcile("fs1", CORE, [reconnected], NOW + 3) == (1, 0)
+    assert store.snapshot([A], NOW + 3)[A].routable is True
