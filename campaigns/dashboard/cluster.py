@@ -8,32 +8,18 @@ the number of calls or targets.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
-import redis
-from django.conf import settings
 from django.core.cache import cache
 
 from campaigns.models import Agent
 from campaigns.services.nodes import configured_nodes
-from telephony.presence import PresenceStore
+from campaigns.services.presence import store as presence_store
 
 CACHE_SECONDS = 1
 # A listener that has not touched a node's status for this long is reported as silent:
 # FreeSWITCH sends a HEARTBEAT every 20 s by default, so a gap of a minute is news.
 SILENT_AFTER_SECONDS = 60.0
-
-
-@functools.cache
-def _redis() -> redis.Redis:
-    """One connection pool per process for the dashboard's reads."""
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-
-
-def presence_store() -> PresenceStore:
-    """The presence store this deployment writes under REDIS_KEY_PREFIX."""
-    return PresenceStore(_redis(), settings.REDIS_KEY_PREFIX)
 
 
 def _listener_state(statuses: dict[str, Any], names: list[str], now: float) -> dict[str, Any]:

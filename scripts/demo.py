@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""`make demo`: the whole of Switchboard on one machine, on three emulated FreeSWITCH nodes.
+
+Steps:
+1. Make sure Redis is installed (apt-get on a fresh Debian machine) and start a private one.
+2. Migrate the database (SQLite in the run directory unless DATABASE_URL says otherwise).
+3. Create the admin user and print its credentials; seed a trunk, agents and a campaign.
+4. Start the emulated FreeSWITCH cluster and the agent simulator, then the web server, a Celery
+   worker, beat, the event listener, the results consumer and Flower; print the URLs.
+5. On Ctrl-C (SIGINT), SIGTERM or after --duration seconds, stop every process group cleanly.
+
+Secrets (Django's key, the admin's, Flower's and the ESL password) are generated once per run
+directory and kept there (mode 0600), so a second run prints the same credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from demo_procs import Supervisor, port_is_free, wait_for_port  # noqa: E402
+
+HOST = "127.0.0.1"
+NODE_NAMES = ("fs1", "fs2", "fs3")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command line, each option with an environment default (DEMO_*)."""
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run-dir", default=env("DEMO_RUN_DIR", str(REPO / "var" / "demo")),
+                        help="state, logs and secrets of this demo (default var/demo)")
+    parser.add_argument("--duration", type=float, default=float(env("DEMO_DURATION", "0")),
+                        help="stop after this many seconds (0: run until Ctrl-C)")
+    parser.add_argument("--web-port", type=int, default=int(env("DEMO_WEB_PORT", "8470")))
+    parser.add_argument("--flower-port", type=int, default=int(env("DEMO_FLOWER_PORT", "5570")))
+    parser.add_argument("--esl-port", type=int, default=int(env("DEMO_ESL_PORT", "18021")),
+                        help="first emulated node's ESL port; the others follow it")
+    parser.add_argument("--control-port", type=int,
+                        default=int(env("DEMO_CONTROL_PORT", "18090")),
+                        help="the emulator's control API")
+    parser.add_argument("--redis-port", type=int, default=int(env("DEMO_REDIS_PORT", "6479")),
+                        help="port of the demo's private Redis (ignored with --redis-url)")
+    parser.add_argument("--redis-url", default=env("DEMO_REDIS_URL", ""),
+                        help="use this Redis instead of starting a private one")
+    parser.add_argument("--database-url", default=env("DATABASE_URL", ""),
+                        help="default: SQLite in the run directory")
+    parser.add_argument("--targets", type=int, default=int(env("DEMO_TARGETS", "300")))
+    parser.add_argument("--agents", type=int, default=int(env("DEMO_AGENTS", "12")))
+    parser.add_argument("--no-flower", action="store_true", help="do not start Flower")
+    return parser.parse_args(argv)
+
+
+def say(message: str) -> None:
+    """Progress lines on stdout, flushed so a pipe sees them at once."""
+    print(f"[demo] {message}", flush=True)
+
+
+def stable_secret(run_dir: Path, name: str, nbytes: int = 18) -> str:
+    """A random secret kept in the run directory, so it stays the same from run to run."""
+    path = run_dir / "secrets" / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(nbytes)
+    path.touch(mode=0o600)
+    path.write_text(value + "\n")
+    return value
+
+
+def ensure_redis_installed() -> str:
+    """Return the redis-server binary, installing Debian's package when it is missing."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise SystemExit("redis-server is missing: run `sudo apt-get install -y redis-server`")
+    say("installing redis-server with apt-get")
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=apt_env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, env=apt_env)
+    # Debian's package starts a system Redis on 6379; the demo uses its own on another port.
+    return shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def check_ports(ports: dict[str, int]) -> None:
+    """Refuse to start when a port is taken: a half-started demo helps nobody."""
+    taken = [f"{name} {port}" for name, port in ports.items() if not port_is_free(HOST, port)]
+    if taken:
+        raise SystemExit(
+            "ports in use: " + ", ".join(taken)
+            + " (is another demo running? choose others with --web-port etc.)"
+        )
+
+
+def build_env(args: argparse.Namespace, run_dir: Path, redis_url: str) -> dict[str, str]:
+    """The environment every process of the demo shares (see .env.example)."""
+    database_url = args.database_url or f"sqlite:///{run_dir / 'switchboard.sqlite3'}"
+    esl_password = stable_secret(run_dir, "esl-password")
+    nodes = ",".join(
+        f"{name}={HOST}:{args.esl_port + index}" for index, name in enumerate(NODE_NAMES)
+    )
+    flower_password = stable_secret(run_dir, "flower-password")
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "switchboard.settings",
+        "DJANGO_SECRET_KEY": stable_secret(run_dir, "django-secret-key", 40),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "FREESWITCH_NODES": nodes,
+        "FREESWITCH_PASSWORD": esl_password,
+        "FLOWER_BASIC_AUTH": os.environ.get("FLOWER_BASIC_AUTH", f"admin:{flower_password}"),
+        "FLOWER_UNAUTHENTICATED_API": "false",
+    }
+    return env
+
+
+def prepare_database(env: dict[str, str], admin_password: str, agents: int, targets: int):
+    """Migrate, collect static files, create the admin and seed; in this process, then close."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    import demo_seed
+    from django.core.management import call_command
+    from django.db import connections
+
+    say("migrating the database")
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    created = demo_seed.ensure_admin(admin_password)
+    seeded = demo_seed.seed(agent_count=agents, target_count=targets)
+    connections.close_all()  # the children open their own
+    return seeded, created
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo until Ctrl-C, SIGTERM or --duration; return the exit status."""
+    args = parse_args(argv)
+    run_dir = Path(args.run_dir).resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+    ports = {"web": args.web_port, "emulator control": args.control_port}
+    ports.update({f"ESL {name}": args.esl_port + i for i, name in enumerate(NODE_NAMES)})
+    if not args.no_flower:
+        ports["flower"] = args.flower_port
+    if not args.redis_url:
+        ports["redis"] = args.redis_port
+    check_ports(ports)
+
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        say(f"{signal.Signals(signum).name} received: stopping")
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    redis_url = args.redis_url or f"redis://{HOST}:{args.redis_port}/0"
+    env = build_env(args, run_dir, redis_url)
+    supervisor = Supervisor(log_dir=run_dir / "logs", env=env, cwd=REPO)
+    status = 0
+    try:
+        if not args.redis_url:
+            redis_server = ensure_redis_installed()
+            (run_dir / "redis").mkdir(exist_ok=True)
+            child = supervisor.start("redis", [
+                redis_server, "--bind", HOST, "--port", str(args.redis_port), "--save", "",
+                "--appendonly", "no", "--dir", str(run_dir / "redis"), "--protected-mode", "yes",
+            ])
+            wait_for_port(HOST, args.redis_port, 20, lambda c=child: c.alive)
+
+        admin_password = stable_secret(run_dir, "admin-password", 12)
+        seeded, _ = prepare_database(env, admin_password, args.agents, args.targets)
+        say(f"seeded campaign #{seeded.campaign_id} with {seeded.targets} targets and "
+            f"{len(seeded.agents)} agents")
+        start_services(supervisor, args, python, seeded)
+        print_banner(args, env, admin_password, seeded, run_dir)
+        status = supervise(supervisor, args, stopping)
+    except Exception as exc:  # report, stop what was started, exit non-zero
+        say(f"failed: {exc}")
+        status = 1
+    finally:
+        say("stopping every process")
+        supervisor.stop_all()
+        say("stopped")
+    return status
+
+
+def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str, seeded) -> None:
+    """Start the cluster, the agents and the Switchboard processes, each checked as it comes up."""
+    celery = [python, "-m", "celery", "-A", "workers"]
+    web = supervisor.start("web", [
+        python, "-m", "gunicorn", "switchboard.wsgi", "--bind", f"{HOST}:{args.web_port}",
+        "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
+    ])
+    supervisor.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2",
+                                "--hostname", "demo-worker@%h"])
+    supervisor.start("beat", [*celery, "beat", "--loglevel", "INFO",
+                              "--schedule", str(Path(args.run_dir).resolve() / "beat-schedule")])
+    if not args.no_flower:
+        flower = supervisor.start("flower", [
+            *celery, "flower", f"--address={HOST}", f"--port={args.flower_port}",
+        ])
+        wait_for_port(HOST, args.flower_port, 60, lambda: flower.alive)
+    wait_for_port(HOST, args.web_port, 60, lambda: web.alive)
+
+
+def print_banner(args, env: dict[str, str], admin_password: str, seeded, run_dir: Path) -> None:
+    """Tell the person at the terminal where everything is and how to log in."""
+    web = f"http://{HOST}:{args.web_port}"
+    flower_user = env["FLOWER_BASIC_AUTH"].split(":", 1)[0]
+    lines = [
+        "",
+        "Switchboard demo is running",
+        f"  Admin           {web}/admin/   user: admin   password: {admin_password}",
+        f"  Dashboard       {web}/dashboard/",
+        f"  Demo campaign   {web}/dashboard/campaigns/{seeded.campaign_id}/",
+        f"  API docs        {web}/api/docs/",
+        f"  Health          {web}/healthz",
+    ]
+    if not args.no_flower:
+        flower_secret = env["FLOWER_BASIC_AUTH"].split(":", 1)[1]
+        lines.append(f"  Flower          http://{HOST}:{args.flower_port}/   user: {flower_user}"
+                     f"   password: {flower_secret}")
+    lines += [
+        f"  Logs            {run_dir / 'logs'}",
+        f"  Database        {_redact(env['DATABASE_URL'])}",
+        "  Stop with Ctrl-C" + (f" (or wait {args.duration:.0f} s)" if args.duration else ""),
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for the banner."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+def supervise(supervisor: Supervisor, args: argparse.Namespace, stopping: threading.Event) -> int:
+    """Wait for a signal or the end of --duration; a child that dies stops the demo."""
+    deadline = time.monotonic() + args.duration if args.duration else None
+    while not stopping.wait(0.5):
+        dead = supervisor.dead()
+        if dead:
+            for child in dead:
+                say(f"{child.name} exited with status {child.process.returncode}; "
+                    f"see {child.log_path}")
+            return 1
+        if deadline is not None and time.monotonic() >= deadline:
+            say(f"{args.duration:.0f} s elapsed")
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

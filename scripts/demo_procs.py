@@ -1,0 +1,127 @@
+"""Child processes of the demo: each in its own process group, logged to a file, stopped as a group.
+
+Every child gets its own session (so a terminal's Ctrl-C reaches only the demo, which then stops
+the children in order) and asks the kernel to send it SIGTERM if the demo itself dies without
+cleaning up (PR_SET_PDEATHSIG), so no orphan outlives the demo even after a `kill -9`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child between fork and exec: SIGTERM me when my parent goes away."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not glibc: the demo's own signal handlers still stop the children
+        pass
+
+
+@dataclass
+class Child:
+    """One supervised process."""
+
+    name: str
+    argv: Sequence[str]
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    stop_signal: int = signal.SIGTERM
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@dataclass
+class Supervisor:
+    """Starts children, notices when one dies, and stops them all in reverse order."""
+
+    log_dir: Path
+    env: dict[str, str]
+    cwd: Path
+    children: list[Child] = field(default_factory=list)
+
+    def start(self, name: str, argv: Sequence[str], stop_signal: int = signal.SIGTERM,
+              extra_env: dict[str, str] | None = None) -> Child:
+        """Start argv in its own session with output appended to <log_dir>/<name>.log."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{name}.log"
+        with open(log_path, "ab") as log:
+            log.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name}\n".encode())
+            log.flush()
+            process = subprocess.Popen(
+                list(argv),
+                cwd=self.cwd,
+                env={**self.env, **(extra_env or {})},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        child = Child(name, argv, process, log_path, stop_signal)
+        self.children.append(child)
+        return child
+
+    def dead(self) -> list[Child]:
+        """Children that exited on their own."""
+        return [child for child in self.children if not child.alive]
+
+    def stop_all(self, grace_seconds: float = 15.0) -> None:
+        """Signal every child's process group, newest first, then kill what is left."""
+        for child in reversed(self.children):
+            _signal_group(child.process.pid, child.stop_signal)
+        deadline = time.monotonic() + grace_seconds
+        for child in reversed(self.children):
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                _signal_group(child.process.pid, signal.SIGKILL)
+                child.process.wait(timeout=5)
+        # Grandchildren (Celery pool processes, gunicorn workers) share the child's group:
+        # make sure none outlived its parent.
+        for child in self.children:
+            _signal_group(child.process.pid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool]) -> None:
+    """Wait until something accepts TCP connections on host:port, or raise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"the process behind {host}:{port} exited")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {host}:{port} after {timeout:.0f} s")
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True when nothing listens on host:port and we may bind it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
