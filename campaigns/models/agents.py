@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from telephony import dialstring
 
 
 class AgentGroup(models.Model):
@@ -32,11 +35,27 @@ class Agent(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["sip_user", "sip_domain"], name="agent_sip_identity_unique")
+            models.UniqueConstraint(
+                fields=["sip_user", "sip_domain"], name="agent_sip_identity_unique"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.sip_user}@{self.sip_domain}>"
+
+    def clean(self) -> None:
+        """The SIP identity reaches the bridge string: check it against its grammars."""
+        errors: dict[str, list[str]] = {}
+        for field, grammar in (
+            ("sip_user", dialstring.validate_sip_user),
+            ("sip_domain", dialstring.validate_sip_domain),
+        ):
+            try:
+                grammar(getattr(self, field))
+            except ValueError as exc:
+                errors[field] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def presence_key(self) -> str:

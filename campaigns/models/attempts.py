@@ -28,7 +28,9 @@ class CallAttempt(models.Model):
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="call_attempts")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="call_attempts")
     attempt_number = models.PositiveIntegerField()
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, help_text="origination_uuid of the call")
+    uuid = models.UUIDField(
+        default=uuid.uuid4, unique=True, help_text="origination_uuid of the call"
+    )
     job_uuid = models.UUIDField(null=True, blank=True, help_text="Job-UUID of the bgapi originate")
     node = models.CharField(max_length=63, blank=True)
     agent = models.ForeignKey(
@@ -51,7 +53,9 @@ class CallAttempt(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["target", "attempt_number"], name="attempt_number_unique")
+            models.UniqueConstraint(
+                fields=["target", "attempt_number"], name="attempt_number_unique"
+            )
         ]
         indexes = [
             models.Index(fields=["campaign", "outcome"], name="attempt_campaign_outcome_idx"),

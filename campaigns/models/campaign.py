@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from campaigns.models.agents import AgentGroup
 from campaigns.models.infrastructure import Trunk
+from telephony import dialstring
 
 WEEKDAYS_MON_FRI = 0b0011111  # bit 0 = Monday ... bit 6 = Sunday
 
@@ -31,12 +34,16 @@ class CampaignStatus(models.TextChoices):
 class Campaign(models.Model):
     name = models.CharField(max_length=200)
     trunk = models.ForeignKey(Trunk, on_delete=models.PROTECT, related_name="campaigns")
-    mode = models.CharField(max_length=16, choices=CampaignMode.choices, default=CampaignMode.TARGET_FIRST)
+    mode = models.CharField(
+        max_length=16, choices=CampaignMode.choices, default=CampaignMode.TARGET_FIRST
+    )
     agent_group = models.ForeignKey(AgentGroup, on_delete=models.PROTECT, related_name="campaigns")
     caller_id_number = models.CharField(max_length=32, blank=True)
     caller_id_name = models.CharField(max_length=64, blank=True)
     default_region = models.CharField(
-        max_length=2, default="US", help_text="ISO country code for numbers written without +country"
+        max_length=2,
+        default="US",
+        help_text="ISO country code for numbers written without +country",
     )
 
     # Schedule, in the campaign's own time zone.
@@ -44,12 +51,14 @@ class Campaign(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     weekdays = models.PositiveSmallIntegerField(
-        default=WEEKDAYS_MON_FRI, validators=[MaxValueValidator(0b1111111)],
+        default=WEEKDAYS_MON_FRI,
+        validators=[MaxValueValidator(0b1111111)],
         help_text="Bit mask, bit 0 = Monday ... bit 6 = Sunday",
     )
     daily_start = models.TimeField(default=dt.time(9, 0))
     daily_end = models.TimeField(
-        default=dt.time(17, 0), help_text="An end before the start means the window crosses midnight"
+        default=dt.time(17, 0),
+        help_text="An end before the start means the window crosses midnight",
     )
     use_target_timezone = models.BooleanField(
         default=False, help_text="Apply the daily window in each target's own time zone"
@@ -76,13 +85,18 @@ class Campaign(models.Model):
 
     # DTMF sent after answer.
     dtmf_settle_ms = models.PositiveIntegerField(
-        default=1000, validators=[MaxValueValidator(30_000)], help_text="Wait after answer before the digits"
+        default=1000,
+        validators=[MaxValueValidator(30_000)],
+        help_text="Wait after answer before the digits",
     )
     dtmf_duration_ms = models.PositiveIntegerField(
-        default=200, validators=[MinValueValidator(50), MaxValueValidator(2000)], help_text="Tone length"
+        default=200,
+        validators=[MinValueValidator(50), MaxValueValidator(2000)],
+        help_text="Tone length",
     )
     dtmf_pause_ms = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(5000)],
+        default=0,
+        validators=[MaxValueValidator(5000)],
         help_text="Extra pause between digits, rounded to FreeSWITCH's 500 ms 'w' steps",
     )
 
@@ -98,6 +112,91 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # --- Rules (STYLE rule 3): pure functions of the row and a clock passed in -------------
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The campaign's own time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def runs_on(self, weekday: int) -> bool:
+        """Whether the weekday (0 = Monday) is set in the weekdays bit mask."""
+        return bool(self.weekdays >> weekday & 1)
+
+    def is_in_window(self, now: dt.datetime, tz: str | None = None) -> bool:
+        """Whether calls may be placed at `now`, judged in `tz` (a target's zone) or the campaign's.
+
+        The daily window is wall-clock time in that zone, so it follows DST: on a spring-forward
+        day a window inside the skipped hour never opens, on a fall-back day a window inside the
+        repeated hour is open twice. An end before the start means the window crosses midnight,
+        and then the weekday that counts is the day the window started. A start equal to the end
+        means all day. Start and end dates are absolute instants: [starts_at, ends_at).
+        """
+        if self.starts_at and now < self.starts_at:
+            return False
+        if self.ends_at and now >= self.ends_at:
+            return False
+        local = now.astimezone(zoneinfo.ZoneInfo(tz) if tz else self.zone)
+        clock, weekday = local.time().replace(tzinfo=None), local.weekday()
+        start, end = self.daily_start, self.daily_end
+        if start == end:
+            return self.runs_on(weekday)
+        if start < end:
+            return start <= clock < end and self.runs_on(weekday)
+        if clock >= start:
+            return self.runs_on(weekday)
+        return clock < end and self.runs_on((weekday - 1) % 7)
+
+    def next_window_start(self, now: dt.datetime, tz: str | None = None) -> dt.datetime | None:
+        """The first instant at or after `now` inside the window, or None if there is none."""
+        probe = max(now, self.starts_at) if self.starts_at else now
+        if self.ends_at and probe >= self.ends_at:
+            return None
+        if self.is_in_window(probe, tz):
+            return probe
+        zone = zoneinfo.ZoneInfo(tz) if tz else self.zone
+        today = probe.astimezone(zone).date()
+        for offset in range(8):
+            day = today + dt.timedelta(days=offset)
+            # A start inside a spring-forward gap resolves to the instant just after the gap.
+            opening = dt.datetime.combine(day, self.daily_start, tzinfo=zone).astimezone(dt.UTC)
+            if opening > probe and self.is_in_window(opening, tz):
+                return opening
+        return None
+
+    def dtmf_for(self, extension: str) -> str:
+        """The DTMF string to send for a target's extension ("" when it has none).
+
+        Tone length becomes `@<ms>`, the extra pause `w`/`W` steps between tones; the settle
+        delay after answer is the dispatcher's to apply. The result passes the DTMF grammar.
+        """
+        if not extension:
+            return ""
+        return dialstring.render_dtmf(
+            extension, duration_ms=self.dtmf_duration_ms, pause_ms=self.dtmf_pause_ms
+        )
+
+    def clean(self) -> None:
+        """Check the values that reach ESL or the schedule against their grammars."""
+        from campaigns.validators import grammar_validator, validate_region, validate_time_zone
+
+        errors: dict[str, list[str]] = {}
+        checks = [
+            ("caller_id_number", grammar_validator(dialstring.validate_caller_id_number)),
+            ("caller_id_name", grammar_validator(dialstring.validate_caller_id_name)),
+            ("timezone", validate_time_zone),
+            ("default_region", validate_region),
+        ]
+        for field, check in checks:
+            try:
+                check(getattr(self, field))
+            except ValidationError as exc:
+                errors.setdefault(field, []).extend(exc.messages)
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors.setdefault("ends_at", []).append("Must be later than the start date.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CampaignEvent(models.Model):

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from telephony import dialstring
+from telephony.config import NodeConfig
+
+
+def _check(errors: dict[str, list[str]], field: str, grammar, value: str) -> None:
+    """Run one grammar on a non-blank value, collecting its exact message under the field."""
+    if value == "":
+        return
+    try:
+        grammar(value)
+    except ValueError as exc:
+        errors.setdefault(field, []).append(str(exc))
 
 
 class Trunk(models.Model):
@@ -11,15 +25,19 @@ class Trunk(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     gateway = models.CharField(max_length=64, help_text="FreeSWITCH gateway name")
-    dial_prefix = models.CharField(max_length=16, blank=True, help_text="Digits put before every number")
+    dial_prefix = models.CharField(
+        max_length=16, blank=True, help_text="Digits put before every number"
+    )
     caller_id_number = models.CharField(max_length=32, blank=True)
     caller_id_name = models.CharField(max_length=64, blank=True)
     cps_limit = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
         help_text="Calls per second this trunk accepts",
     )
     max_concurrent = models.PositiveIntegerField(
-        default=100, validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
         help_text="Concurrent calls this trunk accepts",
     )
     enabled = models.BooleanField(default=True)
@@ -31,6 +49,19 @@ class Trunk(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Check the values that reach the dial string against their grammars."""
+        errors: dict[str, list[str]] = {}
+        _check(errors, "gateway", dialstring.validate_gateway, self.gateway)
+        if self.dial_prefix and not (self.dial_prefix.isascii() and self.dial_prefix.isdigit()):
+            errors.setdefault("dial_prefix", []).append("dial prefix may contain only digits")
+        _check(
+            errors, "caller_id_number", dialstring.validate_caller_id_number, self.caller_id_number
+        )
+        _check(errors, "caller_id_name", dialstring.validate_caller_id_name, self.caller_id_name)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Node(models.Model):
@@ -48,7 +79,8 @@ class Node(models.Model):
         default=1000, validators=[MinValueValidator(1), MaxValueValidator(1_000_000)]
     )
     max_cps = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
         help_text="Calls per second; FreeSWITCH admits sessions-per-second minus one",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,3 +94,16 @@ class Node(models.Model):
 
     def __repr__(self) -> str:  # never leak the password through a repr in a log line
         return f"<Node {self.name} {self.esl_host}:{self.esl_port}>"
+
+    def clean(self) -> None:
+        """Check name, host and profile with the same rules the node list uses."""
+        errors: dict[str, list[str]] = {}
+        try:
+            NodeConfig(name=self.name, host=self.esl_host, port=1, password="")
+        except ValueError as exc:
+            # NodeConfig's messages name the field; the password is never part of them.
+            field = "name" if "name" in str(exc) else "esl_host"
+            errors[field] = [str(exc)]
+        _check(errors, "sip_profile", dialstring.validate_sip_profile, self.sip_profile)
+        if errors:
+            raise ValidationError(errors)

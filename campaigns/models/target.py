@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from campaigns.models.campaign import Campaign
+from telephony import dialstring
 
 
 class TargetState(models.TextChoices):
@@ -21,7 +23,10 @@ class TargetState(models.TextChoices):
 # States from which a target can still be dialled by the tick.
 DUE_STATES = (TargetState.PENDING, TargetState.RETRY_WAIT)
 FINAL_STATES = (
-    TargetState.COMPLETED, TargetState.FAILED, TargetState.CANCELLED, TargetState.DO_NOT_CALL
+    TargetState.COMPLETED,
+    TargetState.FAILED,
+    TargetState.CANCELLED,
+    TargetState.DO_NOT_CALL,
 )
 
 
@@ -34,7 +39,9 @@ class Target(models.Model):
     external_ref = models.CharField(max_length=100, blank=True)
     custom_data = models.JSONField(default=dict, blank=True)
     timezone = models.CharField(max_length=64, blank=True, help_text="Derived from the number")
-    state = models.CharField(max_length=16, choices=TargetState.choices, default=TargetState.PENDING)
+    state = models.CharField(
+        max_length=16, choices=TargetState.choices, default=TargetState.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_outcome = models.CharField(max_length=32, blank=True)
@@ -53,9 +60,51 @@ class Target(models.Model):
         ]
         indexes = [
             # The tick's claim: due targets of one campaign, oldest first (O(budget)).
-            models.Index(fields=["campaign", "state", "next_attempt_at", "id"], name="target_due_idx"),
+            models.Index(
+                fields=["campaign", "state", "next_attempt_at", "id"], name="target_due_idx"
+            ),
             models.Index(fields=["number"], name="target_number_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.number},{self.extension}" if self.extension else self.number
+
+    def effective_timezone(self) -> str:
+        """The zone the daily window applies in: the target's own if the campaign asks for it."""
+        if self.campaign.use_target_timezone and self.timezone:
+            return self.timezone
+        return self.campaign.timezone
+
+    def is_due(self, now) -> bool:
+        """Whether the tick may dial this target at `now` (state, retry time, window)."""
+        if self.state not in DUE_STATES:
+            return False
+        if self.next_attempt_at and self.next_attempt_at > now:
+            return False
+        return self.campaign.is_in_window(now, self.effective_timezone())
+
+    def dtmf(self) -> str:
+        """The DTMF string for this target's extension under its campaign's settings."""
+        return self.campaign.dtmf_for(self.extension)
+
+    def clean(self) -> None:
+        """Normalise the number (campaign region), derive the zone, check the grammars."""
+        from campaigns.validators import (
+            NumberError,
+            parse_number_and_extension,
+            timezone_for_number,
+            validate_time_zone,
+        )
+
+        region = self.campaign.default_region if self.campaign_id else "US"
+        try:
+            self.number, self.extension = parse_number_and_extension(
+                self.number or "", self.extension or "", region
+            )
+        except (NumberError, dialstring.DialstringError) as exc:
+            field = "number" if isinstance(exc, NumberError) else "extension"
+            raise ValidationError({field: [str(exc)]}) from None
+        if self.timezone:
+            validate_time_zone(self.timezone)
+        else:
+            self.timezone = timezone_for_number(self.number)

@@ -1,0 +1,106 @@
+"""Django-side validation: phone number normalisation (phonenumbers) and field validators.
+
+Every value that leaves here for ESL has also passed the strict grammar in `telephony.dialstring`:
+phonenumbers decides what a user meant ("(212) 555-0100" in the US), the grammar decides what may
+be written into a command ("+12125550100").
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from phonenumbers import timezone as number_timezones
+
+from telephony import dialstring
+
+
+class NumberError(ValueError):
+    """A number that is not a dialable phone number; the message is fixed."""
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """IANA time zone names known to this machine."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def normalize_number(raw: str, region: str) -> str:
+    """Return the E.164 form of `raw`, read as a national number of `region` unless it has +."""
+    text = raw.strip()
+    if not text:
+        raise NumberError("number is empty")
+    if not text.isascii():
+        # phonenumbers reads Arabic-Indic and full-width digits; we accept only what the
+        # grammar accepts, so a lookalike never becomes a different number silently.
+        raise NumberError("number may contain only ASCII digits and + ( ) . - spaces")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise NumberError("not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise NumberError("not a valid phone number")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    try:
+        return dialstring.validate_e164(e164)
+    except dialstring.DialstringError as exc:
+        raise NumberError(str(exc)) from None
+
+
+def parse_number_and_extension(raw_number: str, raw_extension: str, region: str) -> tuple[str, str]:
+    """Split "number,567" notations, normalise the number, validate the extension.
+
+    An extension may come in its own field or inside the number, not both.
+    """
+    number_part, embedded = dialstring.split_extension(raw_number)
+    extension = raw_extension.strip()
+    if embedded and extension:
+        raise dialstring.DialstringError("extension given both in the number and on its own")
+    return normalize_number(number_part, region), dialstring.validate_extension(
+        embedded or extension
+    )
+
+
+def timezone_for_number(e164: str) -> str:
+    """The one IANA zone of an E.164 number, or "" when unknown or ambiguous.
+
+    A number whose prefix spans several zones (a Russian mobile, a US toll-free number) gets no
+    zone of its own: the campaign's zone applies, a deliberate and documented fallback.
+    """
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    zones = number_timezones.time_zones_for_number(parsed)
+    if len(zones) == 1 and zones[0] in time_zone_names():
+        return zones[0]
+    return ""
+
+
+def grammar_validator(grammar):
+    """Wrap a telephony grammar as a Django field validator (blank values are not checked)."""
+
+    def validate(value: str) -> None:
+        if value == "":
+            return
+        try:
+            grammar(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from None
+
+    validate.__name__ = f"validate_{grammar.__name__}"
+    return validate
+
+
+def validate_time_zone(value: str) -> None:
+    """Django validator: an IANA time zone name."""
+    if value not in time_zone_names():
+        raise ValidationError("Unknown time zone; use an IANA name such as Europe/Berlin.")
+
+
+def validate_region(value: str) -> None:
+    """Django validator: a region phonenumbers knows (ISO 3166 alpha-2)."""
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError("Unknown region; use an ISO 3166 code such as US or DE.")
