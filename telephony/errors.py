@@ -1,0 +1,54 @@
+"""Errors raised by the ESL layer; each says whether trying again can help (STYLE rule 8).
+
+No message built here ever contains a password: callers pass descriptions, never raw commands.
+"""
+
+from __future__ import annotations
+
+
+class ESLError(Exception):
+    """Base of every ESL failure; `permanent` is False when a retry (maybe elsewhere) can help."""
+
+    permanent: bool = False
+
+    def __init__(self, message: str, *, node: str | None = None) -> None:
+        self.node = node
+        super().__init__(f"{node}: {message}" if node else message)
+
+
+class AuthenticationError(ESLError):
+    """The node refused our password (or its ACL refused us): retrying cannot help."""
+
+    permanent = True
+
+
+class ESLTimeout(ESLError):
+    """No reply in time; the connection has been dropped so a late reply cannot be misattributed."""
+
+
+class ConnectionLost(ESLError):
+    """The TCP connection is gone (refused, closed, reset, shut down); `reason` says why."""
+
+    def __init__(self, message: str, *, node: str | None = None, reason: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(message, node=node)
+
+
+class ProtocolError(ConnectionLost):
+    """The peer sent bytes that are not ESL; the stream cannot be trusted any more."""
+
+
+class CommandError(ESLError):
+    """A `command/reply` answered `-ERR ...`; carries the reply text (never the command sent)."""
+
+    permanent = True
+
+    def __init__(self, reply_text: str, *, node: str | None = None) -> None:
+        self.reply_text = reply_text
+        super().__init__(f"command refused: {reply_text}", node=node)
+
+
+class InvalidCommand(ESLError, ValueError):
+    """A command, header or value would break ESL framing; nothing was sent."""
+
+    permanent = True
