@@ -1,13 +1,114 @@
-"""The Celery app (`celery -A workers worker`). All Celery wiring lives here."""
+"""The Celery app (`celery -A workers worker`). All Celery wiring lives here (STYLE rule 7).
+
+Queues, and why they are separate:
+
+- `tick`: beat's once-a-second tick and the reapers. Short tasks that must never wait behind a
+  backlog of dials, so a worker (or a dedicated one: `-Q tick`) always has a slot for them.
+- `dial`: `switchboard.dial_batch`, a bounded group of claimed targets per task. Losing one would
+  lose calls, so it is acknowledged late and re-queued when its worker dies.
+- `control`: campaign controls and reconciles (short, must not wait behind dials either).
+- `default`: everything else.
+
+Broker: Redis by default (`CELERY_BROKER_URL`), RabbitMQ when the URL says `amqp://`. Retry
+delays live in the database (`Target.next_attempt_at`), never in Celery countdowns or ETAs: a
+Redis broker redelivers an unacknowledged message after its visibility timeout, so a long ETA
+would be delivered twice. That is also why the visibility timeout is only a little longer than
+the hard time limit of the longest task: a dial batch whose worker vanished is redelivered
+within minutes, and its targets are guarded by a compare-and-set (queued -> dialing).
+"""
 
 from __future__ import annotations
 
 import os
+import pkgutil
+from pathlib import Path
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
 
 app = Celery("switchboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["workers"])
+
+# Task names are what a person reads in Flower: say what the task does.
+TICK = "switchboard.tick"
+REAP_QUEUED = "switchboard.reap_queued"
+DIAL_BATCH = "switchboard.dial_batch"
+
+# Hard time limit of a dial batch; the broker visibility timeout must exceed it.
+DIAL_SOFT_LIMIT = 90
+DIAL_HARD_LIMIT = 120
+VISIBILITY_TIMEOUT = 300
+
+_direct = Exchange("switchboard", type="direct")
+
+app.conf.update(
+    task_queues=(
+        Queue("tick", _direct, routing_key="tick"),
+        Queue("dial", _direct, routing_key="dial"),
+        Queue("control", _direct, routing_key="control"),
+        Queue("default", _direct, routing_key="default"),
+    ),
+    task_default_queue="default",
+    task_default_exchange="switchboard",
+    task_default_routing_key="default",
+    task_routes={
+        TICK: {"queue": "tick", "routing_key": "tick"},
+        REAP_QUEUED: {"queue": "tick", "routing_key": "tick"},
+        DIAL_BATCH: {"queue": "dial", "routing_key": "dial"},
+        "switchboard.reap_*": {"queue": "tick", "routing_key": "tick"},
+        "switchboard.dial_*": {"queue": "dial", "routing_key": "dial"},
+        "switchboard.control_*": {"queue": "control", "routing_key": "control"},
+        "switchboard.reconcile*": {"queue": "control", "routing_key": "control"},
+    },
+    # A message is acknowledged after its task ran, and a worker takes one at a time, so a
+    # worker that dies holds at most one unacknowledged message, which the broker redelivers.
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    task_soft_time_limit=60,
+    task_time_limit=90,
+    task_annotations={
+        # A tick lost with its worker is replaced by the next one a second later: no late ack,
+        # and a tick that waited longer than a few seconds is stale and dropped (expires).
+        TICK: {"acks_late": False, "soft_time_limit": 10, "time_limit": 20},
+        REAP_QUEUED: {"acks_late": False, "soft_time_limit": 20, "time_limit": 30},
+        # A dial batch lost with its worker would lose calls: put it back on the queue.
+        DIAL_BATCH: {
+            "acks_late": True,
+            "reject_on_worker_lost": True,
+            "soft_time_limit": DIAL_SOFT_LIMIT,
+            "time_limit": DIAL_HARD_LIMIT,
+        },
+    },
+    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    broker_connection_retry_on_startup=True,
+    task_ignore_result=True,
+    task_serializer="json",
+    accept_content=["json"],
+    # Flower shows every task from the moment it is sent.
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    task_track_started=True,
+    beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
+    # django-celery-beat re-reads PeriodicTask rows this often; a 1 s tick needs a short loop.
+    beat_max_loop_interval=1,
+    timezone="UTC",
+    enable_utc=True,
+)
+# Every module in workers/tasks/ is imported when a worker starts, so a new task module needs
+# no registration here; producers publish by task name (app.signature(DIAL_BATCH, ...)).
+app.conf.imports = tuple(
+    f"workers.tasks.{module.name}"
+    for module in pkgutil.iter_modules([str(Path(__file__).parent / "tasks")])
+)
+
+
+@worker_process_init.connect
+def _fresh_connections_after_fork(**_kwargs: Any) -> None:
+    """Drop ESL sockets inherited from the parent: each worker process opens its own."""
+    from workers.pool import reset_pool
+
+    reset_pool()
