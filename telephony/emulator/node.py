@@ -1,0 +1,553 @@
+"""One emulated FreeSWITCH node: its ESL listener, event bus, limits, registrations, records."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from telephony.emulator import api as api_commands
+from telephony.emulator import registrations as regs
+from telephony.emulator import wire
+from telephony.emulator.calls import CallEngine
+from telephony.emulator.channel import Channel
+from telephony.emulator.connection import EslConnection
+from telephony.emulator.outcomes import OutcomeTable
+from telephony.emulator.registrations import Registration
+from telephony.emulator.wire import Command, Event
+
+VERSION = "1.10.12-release~64bit"
+TCP_DROP_MODES = ("stock-unreg", "stock-silent", "patched")
+
+# Event-Calling-File/Function/Line-Number per event, as in the captures.
+CALLING: dict[str, tuple[str, str, str]] = {
+    "API": ("switch_loadable_module.c", "switch_api_execute", "2954"),
+    "BACKGROUND_JOB": ("mod_event_socket.c", "api_exec", "1572"),
+    "CHANNEL_ANSWER": ("switch_channel.c", "switch_channel_perform_mark_answered", "3846"),
+    "CHANNEL_BRIDGE": ("switch_ivr_bridge.c", "switch_ivr_multi_threaded_bridge", "1689"),
+    "CHANNEL_CALLSTATE": ("switch_channel.c", "switch_channel_perform_set_callstate", "301"),
+    "CHANNEL_CREATE": ("switch_core_state_machine.c", "switch_core_session_run", "626"),
+    "CHANNEL_DESTROY": ("switch_core_session.c", "switch_core_session_perform_destroy", "1584"),
+    "CHANNEL_EXECUTE": ("switch_core_session.c", "switch_core_session_exec", "2944"),
+    "CHANNEL_EXECUTE_COMPLETE": ("switch_core_session.c", "switch_core_session_exec", "2967"),
+    "CHANNEL_HANGUP": ("switch_channel.c", "switch_channel_perform_hangup", "3445"),
+    "CHANNEL_HANGUP_COMPLETE": (
+        "switch_core_state_machine.c",
+        "switch_core_session_reporting_state",
+        "943",
+    ),
+    "CHANNEL_ORIGINATE": ("switch_core_state_machine.c", "switch_core_session_run", "632"),
+    "CHANNEL_OUTGOING": (
+        "switch_core_session.c",
+        "switch_core_session_outgoing_channel",
+        "768",
+    ),
+    "CHANNEL_PARK": ("switch_ivr.c", "switch_ivr_park", "1002"),
+    "CHANNEL_PROGRESS": (
+        "switch_channel.c",
+        "switch_channel_perform_mark_ring_ready_value",
+        "3505",
+    ),
+    "CHANNEL_PROGRESS_MEDIA": (
+        "switch_channel.c",
+        "switch_channel_perform_mark_pre_answered",
+        "3565",
+    ),
+    "CHANNEL_STATE": ("switch_channel.c", "switch_channel_perform_set_running_state", "2408"),
+    "CHANNEL_UNBRIDGE": ("switch_ivr_bridge.c", "switch_ivr_multi_threaded_bridge", "1879"),
+    "CHANNEL_UNPARK": ("switch_ivr.c", "switch_ivr_park", "1213"),
+    "HEARTBEAT": ("switch_core.c", "send_heartbeat", "95"),
+    "sofia::expire": ("sofia_reg.c", "sofia_reg_del_callback", "726"),
+    "sofia::pre_register": ("sofia_reg.c", "sofia_reg_handle_register_token", "1810"),
+    "sofia::register": ("sofia_reg.c", "sofia_reg_handle_register_token", "2059"),
+    "sofia::register_attempt": ("sofia_reg.c", "sofia_reg_handle_register_token", "1606"),
+    "sofia::register_failure": ("sofia_reg.c", "sofia_reg_handle_register_token", "1792"),
+    "sofia::sip_user_state": (
+        "sofia_reg.c",
+        "sofia_reg_fire_custom_sip_user_state_event",
+        "179",
+    ),
+    "sofia::unregister": ("sofia_reg.c", "sofia_reg_handle_register_token", "2213"),
+    "sofia::unregister/socket": ("sofia.c", "our_sofia_event_callback", "2080"),
+}
+_UNKNOWN_CALLER = ("emulator.c", "emulate", "1")
+
+
+def _current_loop() -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.new_event_loop()  # replaced by the running loop in start()
+
+
+class Node:
+    """An emulated FreeSWITCH node; every method runs on the cluster's event loop."""
+
+    def __init__(
+        self,
+        name: str,
+        password: str,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        max_sessions: int = 1000,
+        sps: int = 30,
+        heartbeat_interval: float = 20.0,
+        sweep_interval: float = 30.0,
+        late_margin: int = 60,
+        expire_linger: float = 2.0,
+        tcp_drop_mode: str = "stock-unreg",
+        transport_error_subclass: str = "sofia::transport_error",
+        transport_error_ip_header: str = "network-ip",
+        transport_error_port_header: str = "network-port",
+        unregister_on_options_fail: bool = True,
+        agent_answer_ms: int = 100,
+        domain: str = "127.0.0.1",
+        ipv4: str = "127.0.0.1",
+        shutdown_delay: float = 0.05,
+        record_limit: int = 200_000,
+    ) -> None:
+        if tcp_drop_mode not in TCP_DROP_MODES:
+            raise ValueError(f"tcp_drop_mode must be one of {TCP_DROP_MODES}")
+        self.name = name
+        self.password = password
+        self.host = host
+        self.port = port
+        self.max_sessions = max_sessions
+        self.sps = sps
+        self.heartbeat_interval = heartbeat_interval
+        self.sweep_interval = sweep_interval
+        self.late_margin = late_margin
+        self.expire_linger = expire_linger
+        self.tcp_drop_mode = tcp_drop_mode
+        self.transport_error_subclass = transport_error_subclass
+        self.transport_error_ip_header = transport_error_ip_header
+        self.transport_error_port_header = transport_error_port_header
+        self.unregister_on_options_fail = unregister_on_options_fail
+        self.agent_answer_ms = agent_answer_ms
+        self.domain = domain
+        self.ipv4 = ipv4
+        self.shutdown_delay = shutdown_delay
+        self.profiles = ("internal", "external")
+        self.loop: asyncio.AbstractEventLoop = _current_loop()
+        self.server: asyncio.base_events.Server | None = None
+        self.connections: dict[int, EslConnection] = {}
+        self.listeners: set[EslConnection] = set()
+        self.hung = False
+        self.up = False
+        self.outcomes = OutcomeTable()
+        self.calls = CallEngine(self)
+        self.registrations: dict[str, Registration] = {}  # by call-id
+        self.commands: collections.deque[dict[str, Any]] = collections.deque(maxlen=record_limit)
+        self.history: collections.deque[Channel] = collections.deque(maxlen=record_limit // 10)
+        self._timers: list[asyncio.TimerHandle] = []
+        self._needs_new_core = False
+        self._new_core()
+
+    def _new_core(self) -> None:
+        self.core_uuid = str(uuid.uuid4())
+        self.seq = 0
+        self.started_at = time.time()
+        self.sessions_since_startup = 0
+        self.peak_sessions = 0
+        self._sps_second = 0
+        self._sps_left = self.sps
+        self._sps_last = 0
+        self._sps_count = 0
+        self._sps_peak = 0
+        self._std_prefix = [
+            ("Core-UUID", self.core_uuid),
+            ("FreeSWITCH-Hostname", self.name),
+            ("FreeSWITCH-Switchname", self.name),
+            ("FreeSWITCH-IPv4", self.ipv4),
+            ("FreeSWITCH-IPv6", "::1"),
+        ]
+        self._date_cache: tuple[int, str, str] = (0, "", "")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen for ESL connections (on the same port when restarted)."""
+        if self.up:
+            return
+        self.loop = asyncio.get_running_loop()
+        if self._needs_new_core:
+            self._new_core()
+            self._needs_new_core = False
+        self.server = await self.loop.create_server(
+            lambda: EslConnection(self), self.host, self.port, reuse_address=True
+        )
+        sock = self.server.sockets[0]
+        self.port = int(sock.getsockname()[1])
+        self.up = True
+        self._schedule_timers()
+
+    def _schedule_timers(self) -> None:
+        for t in self._timers:
+            t.cancel()
+        self._timers = []
+        if self.heartbeat_interval > 0:
+            self._timers.append(self.loop.call_later(self.heartbeat_interval, self._heartbeat_tick))
+        if self.sweep_interval > 0:
+            self._timers.append(self.loop.call_later(self.sweep_interval, self._sweep_tick))
+
+    async def stop(self) -> None:
+        """Node down: close the listener and drop every connection without a word."""
+        self.up = False
+        for t in self._timers:
+            t.cancel()
+        self._timers = []
+        if self.server is not None:
+            self.server.close()
+            for conn in list(self.connections.values()):
+                conn.abort()
+            await self.server.wait_closed()
+            self.server = None
+        for conn in list(self.connections.values()):
+            conn.abort()
+
+    def shutdown(self) -> None:
+        """fsctl shutdown: SYSTEM_SHUTDOWN hangups, the 31-byte notice to everyone, then down."""
+        self.calls.hupall("SYSTEM_SHUTDOWN")
+
+        def finish() -> None:
+            for conn in list(self.connections.values()):
+                conn.close(wire.SHUTDOWN_NOTICE)
+            self._needs_new_core = True
+            self.registrations.clear()
+            self.loop.create_task(self.stop())
+
+        self.loop.call_later(self.shutdown_delay, finish)
+
+    async def restart(self, down_for: float = 0.0) -> None:
+        """A FreeSWITCH restart: shutdown, then back on the same port with a new Core-UUID."""
+        self.calls.hupall("SYSTEM_SHUTDOWN")
+        for conn in list(self.connections.values()):
+            conn.close(wire.SHUTDOWN_NOTICE)
+        self.registrations.clear()
+        await self.stop()
+        self._needs_new_core = True
+        if down_for > 0:
+            await asyncio.sleep(down_for)
+        await self.start()
+
+    def hang(self) -> None:
+        """Stop answering anything (connections are still accepted): a stuck node."""
+        self.hung = True
+
+    def unhang(self) -> None:
+        """Answer again, starting with what queued up meanwhile."""
+        self.hung = False
+        for conn in list(self.connections.values()):
+            conn.resume()
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _dates(self, now: float) -> tuple[str, str]:
+        sec = int(now)
+        cached = self._date_cache
+        if cached[0] != sec:
+            local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sec))
+            gmt = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(sec))
+            self._date_cache = cached = (sec, local, gmt)
+        return cached[1], cached[2]
+
+    def _targets(self, name: str, subclass: str) -> list[EslConnection]:
+        if not self.listeners:
+            return []
+        return [c for c in self.listeners if c.wants(name, subclass)]
+
+    def emit(
+        self,
+        name: str,
+        build: Callable[[], list[tuple[str, str]]],
+        *,
+        subclass: str = "",
+        body: str = "",
+        calling: str = "",
+        head: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Fire an event; the sequence always advances, headers are built only for listeners."""
+        self.seq += 1
+        targets = self._targets(name, subclass)
+        if not targets:
+            return
+        now = time.time()
+        local, gmt = self._dates(now)
+        where = CALLING.get(calling or subclass or name, _UNKNOWN_CALLER)
+        headers: list[tuple[str, str]] = [("Event-Subclass", subclass)] if subclass else []
+        headers.append(("Event-Name", name))
+        headers.extend(self._std_prefix)
+        headers += [
+            ("Event-Date-Local", local),
+            ("Event-Date-GMT", gmt),
+            ("Event-Date-Timestamp", str(int(now * 1_000_000))),
+            ("Event-Calling-File", where[0]),
+            ("Event-Calling-Function", where[1]),
+            ("Event-Calling-Line-Number", where[2]),
+            ("Event-Sequence", str(self.seq)),
+        ]
+        if head:
+            headers.extend(head)
+        headers.extend(build())
+        event = Event(name, headers, body, subclass)
+        for conn in targets:
+            if conn.passes_filters(event):
+                conn.send_event(event)
+
+    def emit_channel(self, ch: Channel, name: str, extra: dict[str, str]) -> None:
+        """A channel event: Bridge-* first, channel and caller headers, Application-* last."""
+        ch.record(time.time(), name)
+        head: list[tuple[str, str]] = []
+        if name == "CHANNEL_HANGUP_COMPLETE":
+            head.append(("Hangup-Cause", ch.hangup_cause))
+        tail: list[tuple[str, str]] = []
+        for key, value in extra.items():
+            (head if key.startswith("Bridge-") else tail).append((key, value))
+
+        def build() -> list[tuple[str, str]]:
+            return ch.channel_headers(name) + tail
+
+        self.emit(name, build, head=head)
+
+    def background_job(self, job: str, command: str, args: str, output: str) -> None:
+        """Fire BACKGROUND_JOB with the api output as its body."""
+
+        def build() -> list[tuple[str, str]]:
+            h = [("Job-UUID", job), ("Job-Command", command)]
+            if args:
+                h.append(("Job-Command-Arg", args))
+            return h
+
+        self.emit("BACKGROUND_JOB", build, body=output)
+
+    def emit_custom(self, subclass: str, headers: list[tuple[str, str]], calling: str = "") -> None:
+        """A CUSTOM event with the given subclass."""
+        self.emit("CUSTOM", lambda: headers, subclass=subclass, calling=calling)
+
+    # -- api ---------------------------------------------------------------------------------
+
+    def api(
+        self, name: str, args: str, done: Callable[[str], None], job_uuid: str = ""
+    ) -> str | None:
+        """Run an api command; None means `done` will be called later."""
+        if self.listeners:
+            self.emit(
+                "API",
+                lambda: (
+                    [("API-Command", name), ("API-Command-Argument", args)]
+                    if args
+                    else [("API-Command", name)]
+                ),
+            )
+        return api_commands.run(self, name, args, done, job_uuid)
+
+    def record_command(self, conn: EslConnection, cmd: Command) -> None:
+        """Keep every command received (the auth password is never kept)."""
+        line = cmd.line
+        if line.startswith("auth ") or line.startswith("userauth "):
+            line = line.split(" ", 1)[0] + " ********"
+        entry: dict[str, Any] = {"t": time.time(), "conn": conn.id, "command": line}
+        job = cmd.header("job-uuid")
+        if job:
+            entry["job_uuid"] = job
+        self.commands.append(entry)
+
+    # -- limits ------------------------------------------------------------------------------
+
+    def admit_session(self) -> bool:
+        """sessions-per-second and max-sessions, both counting every new session (B legs too)."""
+        sec = int(time.monotonic())
+        if sec != self._sps_second:
+            self._sps_last = self._sps_count if sec == self._sps_second + 1 else 0
+            self._sps_second = sec
+            self._sps_left = self.sps
+            self._sps_count = 0
+        # FreeSWITCH decrements before testing `<= 0`, so it admits N-1 a second (file 20).
+        self._sps_left -= 1
+        if self._sps_left <= 0:
+            return False
+        return len(self.calls.channels) < self.max_sessions
+
+    def session_started(self) -> None:
+        """Count a created session."""
+        self.sessions_since_startup += 1
+        self._sps_count += 1
+        self._sps_peak = max(self._sps_peak, self._sps_count)
+        self.peak_sessions = max(self.peak_sessions, len(self.calls.channels))
+
+    def session_ended(self, ch: Channel) -> None:
+        """Move a destroyed channel into the history."""
+        self.history.append(ch)
+
+    def sps_remaining(self) -> int:
+        """Session-Per-Sec in HEARTBEAT: the budget left in the current second."""
+        if int(time.monotonic()) != self._sps_second:
+            return self.sps
+        return max(self._sps_left, 0)
+
+    # -- heartbeat and sweep -----------------------------------------------------------------
+
+    def uptime_text(self, now: float) -> str:
+        """`0 years, 0 days, 0 hours, 0 minutes, 19 seconds, 234 milliseconds, 871 microseconds`."""
+        us = int((now - self.started_at) * 1_000_000)
+        secs, us = divmod(us, 1_000_000)
+        ms, us = divmod(us, 1000)
+        mins, secs = divmod(secs, 60)
+        hours, mins = divmod(mins, 60)
+        days, hours = divmod(hours, 24)
+        years, days = divmod(days, 365)
+        return (
+            f"{years} year{'s' if years != 1 else ''}, {days} day{'s' if days != 1 else ''}, "
+            f"{hours} hour{'s' if hours != 1 else ''}, {mins} minute{'s' if mins != 1 else ''}, "
+            f"{secs} second{'s' if secs != 1 else ''}, "
+            f"{ms} millisecond{'s' if ms != 1 else ''}, {us} microsecond{'s' if us != 1 else ''}"
+        )
+
+    def heartbeat(self) -> None:
+        """Fire one HEARTBEAT now."""
+        now = time.time()
+
+        def build() -> list[tuple[str, str]]:
+            return [
+                ("Event-Info", "System Ready"),
+                ("Up-Time", self.uptime_text(now)),
+                ("FreeSWITCH-Version", VERSION),
+                ("Uptime-msec", str(int((now - self.started_at) * 1000))),
+                ("Session-Count", str(len(self.calls.channels))),
+                ("Max-Sessions", str(self.max_sessions)),
+                ("Session-Per-Sec", str(self.sps_remaining())),
+                ("Session-Per-Sec-Last", str(self._sps_last)),
+                ("Session-Per-Sec-Max", str(self._sps_peak)),
+                ("Session-Per-Sec-FiveMin", str(self._sps_peak)),
+                ("Session-Since-Startup", str(self.sessions_since_startup)),
+                ("Session-Peak-Max", str(self.peak_sessions)),
+                ("Session-Peak-FiveMin", str(self.peak_sessions)),
+                ("Idle-CPU", "98.000000"),
+            ]
+
+        self.emit("HEARTBEAT", build)
+
+    def _heartbeat_tick(self) -> None:
+        if not self.up:
+            return
+        if not self.hung:
+            self.heartbeat()
+        self._timers.append(self.loop.call_later(self.heartbeat_interval, self._heartbeat_tick))
+        self._timers = [t for t in self._timers if not t.cancelled()][-4:]
+
+    def _sweep_tick(self) -> None:
+        if not self.up:
+            return
+        self.sweep()
+        self._timers.append(self.loop.call_later(self.sweep_interval, self._sweep_tick))
+        self._timers = [t for t in self._timers if not t.cancelled()][-4:]
+
+    def sweep(self, now: float | None = None) -> list[str]:
+        """The registration expiry sweep: sofia::expire for rows past expiry (kept ~2 s after)."""
+        now = time.time() if now is None else now
+        fired: list[str] = []
+        for reg in list(self.registrations.values()):
+            if reg.expired_at or reg.expiry > now:
+                continue
+            reg.expired_at = now
+            self.emit_custom("sofia::expire", regs.expire_headers(reg))
+            fired.append(reg.call_id)
+
+            def drop(call_id: str = reg.call_id, row: Registration = reg) -> None:
+                if self.registrations.get(call_id) is row:
+                    del self.registrations[call_id]
+
+            # The row is still listed (negative EXPSECS) for a moment (files 13, 14b).
+            self.loop.call_later(self.expire_linger, drop)
+        return fired
+
+    # -- registrations -----------------------------------------------------------------------
+
+    def live_registrations(self) -> list[Registration]:
+        """Rows `sofia status ... reg` lists (including just-expired ones, as FreeSWITCH does)."""
+        return list(self.registrations.values())
+
+    def find_registration(self, user: str, domain: str = "") -> Registration | None:
+        """The newest routable registration of a user (expired rows are not routable)."""
+        found: Registration | None = None
+        for reg in self.registrations.values():
+            if reg.user != user or reg.expired_at:
+                continue
+            if domain and domain != reg.domain and domain not in (self.domain, self.ipv4):
+                continue
+            if found is None or reg.registered_at >= found.registered_at:
+                found = reg
+        return found
+
+    def register(self, reg: Registration) -> None:
+        """A successful REGISTER: pre_register, register_attempt, register."""
+        for old_id, old in list(self.registrations.items()):
+            same_aor = old.user == reg.user and old.domain == reg.domain
+            same_contact = (old.contact_ip, old.contact_port) == (reg.contact_ip, reg.contact_port)
+            if same_aor and same_contact and old_id != reg.call_id:
+                del self.registrations[old_id]
+        self.registrations[reg.call_id] = reg
+        self.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, reg.expires))
+        self.seq += 1  # FreeSWITCH fires an unsubscribed event in between (sequence gap)
+        self.emit_custom(
+            "sofia::register_attempt", regs.register_attempt_headers(reg, reg.expires, "RENEWED")
+        )
+        self.emit_custom("sofia::register", regs.register_headers(reg))
+
+    def register_failure(self, reg: Registration) -> None:
+        """A REGISTER with a wrong password: register_attempt FORBIDDEN, register_failure."""
+        self.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, reg.expires))
+        self.seq += 1
+        self.emit_custom(
+            "sofia::register_attempt",
+            regs.register_attempt_headers(reg, reg.expires, "FORBIDDEN"),
+        )
+        self.emit_custom("sofia::register_failure", regs.register_failure_headers(reg))
+
+    def unregister(self, reg: Registration) -> None:
+        """REGISTER with Expires: 0."""
+        self.registrations.pop(reg.call_id, None)
+        self.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, 0))
+        self.seq += 1
+        self.emit_custom(
+            "sofia::register_attempt", regs.register_attempt_headers(reg, 0, "RENEWED")
+        )
+        self.seq += 1
+        self.emit_custom("sofia::unregister", regs.unregister_headers(reg))
+
+    def drop(self, reg: Registration) -> str:
+        """The phone's TCP connection closed; what happens depends on the node's mode."""
+        if self.tcp_drop_mode == "stock-silent" or reg.transport == "udp":
+            return "none"
+        if self.tcp_drop_mode == "stock-unreg":
+            self.registrations.pop(reg.call_id, None)
+            self.emit_custom(
+                "sofia::unregister",
+                regs.socket_unregister_headers(reg),
+                calling="sofia::unregister/socket",
+            )
+            return "sofia::unregister"
+        self.emit_custom(
+            self.transport_error_subclass,
+            [
+                (self.transport_error_ip_header, reg.network_ip),
+                (self.transport_error_port_header, str(reg.network_port)),
+            ],
+        )
+        return self.transport_error_subclass
+
+    def set_reachable(self, reg: Registration, reachable: bool) -> bool:
+        """OPTIONS pings changed state; fires sip_user_state only on a change."""
+        state = "Reachable" if reachable else "Unreachable"
+        if reg.ping_status == state:
+            return False
+        reg.ping_status = state
+        self.emit_custom("sofia::sip_user_state", regs.user_state_headers(reg, reachable))
+        if not reachable and self.unregister_on_options_fail:
+            # unregister-on-options-fail: expiry becomes "now"; the next sweep expires it (23).
+            reg.expiry = float(int(time.time()))
+        return True

@@ -1,0 +1,135 @@
+"""Scripted far-end behaviour per dialled number: exact numbers, prefixes, a default."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# SIP status the far end "sent" for each failure cause, for variable_sip_term_status.
+SIP_STATUS = {
+    "USER_BUSY": "486",
+    "NO_ANSWER": "487",
+    "UNALLOCATED_NUMBER": "404",
+    "CALL_REJECTED": "603",
+    "NORMAL_TEMPORARY_FAILURE": "503",
+    "NO_USER_RESPONSE": "480",
+    "INVALID_NUMBER_FORMAT": "484",
+    "RECOVERY_ON_TIMER_EXPIRE": "408",
+    "NORMAL_CLEARING": "200",
+}
+
+KINDS = ("answer", "busy", "no_answer", "unallocated", "reject", "failure", "cause")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the far end does when called.
+
+    kind: answer | busy | no_answer | unallocated | reject | failure | cause.
+    ring_ms: 180 Ringing after this many ms (None: no ringing). early_media_ms: 183 with SDP.
+    answer_ms: answer this long after the INVITE. hangup_ms: the far end hangs up this long
+    after answering (None: stays up until killed). fail_ms: when a failure arrives.
+    cause: the hangup cause for kind "cause" (and overrides the others' cause if set).
+    """
+
+    kind: str = "answer"
+    ring_ms: int | None = 20
+    early_media_ms: int | None = None
+    answer_ms: int = 50
+    hangup_ms: int | None = None
+    fail_ms: int = 20
+    cause: str = ""
+    sip_status: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown outcome kind {self.kind!r}")
+        if self.kind == "cause" and not self.cause:
+            raise ValueError("outcome kind 'cause' needs a cause")
+        for name in ("answer_ms", "fail_ms"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+
+    @property
+    def answers(self) -> bool:
+        """True when the far end answers."""
+        return self.kind == "answer"
+
+    @property
+    def rings_forever(self) -> bool:
+        """True when it rings until the originate timeout."""
+        return self.kind == "no_answer"
+
+    def failure_cause(self) -> str:
+        """The cause for a rejected call."""
+        if self.cause:
+            return self.cause.upper()
+        return {
+            "busy": "USER_BUSY",
+            "unallocated": "UNALLOCATED_NUMBER",
+            "reject": "CALL_REJECTED",
+            "failure": "NORMAL_TEMPORARY_FAILURE",
+            "no_answer": "NO_ANSWER",
+        }.get(self.kind, "NORMAL_TEMPORARY_FAILURE")
+
+    def term_status(self) -> str:
+        """SIP final response code recorded on the channel."""
+        return self.sip_status or SIP_STATUS.get(self.failure_cause(), "500")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the control API."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outcome:
+        """Build from the control API's JSON (unknown keys are an error)."""
+        allowed = set(cls.__dataclass_fields__)
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown outcome fields: {sorted(unknown)}")
+        return cls(**data)
+
+
+class OutcomeTable:
+    """Exact numbers first, then the longest matching prefix pattern (`4008*`), then default."""
+
+    def __init__(self, default: Outcome | None = None) -> None:
+        self.default = default or Outcome()
+        self._exact: dict[str, Outcome] = {}
+        self._prefixes: list[tuple[str, Outcome]] = []
+
+    def set(self, pattern: str, outcome: Outcome) -> None:
+        """Script a number, a `prefix*` pattern, or `*` (the default)."""
+        if pattern in ("*", "default", ""):
+            self.default = outcome
+        elif pattern.endswith("*"):
+            prefix = pattern[:-1]
+            self._prefixes = [(p, o) for p, o in self._prefixes if p != prefix]
+            self._prefixes.append((prefix, outcome))
+            self._prefixes.sort(key=lambda item: len(item[0]), reverse=True)
+        else:
+            self._exact[pattern] = outcome
+
+    def clear(self) -> None:
+        """Forget every script; the default goes back to answering."""
+        self._exact.clear()
+        self._prefixes.clear()
+        self.default = Outcome()
+
+    def lookup(self, number: str) -> Outcome:
+        """The outcome for a dialled number."""
+        found = self._exact.get(number)
+        if found is not None:
+            return found
+        for prefix, outcome in self._prefixes:
+            if number.startswith(prefix):
+                return outcome
+        return self.default
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the control API."""
+        return {
+            "default": self.default.to_dict(),
+            "exact": {k: v.to_dict() for k, v in self._exact.items()},
+            "prefixes": {p + "*": o.to_dict() for p, o in self._prefixes},
+        }
