@@ -1,0 +1,43 @@
+"""`python manage.py listen`: run the FreeSWITCH event listener (workers.listener)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from campaigns.services.nodes import configured_nodes
+from campaigns.services.presence import sync_agents, tcp_drop_format
+from workers.listener import Listener, ListenerConfig
+
+log = logging.getLogger("switchboard.listener")
+
+
+class Command(BaseCommand):
+    help = "Hold one ESL event connection per FreeSWITCH node and feed presence and events."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--owner-lease", type=float, default=10.0,
+                            help="Seconds a node's ownership lease lasts (failover speed)")
+        parser.add_argument("--agent-sync", type=float, default=5.0,
+                            help="Seconds between agent syncs from the database")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        config = ListenerConfig(
+            prefix=settings.REDIS_KEY_PREFIX,
+            drop=tcp_drop_format(),
+            grace_seconds=settings.PRESENCE_NODE_GRACE_SECONDS,
+            reconcile_seconds=settings.PRESENCE_RECONCILE_SECONDS,
+            owner_lease_seconds=options["owner_lease"],
+            agent_sync_seconds=options["agent_sync"],
+            connect_timeout=settings.ESL_CONNECT_TIMEOUT,
+            command_timeout=settings.ESL_COMMAND_TIMEOUT,
+        )
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=10,
+                                      socket_connect_timeout=5, health_check_interval=30)
+        listener = Listener(client, config, nodes=configured_nodes, sync_agents=sync_agents)
+        listener.install_signal_handlers()
+        listener.run()

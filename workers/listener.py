@@ -1,0 +1,375 @@
+"""The event listener: one ESL event connection per FreeSWITCH node, feeding Redis.
+
+Presence events (sofia::*, the TCP-drop event, HEARTBEAT) are applied to the presence store at
+once; channel events and BACKGROUND_JOB are appended to the `<prefix>:events` stream for the
+results consumer, which stores them and deduplicates by (Core-UUID, Event-Sequence). Nothing
+slow happens on the socket's path: one Redis pipeline per burst of events.
+
+Shape (STYLE rule 16): a thread per node (connect, subscribe, reconcile, pump, reconnect with
+backoff), and the main thread for upkeep (ownership leases, grace checks, the expiry sweep,
+agent sync). SIGTERM/SIGINT set a flag; threads close their sockets and the leases are freed.
+Several listeners may run for failover: a node is pumped only by the holder of its lease.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from telephony.client import ESLConnection
+from telephony.config import NodeConfig
+from telephony.dialstring import validate_sip_profile
+from telephony.errors import AuthenticationError, ESLError
+from telephony.events import (
+    SUBSCRIBED_EVENTS,
+    Heartbeat,
+    TcpDropFormat,
+    normalise,
+    presence_subclasses,
+    stream_fields,
+)
+from telephony.presence import PresenceStore
+from telephony.protocol import Event
+from telephony.registrations import RegistrationListError, parse_xmlstatus
+
+log = logging.getLogger("switchboard.listener")
+
+SHUTDOWN_NOTICE = "The system is being shut down."
+_BATCH = 1000  # events applied per Redis round trip at most
+
+# Renew the lease only if we still hold it (a standby may have taken it over meanwhile).
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class ListenerConfig:
+    """Everything the listener needs, as plain values (built from settings by `listen`)."""
+
+    prefix: str
+    drop: TcpDropFormat = field(default_factory=TcpDropFormat)
+    grace_seconds: float = 45.0
+    reconcile_seconds: float = 60.0
+    owner_lease_seconds: float = 10.0
+    agent_sync_seconds: float = 5.0
+    connect_timeout: float = 3.0
+    command_timeout: float = 5.0
+    events_maxlen: int = 200_000
+    backoff_max: float = 15.0
+
+
+class NodeFeed(threading.Thread):
+    """One node's event connection: connect, subscribe, reconcile, pump, reconnect."""
+
+    def __init__(self, node: NodeConfig, listener: Listener) -> None:
+        super().__init__(name=f"listener-{node.name}", daemon=True)
+        self.node = node
+        self.listener = listener
+        self.config = listener.config
+        self.store = listener.store
+        self.owned = threading.Event()
+        self.retired = threading.Event()
+        self.connected = False
+        self.core = ""
+        self.last_activity = time.time()
+        self.lost_declared = False
+        self.kick = threading.Event()
+        self._conn: ESLConnection | None = None
+        self._channel_names = frozenset(SUBSCRIBED_EVENTS) - {"HEARTBEAT"}
+        self._profile = validate_sip_profile(node.sip_profile)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Connect while we own the node; back off after each failure."""
+        backoff = 0.5
+        stop = self.listener.stopping
+        while not stop.is_set() and not self.retired.is_set():
+            if not self.owned.wait(0.5):
+                continue
+            conn = ESLConnection.for_node(
+                self.node, timeout=self.config.command_timeout,
+                connect_timeout=self.config.connect_timeout,
+                event_queue_size=100_000, on_overflow="disconnect")
+            self._conn = conn
+            reason = ""
+            try:
+                conn.connect()
+                conn.subscribe(SUBSCRIBED_EVENTS, presence_subclasses(self.config.drop))
+                self._connected(conn)
+                backoff = 0.5
+                self._pump(conn)
+                reason = conn.lost_reason or (
+                    "stopping" if stop.is_set() else
+                    "silent past grace" if self.kick.is_set() else "lease released")
+            except AuthenticationError:
+                reason = "authentication refused"  # never the password itself
+                backoff = self.config.backoff_max
+            except (ESLError, OSError, RegistrationListError) as exc:
+                reason = conn.lost_reason or str(exc)
+            except redis.RedisError as exc:
+                reason = f"redis: {exc}"
+            finally:
+                conn.close()
+                self._conn = None
+            if self.connected:
+                self.connected = False
+                self.last_activity = time.time()
+            log.info("node %s (%s:%s) disconnected: %s", self.node.name, self.node.host,
+                     self.node.port, reason)
+            if SHUTDOWN_NOTICE.rstrip(".") in reason:
+                # The node announced its shutdown: it is gone now, not after the grace period.
+                self.listener.declare_lost(self, "shutdown notice")
+            if stop.is_set() or self.retired.is_set():
+                break
+            stop.wait(backoff * (0.5 + random.random()))  # jitter spreads reconnects
+            backoff = min(backoff * 2, self.config.backoff_max)
+
+    def close(self) -> None:
+        """Drop the connection now (stop, retire, or lease lost)."""
+        conn = self._conn
+        if conn is not None:
+            conn.close()
+
+    # -- connect and reconcile --------------------------------------------------------------
+
+    def _connected(self, conn: ESLConnection) -> None:
+        """Record the Core-UUID, announce the connect, and replace the node's registrations."""
+        core = conn.api("global_getvar core_uuid").strip()
+        now = time.time()
+        restarted = self.store.node_connected(self.node.name, core, now)
+        self.core = core
+        self.connected = True
+        self.last_activity = now
+        self.lost_declared = False
+        self.listener.announce(self.node.name, "NODE_CONNECTED", core,
+                               {"restarted": restarted, "previous": ""})
+        log.info("node %s (%s:%s) connected, core %s%s", self.node.name, self.node.host,
+                 self.node.port, core, " (restarted)" if restarted else "")
+        self._reconcile(conn)
+
+    def _reconcile(self, conn: ESLConnection) -> None:
+        """The node's own registration list replaces what Redis holds for it."""
+        text = conn.api(f"sofia xmlstatus profile {self._profile} reg")
+        now = time.time()
+        rows = parse_xmlstatus(text, self._profile, now)
+        added, removed = self.store.reconcile(self.node.name, self.core, rows, now)
+        if added or removed:
+            log.info("node %s reconciled: %d listed, %d added, %d removed", self.node.name,
+                     len(rows), added, removed)
+
+    # -- the event pump ---------------------------------------------------------------------
+
+    def _pump(self, conn: ESLConnection) -> None:
+        stop = self.listener.stopping
+        next_reconcile = time.time() + self.config.reconcile_seconds
+        self.kick.clear()
+        while not stop.is_set() and self.owned.is_set() and not self.kick.is_set():
+            first = conn.read_event(timeout=0.5)
+            if first is not None:
+                batch = [first]
+                while len(batch) < _BATCH:
+                    more = conn.read_event(timeout=0)
+                    if more is None:
+                        break
+                    batch.append(more)
+                self._handle(conn, batch)
+            if time.time() >= next_reconcile:
+                self._reconcile(conn)
+                next_reconcile = time.time() + self.config.reconcile_seconds
+
+    def _handle(self, conn: ESLConnection, batch: Sequence[Event]) -> None:
+        """Apply one burst: presence to the store, channel events to the stream."""
+        now = time.time()
+        name = self.node.name
+        client = self.store.client
+        pipe = client.pipeline(transaction=False)
+        for event in batch:
+            core = event.core_uuid or ""
+            if core and core != self.core:
+                # A new Core-UUID mid-stream: the node restarted under us. Flush what is
+                # queued (it belongs to the old run), then invalidate and reconcile.
+                pipe.execute()
+                self.core = core
+                self.store.node_connected(name, core, now)
+                self.listener.announce(name, "NODE_CONNECTED", core, {"restarted": True})
+                self._reconcile(conn)
+            if event.name in self._channel_names:
+                pipe.xadd(self.listener.events_key,
+                          stream_fields(name, event, event.headers, event.body),
+                          maxlen=self.config.events_maxlen, approximate=True)
+                continue
+            found = normalise(event, self.config.drop, now)
+            if found is None:
+                continue
+            if isinstance(found, Heartbeat):
+                pipe.execute()
+                if self.store.node_heartbeat(name, found, now):
+                    self._reconcile(conn)
+                continue
+            self.store.apply(name, found, now, client=pipe)
+        pipe.hset(f"{self.store.base}:node:{name}", "last_seen", repr(now))
+        pipe.execute()
+        self.last_activity = now
+
+
+class Listener:
+    """All node feeds of this process, their leases, and the upkeep loop."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        config: ListenerConfig,
+        nodes: Callable[[], Sequence[NodeConfig]],
+        sync_agents: Callable[[], object] | None = None,
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.nodes = nodes
+        self.sync_agents = sync_agents
+        self.store = PresenceStore(client, config.prefix)
+        self.events_key = f"{config.prefix}:events"
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stopping = threading.Event()
+        self.feeds: dict[str, NodeFeed] = {}
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+
+    # -- signals ----------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT set the stop flag; the loops drain and exit."""
+        def handler(signum: int, _frame: Any) -> None:
+            log.info("signal %d: stopping", signum)
+            self.stopping.set()
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    # -- the stream and node announcements --------------------------------------------------
+
+    def announce(self, node: str, name: str, core: str, data: dict[str, Any]) -> None:
+        """NODE_CONNECTED / NODE_LOST on the events stream, for the results side to reconcile."""
+        self.client.xadd(self.events_key, {
+            "node": node, "core": core, "seq": "0", "name": name,
+            "data": json.dumps({**data, "at": time.time()}),
+        }, maxlen=self.config.events_maxlen, approximate=True)
+
+    def declare_lost(self, feed: NodeFeed, reason: str) -> None:
+        """Stop trusting a node's registrations, once per outage."""
+        if feed.lost_declared:
+            return
+        feed.lost_declared = True
+        if self.store.node_lost(feed.node.name, time.time(), reason):
+            self.announce(feed.node.name, "NODE_LOST", feed.core, {"reason": reason})
+            log.warning("node %s lost: %s", feed.node.name, reason)
+
+    # -- leases -----------------------------------------------------------------------------
+
+    def _lease_key(self, node: str) -> str:
+        return f"{self.config.prefix}:listener:owner:{node}"
+
+    def _hold(self, node: str) -> bool:
+        """Take or renew this node's ownership lease; False while another listener holds it."""
+        ttl = int(self.config.owner_lease_seconds * 1000)
+        key = self._lease_key(node)
+        if self.client.set(key, self.owner, nx=True, px=ttl):
+            return True
+        return bool(self._renew(keys=[key], args=[self.owner, ttl]))
+
+    # -- upkeep -----------------------------------------------------------------------------
+
+    def _refresh_feeds(self) -> None:
+        """Start a feed for each configured node; retire feeds for removed ones."""
+        wanted = {node.name: node for node in self.nodes()}
+        for name, node in wanted.items():
+            feed = self.feeds.get(name)
+            if feed is not None and (feed.node.host, feed.node.port) != (node.host, node.port):
+                self._retire(feed)
+                feed = None
+            if feed is None:
+                feed = self.feeds[name] = NodeFeed(node, self)
+                feed.start()
+        for name in set(self.feeds) - set(wanted):
+            self._retire(self.feeds.pop(name))
+
+    def _retire(self, feed: NodeFeed) -> None:
+        feed.retired.set()
+        feed.owned.clear()
+        feed.close()
+        self._release(keys=[self._lease_key(feed.node.name)], args=[self.owner])
+
+    def upkeep(self, now: float) -> None:
+        """One pass: leases, grace checks, the expiry sweep."""
+        for feed in list(self.feeds.values()):
+            if self._hold(feed.node.name):
+                if not feed.owned.is_set():
+                    log.info("this listener owns node %s", feed.node.name)
+                    feed.last_activity = now
+                    feed.owned.set()
+                silent = now - feed.last_activity
+                if silent > self.config.grace_seconds:
+                    self.declare_lost(feed, "connection down past grace" if not feed.connected
+                                      else "no events or heartbeats past grace")
+                    if feed.connected:
+                        feed.kick.set()  # a silent socket is reconnected, then reconciled
+            elif feed.owned.is_set():
+                log.warning("lease on node %s taken by another listener", feed.node.name)
+                feed.owned.clear()
+                feed.close()
+        self.store.sweep_expired(now)
+
+    def run(self) -> None:
+        """Run until the stop flag is set, then drain."""
+        last_sync = 0.0
+        log.info("listener %s starting", self.owner)
+        try:
+            while not self.stopping.is_set():
+                now = time.time()
+                try:
+                    if now - last_sync >= self.config.agent_sync_seconds:
+                        last_sync = now
+                        self._refresh_feeds()
+                        if self.sync_agents is not None:
+                            self.sync_agents()
+                    self.upkeep(now)
+                except redis.RedisError as exc:
+                    log.warning("upkeep failed (will retry): %s", exc)
+                except Exception:
+                    log.exception("upkeep failed (will retry)")
+                self.stopping.wait(0.25)
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Close every connection, join the threads, free the leases."""
+        self.stopping.set()
+        for feed in self.feeds.values():
+            feed.owned.clear()
+            feed.close()
+        for feed in self.feeds.values():
+            feed.join(timeout=5)
+        for name in self.feeds:
+            with contextlib.suppress(redis.RedisError):  # the lease lapses on its own
+                self._release(keys=[self._lease_key(name)], args=[self.owner])
+        log.info("listener %s stopped", self.owner)
