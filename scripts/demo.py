@@ -31,7 +31,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from demo_agents import AgentSimulator, script_far_ends  # noqa: E402
 from demo_procs import Supervisor, port_is_free, wait_for_port  # noqa: E402
+
+from telephony.emulator.control import EmulatorControl  # noqa: E402
 
 HOST = "127.0.0.1"
 NODE_NAMES = ("fs1", "fs2", "fs3")
@@ -126,6 +129,7 @@ def build_env(args: argparse.Namespace, run_dir: Path, redis_url: str) -> dict[s
         "CELERY_BROKER_URL": redis_url,
         "FREESWITCH_NODES": nodes,
         "FREESWITCH_PASSWORD": esl_password,
+        "EMULATOR_ESL_PASSWORD": esl_password,
         "FLOWER_BASIC_AUTH": os.environ.get("FLOWER_BASIC_AUTH", f"admin:{flower_password}"),
         "FLOWER_UNAUTHENTICATED_API": "false",
     }
@@ -191,10 +195,18 @@ def main(argv: list[str] | None = None) -> int:
         admin_password = stable_secret(run_dir, "admin-password", 12)
         seeded, _ = prepare_database(env, admin_password, args.agents, args.targets)
         say(f"seeded campaign #{seeded.campaign_id} with {seeded.targets} targets and "
-            f"{len(seeded.agents)} agents")
-        start_services(supervisor, args, python, seeded)
+            f"{len(seeded.users)} agents")
+        control = start_cluster(supervisor, args, python)
+        agents = AgentSimulator(control, NODE_NAMES, seeded.users, domain=seeded.domain)
+        agents.log_in_everyone()
+        start_services(supervisor, args, python)
+        # The simulator is a thread: start it after the last child, since the children are
+        # started with a pre-exec hook, which is only safe while this process has one thread.
+        agents.start_thread()
         print_banner(args, env, admin_password, seeded, run_dir)
         status = supervise(supervisor, args, stopping)
+        agents.stop()
+        say("agent simulator: " + ", ".join(f"{k} {v}" for k, v in agents.counts.items()))
     except Exception as exc:  # report, stop what was started, exit non-zero
         say(f"failed: {exc}")
         status = 1
@@ -205,17 +217,42 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str, seeded) -> None:
-    """Start the cluster, the agents and the Switchboard processes, each checked as it comes up."""
+def start_cluster(supervisor: Supervisor, args: argparse.Namespace, python: str) -> EmulatorControl:
+    """Start three emulated FreeSWITCH nodes, script their far ends and log the agents in."""
+    import demo_seed
+
+    emulator = supervisor.start("emulator", [
+        python, "-m", "telephony.emulator", "--nodes", str(len(NODE_NAMES)), "--host", HOST,
+        "--esl-port", str(args.esl_port), "--control-port", str(args.control_port),
+        "--tcp-drop-mode", "stock-unreg", "--heartbeat", "5",
+    ])
+    for index in range(len(NODE_NAMES)):
+        wait_for_port(HOST, args.esl_port + index, 30, lambda: emulator.alive)
+    wait_for_port(HOST, args.control_port, 30, lambda: emulator.alive)
+    control = EmulatorControl(f"http://{HOST}:{args.control_port}")
+    script_far_ends(control, demo_seed.NUMBER_BASE, args.targets)
+    return control
+
+
+def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str) -> None:
+    """Start the Switchboard processes, each checked as it comes up."""
     celery = [python, "-m", "celery", "-A", "workers"]
     web = supervisor.start("web", [
         python, "-m", "gunicorn", "switchboard.wsgi", "--bind", f"{HOST}:{args.web_port}",
         "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
+        "--no-control-socket",  # its default path in $HOME would clash between two demos
     ])
-    supervisor.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2",
-                                "--hostname", "demo-worker@%h"])
+    supervisor.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "4",
+                                "-Q", "tick,dial,control,default", "--hostname", "demo-worker@%h"])
     supervisor.start("beat", [*celery, "beat", "--loglevel", "INFO",
                               "--schedule", str(Path(args.run_dir).resolve() / "beat-schedule")])
+    from django.core.management import get_commands
+
+    for name, command in (("listener", "listen"), ("consumer", "consume_events")):
+        if command not in get_commands():
+            say(f"WARNING: `manage.py {command}` does not exist in this checkout: no {name}")
+            continue
+        supervisor.start(name, [python, "manage.py", command])
     if not args.no_flower:
         flower = supervisor.start("flower", [
             *celery, "flower", f"--address={HOST}", f"--port={args.flower_port}",

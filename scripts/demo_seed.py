@@ -40,8 +40,8 @@ class Seeded:
 
     campaign_id: int
     targets: int
-    agents: tuple[str, ...]
-    created_admin: bool
+    users: tuple[str, ...]
+    domain: str
 
 
 def ensure_admin(password: str) -> bool:
@@ -121,6 +121,6 @@ def seed(agent_count: int, target_count: int) -> Seeded:
     return Seeded(
         campaign_id=campaign.pk,
         targets=Target.objects.filter(campaign=campaign).count(),
-        agents=tuple(f"{user}@{SIP_DOMAIN}" for user in users),
-        created_admin=False,
+        users=tuple(users),
+        domain=SIP_DOMAIN,
     )
