@@ -437,7 +437,7 @@ class ESLConnection:
     def _job_uuid(job_uuid: str | None) -> str:
         if job_uuid is None:
             return str(uuid_module.uuid4())
-        if not _JOB_UUID.match(job_uuid):
+        if not _JOB_UUID.fullmatch(job_uuid):
             raise InvalidCommand("invalid Job-UUID")
         return job_uuid
 
@@ -999,7 +999,7 @@ class EventStream:
     @staticmethod
     def _read_core_uuid(conn: ESLConnection) -> str | None:
         body = conn.api("global_getvar core_uuid").strip()
-        return body if _JOB_UUID.match(body) and not body.startswith("-") else None
+        return body if _JOB_UUID.fullmatch(body) and not body.startswith("-") else None
 
     def _lost(self, reason: str) -> None:
         conn, self.conn = self.conn, None

@@ -319,6 +319,7 @@ _SUBCLASS = re.compile(r"^[A-Za-z0-9_.-]{1,64}(::[A-Za-z0-9_.-]{1,64})*$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _APP = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _CAUSE = re.compile(r"^[A-Z][A-Z_]{0,63}$")
+# Patterns are used with fullmatch(): `$` would also match before a trailing newline.
 # Application arguments that may travel in a header; anything else (long, %, line breaks) goes in a
 # text/plain body, which FreeSWITCH takes verbatim.
 _SAFE_ARG = re.compile(r"^[\x20-\x24\x26-\x7e]{0,1024}$")
@@ -343,7 +344,7 @@ def encode_command(
         raise InvalidCommand("ESL command is empty")
     lines = [command]
     for name, value in headers:
-        if not _HEADER_NAME.match(name) or name.lower() == "content-length":
+        if not _HEADER_NAME.fullmatch(name) or name.lower() == "content-length":
             raise InvalidCommand(f"invalid ESL command header name {name[:64]!r}")
         check_line(value, f"ESL header {name}")
         lines.append(f"{name}: {value}")
@@ -361,10 +362,10 @@ def _event_words(names: Iterable[str], custom: Iterable[str]) -> str:
     for name in core:
         if name == "CUSTOM":
             raise InvalidCommand("pass CUSTOM subclasses as `custom`, not CUSTOM as an event name")
-        if not _EVENT_NAME.match(name):
+        if not _EVENT_NAME.fullmatch(name):
             raise InvalidCommand(f"invalid event name {name[:64]!r}")
     for sub in subclasses:
-        if not _SUBCLASS.match(sub):
+        if not _SUBCLASS.fullmatch(sub):
             raise InvalidCommand(f"invalid event subclass {sub[:64]!r}")
     if not core and not subclasses:
         raise InvalidCommand("no event names given")
@@ -386,7 +387,7 @@ def build_nixevent_command(names: Iterable[str], custom: Iterable[str] = ()) -> 
 
 def build_filter_command(header: str, value: str, *, delete: bool = False) -> str:
     """`filter <Header> <value>` or `filter delete <Header> <value>`."""
-    if not _HEADER_NAME.match(header):
+    if not _HEADER_NAME.fullmatch(header):
         raise InvalidCommand(f"invalid filter header name {header[:64]!r}")
     check_line(value, "filter value")
     if not value or value != value.strip():
@@ -415,16 +416,16 @@ def build_sendmsg(
     hangup_cause: str | None = None,
 ) -> SendMsg:
     """Render `sendmsg <uuid>` executing `app arg` (or hanging up) on a channel."""
-    if not _TOKEN.match(uuid):
+    if not _TOKEN.fullmatch(uuid):
         raise InvalidCommand("invalid channel uuid for sendmsg")
     headers: list[tuple[str, str]] = [("call-command", call_command)]
     body: bytes | None = None
     if call_command == "execute":
-        if app is None or not _APP.match(app):
+        if app is None or not _APP.fullmatch(app):
             raise InvalidCommand("sendmsg execute needs a valid application name")
         headers.append(("execute-app-name", app))
         if arg:
-            if _SAFE_ARG.match(arg):
+            if _SAFE_ARG.fullmatch(arg):
                 headers.append(("execute-app-arg", arg))
             else:
                 body = arg.encode()
@@ -434,13 +435,13 @@ def build_sendmsg(
             headers.append(("loops", str(loops)))
     elif call_command == "hangup":
         if hangup_cause is not None:
-            if not _CAUSE.match(hangup_cause):
+            if not _CAUSE.fullmatch(hangup_cause):
                 raise InvalidCommand("invalid hangup cause for sendmsg")
             headers.append(("hangup-cause", hangup_cause))
     else:
         raise InvalidCommand(f"unsupported sendmsg call-command {call_command!r}")
     if event_uuid is not None:
-        if not _TOKEN.match(event_uuid):
+        if not _TOKEN.fullmatch(event_uuid):
             raise InvalidCommand("invalid event uuid for sendmsg")
         headers.append(("Event-UUID", event_uuid))
     if event_lock:

@@ -108,9 +108,11 @@ class ServerConn:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._buf = b""
+        self._send_lock = threading.Lock()
 
     def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        with self._send_lock:
+            self.sock.sendall(data)
 
     def read_command(self, timeout: float = 5.0) -> bytes | None:
         """One client command (header block and any Content-Length body), or None at EOF."""
@@ -203,3 +205,155 @@ def replay_capture(
         conn.read_command(timeout=10)  # hold the socket until the client leaves
 
     return handler
+
+
+# ---- a minimal scripted FreeSWITCH --------------------------------------------------------------
+
+GREETING = b"Content-Type: auth/request\n\n"
+GOODBYE = (
+    b"Content-Type: text/disconnect-notice\nContent-Length: 67\n\n"
+    b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+)
+SHUTDOWN = (
+    b"Content-Type: text/disconnect-notice\nContent-Length: 31\n\n"
+    b"The system is being shut down.\n"
+)
+
+
+def command_reply(text: str, extra: str = "") -> bytes:
+    return f"Content-Type: command/reply\nReply-Text: {text}\n{extra}\n".encode()
+
+
+def api_response(body: str) -> bytes:
+    data = body.encode()
+    return b"Content-Type: api/response\nContent-Length: %d\n\n" % len(data) + data
+
+
+def plain_event(headers: list[tuple[str, str]], body: str | None = None) -> bytes:
+    """Serialize an event as switch_event_serialize() does (values URL-encoded)."""
+    from urllib.parse import quote
+
+    lines = "".join(f"{name}: {quote(value, safe='')}\n" for name, value in headers)
+    if body is not None:
+        raw = body.encode()
+        inner = lines.encode() + b"Content-Length: %d\n\n" % len(raw) + raw
+    else:
+        inner = lines.encode() + b"\n"
+    return b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(inner) + inner
+
+
+def parse_command(raw: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Split a client command into its line, headers and body."""
+    head, _, body = raw.lstrip(b"\n").partition(b"\n\n")
+    lines = head.decode().split("\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(": ")
+        headers[name] = value
+    return lines[0], headers, body
+
+
+class FakeSwitch:
+    """Just enough FreeSWITCH for client error paths: auth, api, bgapi, event, filter, exit.
+
+    `api` maps an api command to its body (default: `+OK <command>`); `api_delay` delays replies
+    to commands starting with a prefix; every command is recorded in `commands` (the auth line
+    included, for the secret-handling tests)."""
+
+    def __init__(
+        self,
+        password: str = "ClueCon",
+        core_uuid: str = "11111111-1111-4111-8111-111111111111",
+        port: int = 0,
+    ) -> None:
+        self.password = password
+        self.core_uuid = core_uuid
+        self.commands: list[str] = []
+        self.api: dict[str, str] = {}
+        self.api_delay: dict[str, float] = {}
+        self.job_delay = 0.0
+        self.sequence = 100
+        self.lock = threading.Lock()
+        self.live: list[ServerConn] = []
+        self.server = ScriptedServer(self.handle, port=port)
+        self.port = self.server.port
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def event(self, name: str, extra: list[tuple[str, str]] = (), body: str | None = None) -> bytes:
+        with self.lock:
+            self.sequence += 1
+            seq = self.sequence
+        headers = [
+            ("Event-Name", name),
+            ("Core-UUID", self.core_uuid),
+            ("Event-Sequence", str(seq)),
+            *extra,
+        ]
+        return plain_event(headers, body)
+
+    def broadcast(self, data: bytes) -> None:
+        for conn in list(self.live):
+            with contextlib.suppress(OSError):
+                conn.send(data)
+
+    def handle(self, conn: ServerConn) -> None:
+        import time as _time
+
+        conn.send(GREETING)
+        subscribed: set[str] = set()
+        authed = False
+        while True:
+            raw = conn.read_command(timeout=30)
+            if raw is None:
+                return
+            line, headers, _body = parse_command(raw)
+            self.commands.append(line)
+            if not authed:
+                if line == f"auth {self.password}":
+                    authed = True
+                    self.live.append(conn)
+                    conn.send(command_reply("+OK accepted"))
+                elif line.startswith("auth "):
+                    conn.send(command_reply("-ERR invalid") + GOODBYE)
+                    return
+                else:
+                    conn.send(command_reply("-ERR command not found"))
+                continue
+            for prefix, delay in self.api_delay.items():
+                if line.startswith(prefix):
+                    _time.sleep(delay)
+            if line.startswith("api "):
+                cmd = line[4:]
+                if cmd == "global_getvar core_uuid":
+                    conn.send(api_response(self.core_uuid))
+                else:
+                    conn.send(api_response(self.api.get(cmd, f"+OK {cmd}\n")))
+            elif line.startswith("bgapi "):
+                job = headers.get("Job-UUID", "00000000-0000-4000-8000-00000000ffff")
+                conn.send(command_reply(f"+OK Job-UUID: {job}", f"Job-UUID: {job}\n"))
+                if "BACKGROUND_JOB" in subscribed:
+                    cmd = line[6:]
+                    result = self.api.get(cmd, f"+OK {cmd}\n")
+                    event = self.event(
+                        "BACKGROUND_JOB",
+                        [("Job-UUID", job), ("Job-Command", cmd.split(" ")[0])],
+                        result,
+                    )
+                    if self.job_delay:
+                        threading.Timer(self.job_delay, conn.send, (event,)).start()
+                    else:
+                        conn.send(event)
+            elif line.startswith("event "):
+                words = line.split()[2:]
+                subscribed.update(words)
+                conn.send(command_reply(f"+OK event listener enabled {line.split()[1]}"))
+            elif line.startswith("filter "):
+                conn.send(command_reply("+OK filter added."))
+            elif line == "exit":
+                conn.send(command_reply("+OK bye") + GOODBYE)
+                self.live.remove(conn)
+                return
+            else:
+                conn.send(command_reply("-ERR command not found"))
