@@ -1,0 +1,85 @@
+"""Reconcile: end what events never ended (DESIGN step 6).
+
+Events can be lost (a consumer down, a listener failover, a node that died with calls on it).
+Run on every NODE_CONNECTED and periodically, per node, with the node's live channel list:
+
+1. An attempt still open past its originate timeout (plus settle delay and a margin) whose
+   channel the node does not list is ended: as answered when we saw the callee answer (final:
+   never dialled twice), else as a node failure that does not count (dialled again). The row was
+   written before the originate, so a call placed by a worker that died right after is ended
+   here too.
+2. When the node cannot be asked and presence has declared it lost, its overdue attempts end
+   the same way: a call on a dead node died with it.
+3. A target left `dialing` with no open attempt (its worker died between the compare-and-set and
+   the attempt row) goes back to pending without counting.
+
+Reservations need no reaper: a lease lapses by itself in the presence store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef
+
+from campaigns.models import CallAttempt, Target, TargetState
+from campaigns.services.outcomes import ANSWERED, Leg, classify
+from campaigns.services.results import Results
+
+log = logging.getLogger(__name__)
+
+MARGIN_SECONDS = 10.0
+ORPHAN_DIALING_SECONDS = 120.0
+
+
+def live_uuids(show_channels_json: str) -> set[str]:
+    """The channel uuids in `show channels as json` output (`{"row_count":0}` when idle)."""
+    data = json.loads(show_channels_json or "{}")
+    return {row["uuid"] for row in data.get("rows", []) if row.get("uuid")}
+
+
+def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.datetime, *,
+                   node_lost: bool = False) -> int:
+    """End the node's overdue attempts with no live channel; return how many were ended.
+
+    `live` is None when the node could not be asked: then only a node declared lost is settled.
+    """
+    if live is None and not node_lost:
+        return 0
+    ended = 0
+    rows = CallAttempt.objects.select_related("campaign").filter(node=node, ended_at__isnull=True)
+    for attempt in rows:
+        campaign = attempt.campaign
+        deadline = attempt.created_at + dt.timedelta(
+            seconds=campaign.originate_timeout + campaign.dtmf_settle_ms / 1000 + MARGIN_SECONDS
+        )
+        if now < deadline:
+            continue
+        if live is not None and str(attempt.uuid) in live:
+            continue  # a long call in progress
+        if attempt.answered_at is not None:
+            result = results.finish(attempt, "NORMAL_CLEARING", ANSWERED, now, billsec=0)
+        else:
+            result = results.finish(attempt, "NODE_LOST", classify("NODE_LOST", Leg.TARGET), now,
+                                    billsec=0)
+        if result != "already_ended":
+            ended += 1
+            log.warning("reconcile: attempt %s on %s ended as %s", attempt.id, node, result)
+    return ended
+
+
+def reap_orphan_dialing(now: dt.datetime, older_than: float = ORPHAN_DIALING_SECONDS) -> int:
+    """Targets `dialing` with no open attempt for a while go back to pending (not counted)."""
+    open_attempt = CallAttempt.objects.filter(target_id=OuterRef("id"), ended_at__isnull=True)
+    stale = Target.objects.filter(
+        state=TargetState.DIALING, updated_at__lt=now - dt.timedelta(seconds=older_than)
+    ).filter(~Exists(open_attempt))
+    ids: Iterable[int] = list(stale.values_list("id", flat=True)[:1000])
+    # Compare-and-set per state: a dialer that is merely slow still holds it as dialing, and
+    # the attempt check above is repeated in the UPDATE's WHERE through the same subquery.
+    return Target.objects.filter(id__in=list(ids), state=TargetState.DIALING).filter(
+        ~Exists(open_attempt)
+    ).update(state=TargetState.PENDING, next_attempt_at=None, updated_at=now)

@@ -1,0 +1,148 @@
+"""The results consumer: reads the listener's event stream and stores outcomes (`consume_events`).
+
+One long-running process (STYLE rule 16) in the consumer group `results` of `{prefix}:events`:
+
+1. On start, re-read this consumer's own pending entries (delivered before a crash, never
+   acknowledged), then claim entries another consumer left pending too long (XAUTOCLAIM).
+2. Read new entries in blocks; apply each in one database transaction; XACK only after the
+   commit, so a crash between the two replays the entry instead of losing it.
+3. Dedupe by (Core-UUID, Event-Sequence): a marker in Redis, set after the commit. Events carry no
+   Event-UUID, and a listener failover may append an event twice. The writes themselves are
+   idempotent as well, so a replay that slips past the marker changes nothing.
+4. NODE_CONNECTED asks for a reconcile of that node (a Celery task, so the consumer never holds
+   ESL connections and never blocks on a node).
+
+Ordering matters (leg B ends before leg A in agent_first), so entries are applied in stream order
+by one consumer; a standby in the same group takes over pending entries when it lapses.
+A failing entry is retried with backoff and, after a few tries, acknowledged and logged (a poison
+entry must not stall every call behind it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import close_old_connections
+
+from campaigns.services.results import Results, decode
+
+log = logging.getLogger(__name__)
+
+GROUP = "results"
+SEEN_TTL_SECONDS = 86_400
+CLAIM_IDLE_MS = 30_000
+MAX_TRIES = 5
+
+
+class Consumer:
+    """Apply stream entries to the database, acknowledge after commit."""
+
+    def __init__(self, redis_client: Any, prefix: str, results: Results, *,
+                 name: str | None = None, block_ms: int = 500, batch: int = 200,
+                 on_node_connected: Callable[[str], None] | None = None) -> None:
+        self.redis = redis_client
+        self.prefix = prefix
+        self.stream = f"{prefix}:events"
+        self.results = results
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.block_ms = block_ms
+        self.batch = batch
+        self.on_node_connected = on_node_connected
+        self.stopping = False
+        self.applied = 0
+        self._tries: dict[str, int] = {}
+
+    def ensure_group(self) -> None:
+        """Create the consumer group at the start of the stream (the stream too) if missing."""
+        try:
+            self.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+        except Exception as exc:  # BUSYGROUP: it exists already
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def run(self, *, install_signals: bool = True, idle_exit: Callable[[], bool] | None = None
+            ) -> None:
+        """Consume until SIGTERM/SIGINT (or `idle_exit()` says so while idle)."""
+        if install_signals:
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+        self.ensure_group()
+        self._drain("0")  # step 1: our own unacknowledged entries from before a restart
+        last_claim = 0.0
+        while not self.stopping:
+            if time.monotonic() - last_claim > CLAIM_IDLE_MS / 1000:
+                self._claim_abandoned()
+                last_claim = time.monotonic()
+            got = self._drain(">")
+            if not got and idle_exit is not None and idle_exit():
+                break
+        log.info("results consumer %s stopped after %d entries", self.name, self.applied)
+
+    def _stop(self, *_args: Any) -> None:
+        self.stopping = True
+
+    def _drain(self, start: str) -> int:
+        """Read one block (">" new, "0" our pending) and apply it; return how many were read."""
+        reply = self.redis.xreadgroup(
+            GROUP, self.name, {self.stream: start}, count=self.batch,
+            block=None if start == "0" else self.block_ms,
+        )
+        entries = reply[0][1] if reply else []
+        for entry_id, fields in entries:
+            if fields:  # a pending entry trimmed from the stream comes back without fields
+                self.handle(_text(entry_id), fields)
+            else:
+                self.redis.xack(self.stream, GROUP, entry_id)
+        return len(entries)
+
+    def _claim_abandoned(self) -> None:
+        """Take over entries a dead consumer read but never acknowledged."""
+        try:
+            result = self.redis.xautoclaim(self.stream, GROUP, self.name, CLAIM_IDLE_MS,
+                                           start_id="0-0", count=self.batch)
+        except Exception:
+            log.exception("xautoclaim failed")
+            return
+        for entry_id, fields in result[1]:
+            if fields:
+                self.handle(_text(entry_id), fields)
+
+    def handle(self, entry_id: str, fields: dict[Any, Any]) -> None:
+        """Apply one entry unless already seen; XACK after the commit."""
+        event = decode(fields)
+        seen_key = f"{self.prefix}:events:seen:{event.core}:{event.seq}"
+        if event.name in ("NODE_CONNECTED", "NODE_LOST"):
+            if event.name == "NODE_CONNECTED" and self.on_node_connected is not None:
+                self.on_node_connected(event.node)
+            self.redis.xack(self.stream, GROUP, entry_id)
+            return
+        if event.core and event.seq and self.redis.exists(seen_key):
+            self.redis.xack(self.stream, GROUP, entry_id)
+            return
+        try:
+            close_old_connections()
+            self.results.apply(event, dt.datetime.now(tz=dt.UTC))
+        except Exception:
+            tries = self._tries.get(entry_id, 0) + 1
+            self._tries[entry_id] = tries
+            log.exception("applying %s %s failed (try %d)", event.name, entry_id, tries)
+            if tries < MAX_TRIES:
+                time.sleep(min(0.1 * 2**tries, 2.0))  # back off; the entry stays pending
+                return
+            log.error("giving up on %s %s after %d tries", event.name, entry_id, tries)
+        self._tries.pop(entry_id, None)
+        if event.core and event.seq:
+            self.redis.set(seen_key, 1, ex=SEEN_TTL_SECONDS)
+        self.redis.xack(self.stream, GROUP, entry_id)
+        self.applied += 1
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

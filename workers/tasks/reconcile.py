@@ -1,0 +1,39 @@
+"""The reconcile task: thin shell over `campaigns.services.results_reconcile` (DESIGN step 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from campaigns.services.nodes import configured_nodes
+from campaigns.services.results_reconcile import live_uuids, reap_orphan_dialing, reconcile_node
+from telephony.errors import ESLError
+from workers.celery import app
+from workers.pool import get_pool
+from workers.wiring import results
+
+log = logging.getLogger(__name__)
+
+RECONCILE_CALLS = "switchboard.reconcile_calls"
+
+
+@app.task(name=RECONCILE_CALLS, acks_late=False, soft_time_limit=30, time_limit=45)
+def reconcile_calls(node: str | None = None) -> dict[str, int]:
+    """End overdue attempts on one node (or every node), then reap orphaned dialing targets."""
+    now = dt.datetime.now(tz=dt.UTC)
+    applier = results()
+    statuses = applier.presence.node_statuses()
+    names = [node] if node else [config.name for config in configured_nodes()]
+    ended: dict[str, int] = {}
+    for name in names:
+        try:
+            live: set[str] | None = live_uuids(get_pool().api(name, "show channels as json"))
+        except (ESLError, ValueError) as exc:
+            log.warning("reconcile: cannot list channels on %s: %s", name, type(exc).__name__)
+            live = None
+        status = statuses.get(name)
+        lost = status is None or status.state == "lost"
+        ended[name] = reconcile_node(applier, name, live, now, node_lost=lost)
+    if node is None:
+        ended["orphans"] = reap_orphan_dialing(now)
+    return ended
