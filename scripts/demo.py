@@ -143,12 +143,16 @@ def prepare_database(env: dict[str, str], admin_password: str, agents: int, targ
 
     django.setup()
     import demo_seed
-    from django.core.management import call_command
+    from django.core.management import call_command, get_commands
     from django.db import connections
 
     say("migrating the database")
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    if "setup_schedules" in get_commands():  # beat's one-second tick and the reapers
+        call_command("setup_schedules", verbosity=0)
+    else:
+        say("WARNING: `manage.py setup_schedules` does not exist in this checkout: no tick")
     created = demo_seed.ensure_admin(admin_password)
     seeded = demo_seed.seed(agent_count=agents, target_count=targets)
     connections.close_all()  # the children open their own

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 
 from campaigns.models import Agent
@@ -22,18 +23,41 @@ CACHE_SECONDS = 1
 SILENT_AFTER_SECONDS = 60.0
 
 
-def _listener_state(statuses: dict[str, Any], names: list[str], now: float) -> dict[str, Any]:
-    """Summarise the listener from the node statuses it writes: fresh, silent or absent."""
-    seen = [s.last_seen for s in statuses.values() if s.last_seen]
-    if not seen:
-        return {"state": "unknown", "last_seen_seconds_ago": None, "nodes_up": 0,
-                "nodes": len(names)}
-    ago = now - max(seen)
-    up = sum(1 for name in names if name in statuses and statuses[name].up)
+def listener_owners(names: list[str]) -> dict[str, str | None]:
+    """Which listener process (host:pid:id) holds each node's ownership lease, if any.
+
+    The key is the one workers.listener writes; campaigns may not import workers, so the
+    format is repeated here and covered by the demo's end-to-end test.
+    """
+    client = presence_store().client
+    keys = [f"{settings.REDIS_KEY_PREFIX}:listener:owner:{name}" for name in names]
+    values = client.mget(keys) if keys else []
     return {
-        "state": "running" if ago < SILENT_AFTER_SECONDS else "silent",
-        "last_seen_seconds_ago": round(ago, 1),
-        "nodes_up": up,
+        name: (value.decode() if isinstance(value, bytes) else value)
+        for name, value in zip(names, values, strict=True)
+    }
+
+
+def _listener_state(
+    statuses: dict[str, Any], owners: dict[str, str | None], now: float
+) -> dict[str, Any]:
+    """Summarise the listeners: every node owned and fresh, some, or none."""
+    names = list(owners)
+    owned = sum(1 for owner in owners.values() if owner)
+    seen = [s.last_seen for s in statuses.values() if s.last_seen]
+    ago = round(now - max(seen), 1) if seen else None
+    if not owned:
+        state = "absent"
+    elif ago is None or ago >= SILENT_AFTER_SECONDS:
+        state = "silent"
+    else:
+        state = "running" if owned == len(names) else "partial"
+    return {
+        "state": state,
+        "owners": sorted({owner for owner in owners.values() if owner}),
+        "nodes_owned": owned,
+        "last_seen_seconds_ago": ago,
+        "nodes_up": sum(1 for name in names if name in statuses and statuses[name].up),
         "nodes": len(names),
     }
 
@@ -58,6 +82,7 @@ def compute_cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
             online[node] = online.get(node, 0) + 1
             if agent.routable:
                 available[node] = available.get(node, 0) + 1
+    owners = listener_owners([node.name for node in nodes])
     rows = []
     for node in nodes:
         status = store.node_status(node.name) if node.name not in statuses else statuses[node.name]
@@ -74,6 +99,7 @@ def compute_cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
             "last_heartbeat_seconds_ago": (
                 round(epoch - status.last_heartbeat, 1) if status.last_heartbeat else None
             ),
+            "listener": owners.get(node.name),
             "agents_online": online.get(node.name, 0),
             "agents_available": available.get(node.name, 0),
         })
@@ -85,7 +111,7 @@ def compute_cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
             "available": sum(1 for a in presence.values() if a.routable),
             "on_call": sum(1 for a in presence.values() if a.activity in ("ringing", "on_call")),
         },
-        "listener": _listener_state(statuses, [n.name for n in nodes], epoch),
+        "listener": _listener_state(statuses, owners, epoch),
     }
 
 

@@ -47,6 +47,8 @@ def cluster(settings, key_prefix):
     store.node_heartbeat("fs1", Heartbeat("core-1", 9, {"session_count": "7",
                                                         "session_per_sec_last": "3"}), now)
     store.set_intent("1002@demo.local", "paused", "lunch", "test", now)
+    for node in ("fs1", "fs2"):
+        store.client.set(f"{key_prefix}:listener:owner:{node}", "host-a:42:abcd", px=10_000)
     yield store
     cache.delete("dashboard:cluster")
     cache.delete("dashboard:system")
@@ -67,8 +69,22 @@ def test_nodes_show_state_load_and_agents_per_node(cluster):
     assert (by_name["fs2"]["agents_online"], by_name["fs2"]["agents_available"]) == (1, 0)
     assert (by_name["fs3"]["agents_online"], by_name["fs3"]["agents_available"]) == (0, 0)
     assert snap["agents"] == {"enabled": 3, "registered": 2, "available": 1, "on_call": 0}
-    assert snap["listener"]["state"] == "running"
-    assert snap["listener"]["nodes_up"] == 2
+    # fs3 has no listener holding its lease: the listeners cover only part of the cluster.
+    assert snap["listener"] == {
+        "state": "partial", "owners": ["host-a:42:abcd"], "nodes_owned": 2,
+        "last_seen_seconds_ago": snap["listener"]["last_seen_seconds_ago"],
+        "nodes_up": 2, "nodes": 3,
+    }
+    assert by_name["fs1"]["listener"] == "host-a:42:abcd"
+    assert by_name["fs3"]["listener"] is None
+
+
+def test_without_any_lease_the_listener_is_reported_absent(cluster, key_prefix):
+    for node in ("fs1", "fs2"):
+        cluster.client.delete(f"{key_prefix}:listener:owner:{node}")
+    snap = compute_cluster_snapshot(timezone.now())
+    assert snap["listener"]["state"] == "absent"
+    assert snap["listener"]["owners"] == []
 
 
 def test_a_lost_node_shows_as_lost_and_its_agents_as_offline(cluster):

@@ -108,6 +108,7 @@
       cell(row, node.cps === null || node.cps === undefined ? null : `${node.cps} / ${node.max_cps}`);
       cell(row, node.agents_online);
       cell(row, node.agents_available);
+      cell(row, node.listener ? node.listener : pill("none", "down"));
       return row;
     }));
 
