@@ -101,6 +101,10 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "sb")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TICK_SECONDS = env_float("CELERY_TICK_SECONDS", 1.0)
+# The tick's dial batches: targets per dial_batch task, and how long a claimed target may sit
+# queued (its task lost) before the reaper hands it back to pending without counting an attempt.
+DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 20, minimum=1)
+DISPATCH_QUEUED_TIMEOUT_SECONDS = env_int("DISPATCH_QUEUED_TIMEOUT_SECONDS", 180, minimum=10)
 
 # --- FreeSWITCH ------------------------------------------------------------------------
 # FREESWITCH_NODES="fs1=10.0.0.5:8021,fs2=10.0.0.6:8021"; the ESL password comes from

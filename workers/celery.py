@@ -43,6 +43,14 @@ DIAL_SOFT_LIMIT = 90
 DIAL_HARD_LIMIT = 120
 VISIBILITY_TIMEOUT = 300
 
+# The beat schedule, installed into django-celery-beat's tables by `manage.py setup_schedules`
+# (the DatabaseScheduler reads them, so operators can pause or retune an entry in the admin).
+# name -> (task, every N seconds, expire after N seconds: a stale tick is dropped, not run late).
+BEAT_SCHEDULE: dict[str, tuple[str, int, int]] = {
+    "dispatch tick": (TICK, 1, 5),
+    "reap queued targets": (REAP_QUEUED, 30, 60),
+}
+
 _direct = Exchange("switchboard", type="direct")
 
 app.conf.update(

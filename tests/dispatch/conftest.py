@@ -195,3 +195,18 @@ def celery_beat_factory(process_env, celery_processes, tmp_path):
         return proc
 
     return start
+
+
+@pytest.fixture
+def dispatch_settings(settings, key_prefix, redis_url):
+    """In-process dispatch services write under the test's key prefix and Redis db."""
+    settings.REDIS_KEY_PREFIX = key_prefix
+    settings.REDIS_URL = redis_url
+    return settings
+
+
+@pytest.fixture
+def presence_store(redis_client, key_prefix):
+    from telephony.presence import PresenceStore
+
+    return PresenceStore(redis_client, key_prefix)

@@ -1,0 +1,420 @@
+"""The dispatcher's once-a-second tick: budgets, the claim of due targets, and the queued reaper.
+
+`tick(now, enqueue)` (DESIGN.md call path step 1):
+
+1. Move campaigns by date: scheduled ones whose start arrived to running, running or paused ones
+   past their end date to completed (the lifecycle services, so each move is audited).
+2. Read the shared capacity once: usable nodes (up in presence, room under their session limit,
+   CPS tokens under sps - 1), live calls per trunk and campaign, routable agents per group.
+3. For each running campaign inside its window, budget = the smallest of its free concurrency,
+   its trunk's free concurrency, the CPS tokens of its trunk and campaign, the node room, and the
+   routable agents of its group. Capacity shared between campaigns (trunks, nodes, groups) is
+   drawn down as campaigns claim, so two campaigns never both spend the same room.
+4. Claim that many due targets in one statement and hand them to `enqueue(ids, node)` in batches
+   of DISPATCH_BATCH_SIZE after the claim commits (the dial task moves each queued -> dialing).
+
+The tick only reads the token buckets: the dial task takes the tokens (all scopes at once) when it
+places each call, so the budget is what can be dialled in the next second, not a reservation.
+Everything a tick reads is O(campaigns + nodes + agents) plus O(budget) rows, never O(targets).
+
+With `use_target_timezone`, the campaign's daily window is applied in each target's own zone
+(blank: the campaign's zone) instead of the campaign's: the claim keeps only targets whose zone
+is open now, as a WHERE on the list of open zones computed for this tick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import time
+import uuid
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from campaigns.errors import IllegalTransition
+from campaigns.models import Agent, Campaign, CampaignStatus, Target, TargetState
+from campaigns.services import lifecycle
+from campaigns.services.nodes import configured_nodes
+from telephony.config import NodeConfig
+from telephony.pacing import Pacer, campaign_scope, node_scope, trunk_scope
+from telephony.presence import PresenceStore
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[list[int], str | None], None]
+IN_FLIGHT = (TargetState.QUEUED, TargetState.DIALING)
+
+# TEST ONLY: when False the claim reads due rows without locking them, so two claimers can hand
+# out the same target. It exists so the concurrency control test can show the race is real.
+CLAIM_GUARD = True
+
+
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    """One connection pool per process and Redis URL."""
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
+
+
+def redis_client() -> redis.Redis:
+    return _client(settings.REDIS_URL)
+
+
+def pacer() -> Pacer:
+    """Buckets and live-call sets under this deployment's prefix."""
+    return Pacer(redis_client(), settings.REDIS_KEY_PREFIX)
+
+
+def presence() -> PresenceStore:
+    return PresenceStore(redis_client(), settings.REDIS_KEY_PREFIX)
+
+
+# -- budget math (pure) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Everything that caps one campaign's claim this tick; each figure is 'how many more'."""
+
+    campaign_free: int  # max_concurrent minus calls live or in flight
+    trunk_free: int  # the trunk's max_concurrent minus its live calls and in-flight targets
+    cps_tokens: int  # calls the trunk and campaign buckets pass in the next second
+    node_room: int  # calls the usable nodes can take (sessions and sps - 1), summed
+    agents: int  # routable agents of the campaign's group on usable nodes (unknown = 0)
+
+    def budget(self) -> int:
+        """The number of targets to claim: the smallest limit, never negative."""
+        return max(0, min(self.campaign_free, self.trunk_free, self.cps_tokens,
+                          self.node_room, self.agents))
+
+
+def node_room(node: NodeConfig, session_count: int | None, max_sessions: int | None,
+              live: int, tokens: int) -> int:
+    """Calls one node can take now: session headroom (the tighter of config and HEARTBEAT), CPS."""
+    limit = node.max_sessions if max_sessions is None else min(node.max_sessions, max_sessions)
+    # HEARTBEAT figures are up to 20 s old; our live set is current: trust the larger load.
+    busy = max(session_count or 0, live)
+    return max(0, min(limit - busy, tokens))
+
+
+def open_zones(campaign: Campaign, now: dt.datetime, zones: Iterable[str]) -> list[str]:
+    """The zones, among `zones`, in which the campaign's daily window is open at `now`."""
+    return [zone for zone in zones if campaign.is_in_window(now, zone)]
+
+
+@functools.cache
+def all_zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+# -- the claim ------------------------------------------------------------------------------
+
+_CLAIM_SQL = """
+WITH retry AS (
+    SELECT id FROM campaigns_target
+    WHERE campaign_id = %(campaign)s AND state = 'retry_wait' AND next_attempt_at <= %(now)s
+      {zone_filter}
+    ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
+), later AS (
+    SELECT id FROM campaigns_target
+    WHERE campaign_id = %(campaign)s AND state = 'pending' AND next_attempt_at <= %(now)s
+      {zone_filter}
+    ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
+), fresh AS (
+    SELECT id FROM campaigns_target
+    WHERE campaign_id = %(campaign)s AND state = 'pending' AND next_attempt_at IS NULL
+      {zone_filter}
+    ORDER BY id LIMIT %(limit)s {lock}
+), picked AS (
+    SELECT id FROM (
+        SELECT id, 0 AS rank FROM retry
+        UNION ALL SELECT id, 1 FROM later
+        UNION ALL SELECT id, 2 FROM fresh
+    ) due ORDER BY rank, id LIMIT %(limit)s
+)
+UPDATE campaigns_target AS t SET state = 'queued', updated_at = %(now)s
+FROM picked WHERE t.id = picked.id
+RETURNING t.id
+"""
+
+
+def claim_due_targets(campaign_id: int, limit: int, now: dt.datetime,
+                      zones: Sequence[str] | None = None) -> list[int]:
+    """Move up to `limit` due targets of one campaign to queued, in one statement; return ids.
+
+    Due: pending or retry_wait with next_attempt_at empty or past; retries first, then the oldest.
+    `zones`, when given, keeps only targets whose own zone is listed ('' = the campaign's zone).
+    Each branch walks the (campaign, state, next_attempt_at, id) index and stops at `limit`.
+    """
+    if limit <= 0 or zones == []:
+        return []
+    if connection.vendor == "postgresql":
+        return _claim_postgresql(campaign_id, limit, now, zones)
+    return _claim_portable(campaign_id, limit, now, zones)
+
+
+def _claim_postgresql(campaign_id: int, limit: int, now: dt.datetime,
+                      zones: Sequence[str] | None) -> list[int]:
+    # The race: two ticks (or a tick and an operator) claim the same rows at once. FOR UPDATE
+    # SKIP LOCKED makes each row go to exactly one claimer; the loser skips it, never waits.
+    sql = _CLAIM_SQL.format(
+        zone_filter="AND timezone = ANY(%(zones)s)" if zones is not None else "",
+        lock="FOR UPDATE SKIP LOCKED" if CLAIM_GUARD else "",
+    )
+    params = {"campaign": campaign_id, "now": now, "limit": limit, "zones": list(zones or [])}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _claim_portable(campaign_id: int, limit: int, now: dt.datetime,
+                    zones: Sequence[str] | None) -> list[int]:
+    """SQLite (the embedded demo): one writer at a time, so read-then-compare-and-set is safe."""
+    due = Target.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        campaign_id=campaign_id, state__in=(TargetState.PENDING, TargetState.RETRY_WAIT),
+    )
+    if zones is not None:
+        due = due.filter(timezone__in=list(zones))
+    with transaction.atomic():
+        ids = list(due.order_by("id").values_list("id", flat=True)[:limit])
+        # Compare-and-set on the state: a row another claimer took meanwhile is not moved.
+        Target.objects.filter(
+            id__in=ids, state__in=(TargetState.PENDING, TargetState.RETRY_WAIT)
+        ).update(state=TargetState.QUEUED, updated_at=now)
+        return sorted(
+            Target.objects.filter(id__in=ids, state=TargetState.QUEUED).values_list("id", flat=True)
+        )
+
+
+def batches(ids: Sequence[int], size: int) -> list[list[int]]:
+    """Split claimed ids into dial tasks of at most `size` targets."""
+    return [list(ids[i:i + size]) for i in range(0, len(ids), size)]
+
+
+# -- the tick -------------------------------------------------------------------------------
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs, the dashboard and tests."""
+
+    at: dt.datetime
+    started: list[int] = field(default_factory=list)
+    completed: list[int] = field(default_factory=list)
+    considered: list[int] = field(default_factory=list)  # running and inside the window
+    budgets: dict[int, Limits] = field(default_factory=dict)
+    claimed: dict[int, list[int]] = field(default_factory=dict)
+    batches: int = 0
+    skipped: bool = False  # another tick held the lock
+
+    @property
+    def claimed_total(self) -> int:
+        return sum(len(ids) for ids in self.claimed.values())
+
+
+def _move_by_dates(now: dt.datetime, report: TickReport) -> None:
+    report.started = lifecycle.start_due_campaigns(now)
+    for campaign in Campaign.objects.filter(
+        status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED), ends_at__lte=now
+    ):
+        try:
+            lifecycle.complete(campaign, reason="end date reached", now=now)
+        except IllegalTransition as exc:  # an operator moved it first
+            log.info("campaign %s not completed by the tick: %s", campaign.id, exc)
+            continue
+        report.completed.append(campaign.id)
+
+
+def _routable_agents(groups: dict[int, str], usable: set[str], now: float) -> dict[int, int]:
+    """Routable agents per group id, on usable nodes; an agent presence does not know is offline."""
+    rows = list(Agent.objects.filter(group_id__in=list(groups), enabled=True)
+                .values_list("group_id", "sip_user", "sip_domain"))
+    views = presence().snapshot([f"{u}@{d}" for _, u, d in rows], now)
+    counts = dict.fromkeys(groups, 0)
+    for group_id, user, domain in rows:
+        view = views[f"{user}@{domain}"]
+        on_usable = any(r.trusted and not r.unreachable and r.node in usable
+                        for r in view.registrations)
+        if view.routable and on_usable:
+            counts[group_id] += 1
+    return counts
+
+
+def _node_capacity(epoch: float) -> dict[str, int]:
+    """Room per usable node: up in presence (unknown = down), sessions and CPS under the limit."""
+    nodes = configured_nodes()
+    if not nodes:
+        return {}
+    statuses = presence().node_statuses()
+    pace = pacer()
+    live = pace.counts([f"node:{n.name}" for n in nodes])
+    room: dict[str, int] = {}
+    for node in nodes:
+        status = statuses.get(node.name)
+        if status is None or not status.up:
+            continue
+        tokens = pace.available([node_scope(node.name, node.max_cps)], epoch)
+        room[node.name] = node_room(node, status.session_count, status.max_sessions,
+                                    live[f"node:{node.name}"], tokens)
+    return {name: n for name, n in room.items() if n > 0}
+
+
+def _draw(room: dict[str, int], n: int) -> None:
+    """Take n calls of room from the nodes, fullest first (the dial picks the real node)."""
+    for name in sorted(room, key=room.__getitem__, reverse=True):
+        take = min(n, room[name])
+        room[name] -= take
+        n -= take
+        if not n:
+            return
+
+
+def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
+    """One tick without the lock: see the module docstring."""
+    report = TickReport(at=now)
+    epoch = now.timestamp()
+    _move_by_dates(now, report)
+
+    campaigns = list(Campaign.objects.filter(status=CampaignStatus.RUNNING)
+                     .select_related("trunk", "agent_group").order_by("id"))
+    open_now: list[tuple[Campaign, list[str] | None]] = []
+    for campaign in campaigns:
+        if campaign.use_target_timezone:
+            if (campaign.starts_at and now < campaign.starts_at) or (
+                    campaign.ends_at and now >= campaign.ends_at):
+                continue
+            zones = open_zones(campaign, now, all_zones())
+            if campaign.is_in_window(now):
+                zones.append("")  # a target with no zone of its own follows the campaign's
+            if zones:
+                open_now.append((campaign, zones))
+        elif campaign.is_in_window(now):
+            open_now.append((campaign, None))
+    report.considered = [c.id for c, _ in open_now]
+    if not open_now:
+        return report
+
+    # Shared capacity, read once per tick and drawn down as campaigns claim.
+    room = _node_capacity(epoch)
+    agents = _routable_agents({c.agent_group_id: c.agent_group.name for c, _ in open_now},
+                              set(room), epoch)
+    states: dict[tuple[int, str], int] = {
+        (cid, state): n for cid, state, n in
+        Target.objects.filter(campaign_id__in=[c.id for c, _ in open_now], state__in=IN_FLIGHT)
+        .values_list("campaign_id", "state").annotate(n=Count("id")).order_by()
+    }
+    pace = pacer()
+    trunks = {c.trunk_id: c.trunk for c, _ in open_now}
+    live = pace.counts([f"trunk:{t}" for t in trunks] + [f"campaign:{c.id}" for c, _ in open_now])
+    # Busy = calls live (or being placed: a dialing target may not be in the live set yet) plus
+    # targets claimed but not yet picked up by a dial task.
+    busy = {
+        c.id: max(live[f"campaign:{c.id}"], states.get((c.id, TargetState.DIALING), 0))
+        + states.get((c.id, TargetState.QUEUED), 0)
+        for c, _ in open_now
+    }
+    trunk_used = {t: live[f"trunk:{t}"] for t in trunks}
+    for campaign, _ in open_now:
+        trunk_used[campaign.trunk_id] += busy[campaign.id] - live[f"campaign:{campaign.id}"]
+    trunk_tokens = {t: pace.available([trunk_scope(t, trunk.cps_limit)], epoch)
+                    for t, trunk in trunks.items()}
+
+    for campaign, zones in open_now:
+        limits = Limits(
+            campaign_free=campaign.max_concurrent - busy[campaign.id],
+            trunk_free=campaign.trunk.max_concurrent - trunk_used[campaign.trunk_id],
+            cps_tokens=min(
+                trunk_tokens[campaign.trunk_id],
+                pace.available([campaign_scope(campaign.id, campaign.calls_per_second)], epoch),
+            ),
+            node_room=sum(room.values()),
+            agents=agents.get(campaign.agent_group_id, 0),
+        )
+        report.budgets[campaign.id] = limits
+        wanted = limits.budget()
+        if not wanted:
+            continue
+        ids = claim_due_targets(campaign.id, wanted, now, zones)
+        if not ids:
+            continue
+        report.claimed[campaign.id] = ids
+        trunk_used[campaign.trunk_id] += len(ids)
+        trunk_tokens[campaign.trunk_id] -= len(ids)
+        agents[campaign.agent_group_id] -= len(ids)
+        _draw(room, len(ids))
+        for batch in batches(ids, settings.DISPATCH_BATCH_SIZE):
+            # Publish after commit: a dial task must never see its targets still pending.
+            transaction.on_commit(functools.partial(enqueue, batch, None))
+            report.batches += 1
+    return report
+
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def tick(now: dt.datetime, enqueue: Enqueue, lock_seconds: float = 10.0) -> TickReport:
+    """Run one tick unless another is running (a Redis lock), and record that it ran."""
+    client = redis_client()
+    base = f"{settings.REDIS_KEY_PREFIX}:dispatch"
+    token = uuid.uuid4().hex
+    # Ticks that overlap (a slow one and the next) would budget the same capacity twice.
+    if not client.set(f"{base}:tick-lock", token, nx=True, px=int(lock_seconds * 1000)):
+        return TickReport(at=now, skipped=True)
+    started = time.monotonic()
+    try:
+        with transaction.atomic():
+            report = run_tick(now, enqueue)
+    finally:
+        client.eval(_RELEASE, 1, f"{base}:tick-lock", token)
+    pipe = client.pipeline(transaction=False)
+    pipe.hset(f"{base}:tick", mapping={
+        "last_at": f"{now.timestamp():.6f}",
+        "last_ms": f"{(time.monotonic() - started) * 1000:.3f}",
+        "last_claimed": report.claimed_total,
+    })
+    pipe.hincrby(f"{base}:tick", "count", 1)
+    pipe.lpush(f"{base}:ticks", f"{now.timestamp():.6f}")
+    pipe.ltrim(f"{base}:ticks", 0, 299)
+    pipe.execute()
+    if report.claimed_total:
+        log.info("tick: claimed %d targets in %d batches for campaigns %s",
+                 report.claimed_total, report.batches, sorted(report.claimed))
+    return report
+
+
+def reap_queued(now: dt.datetime, timeout_seconds: float | None = None, limit: int = 1000) -> int:
+    """Return targets stuck queued past the timeout (their dial task was lost) to pending.
+
+    No attempt is counted: the call was never placed (the dial task moves queued -> dialing
+    before it places a call, and reaps its own stuck dialing attempts).
+    """
+    timeout = (settings.DISPATCH_QUEUED_TIMEOUT_SECONDS if timeout_seconds is None
+               else timeout_seconds)
+    cutoff = now - dt.timedelta(seconds=timeout)
+    moved = 0
+    # Per campaign, so each look-up walks the (campaign, state, ...) index, never the table.
+    for campaign_id in Campaign.objects.order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            ids = list(Target.objects.filter(campaign_id=campaign_id, state=TargetState.QUEUED,
+                                             updated_at__lt=cutoff)
+                       .order_by("id").values_list("id", flat=True)[:limit])
+            if not ids:
+                continue
+            # Compare-and-set: a dial task that just woke up may move one to dialing meanwhile.
+            moved += Target.objects.filter(id__in=ids, state=TargetState.QUEUED,
+                                           updated_at__lt=cutoff).update(
+                state=TargetState.PENDING, updated_at=now)
+    if moved:
+        log.warning("reaper: %d targets were stuck queued for over %ss; back to pending",
+                    moved, timeout)
+    return moved
