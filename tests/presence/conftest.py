@@ -52,3 +52,89 @@ def online(store, node="fs1", agents=("1000@127.0.0.1",), group="sales", core=CO
     store.node_connected(node, core, now)
     store.reconcile(node, core, [], now)
     store.sync_agents({group: [(agent, 0, True) for agent in agents]}, now)
+
+
+# -- real processes: the emulator and the listener -------------------------------------------
+
+import os as _os  # noqa: E402
+import sys as _sys  # noqa: E402
+import time as _time  # noqa: E402
+
+from tests.presence.processes import Emulator, Process  # noqa: E402
+
+AGENT_USERS = ("1000", "1001", "1002")
+
+
+def _database_url(settings_dict) -> str:
+    user, password = settings_dict["USER"], settings_dict["PASSWORD"]
+    host, port, name = settings_dict["HOST"], settings_dict["PORT"] or 5432, settings_dict["NAME"]
+    return f"postgres://{user}:{password}@{host}:{port}/{name}"
+
+
+@pytest.fixture
+def listener_env(transactional_db, key_prefix, redis_url):
+    """Subprocess environment: the test database, this run's Redis, the test's key prefix."""
+    from django.db import connection
+
+    from campaigns.models import Agent, AgentGroup
+
+    group = AgentGroup.objects.create(name="sales")
+    for user in AGENT_USERS:
+        Agent.objects.create(name=f"Agent {user}", sip_user=user, sip_domain="127.0.0.1",
+                             group=group, wrapup_seconds=0)
+    env = dict(_os.environ)
+    env.update(
+        DATABASE_URL=_database_url(connection.settings_dict), DATABASE_CONN_MAX_AGE="0",
+        REDIS_URL=redis_url, REDIS_KEY_PREFIX=key_prefix, PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="switchboard.settings",
+        DJANGO_SECRET_KEY=_os.environ.get("DJANGO_SECRET_KEY", "test-only"),
+        PRESENCE_NODE_GRACE_SECONDS="2", PRESENCE_RECONCILE_SECONDS="30",
+        FREESWITCH_PASSWORD="ClueCon", LOG_LEVEL="INFO",
+    )
+    return env
+
+
+@pytest.fixture
+def started():
+    """Every process a test starts, stopped in reverse order at teardown."""
+    procs = []
+    yield procs
+    for proc in reversed(procs):
+        proc.stop()
+
+
+@pytest.fixture
+def emulator(listener_env, started):
+    emu = Emulator(listener_env, extra=("--heartbeat", "0.5", "--sweep", "1"))
+    started.append(emu)
+    return emu
+
+
+@pytest.fixture
+def start_listener(listener_env, emulator, started):
+    """Start `manage.py listen` against the emulator; waits until every node is connected."""
+
+    def start(env=None, wait=True, lease=2.0):
+        full = {**listener_env, "FREESWITCH_NODES": emulator.node_list, **(env or {})}
+        proc = Process([_sys.executable, "manage.py", "listen", "--agent-sync", "0.5",
+                        "--owner-lease", str(lease)], full, "listener")
+        started.append(proc)
+        if wait:
+            for name in emulator.ports:
+                proc.wait_for(f"node {name} (127.0.0.1:{emulator.ports[name]}) connected")
+        return proc
+
+    return start
+
+
+@pytest.fixture
+def listener(start_listener):
+    return start_listener()
+
+
+@pytest.fixture
+def routable(store):
+    """routable(agent) -> bool as of now, read from Redis the way the dispatcher sees it."""
+    def check(agent="1000@127.0.0.1"):
+        return store.snapshot([agent], _time.time())[agent].routable
+    return check
