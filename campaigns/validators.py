@@ -8,7 +8,7 @@ be written into a command ("+12125550100").
 from __future__ import annotations
 
 import zoneinfo
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -29,6 +29,16 @@ def time_zone_names() -> frozenset[str]:
 
 def normalize_number(raw: str, region: str) -> str:
     """Return the E.164 form of `raw`, read as a national number of `region` unless it has +."""
+    return normalize_number_with_zone(raw, region)[0]
+
+
+@lru_cache(maxsize=65_536)  # a file lists one main line many times, once per extension
+def normalize_number_with_zone(raw: str, region: str) -> tuple[str, str]:
+    """Return (E.164, the number's own IANA zone or "") for `raw` read in `region`.
+
+    One parse and one number-type lookup serve both the validity check and the zone: the
+    import spends most of its time here, and phonenumbers' own helpers would repeat both.
+    """
     text = raw.strip()
     if not text:
         raise NumberError("number is empty")
@@ -40,13 +50,26 @@ def normalize_number(raw: str, region: str) -> str:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise NumberError("not a phone number") from None
-    if not phonenumbers.is_valid_number(parsed):
+    kind = phonenumbers.number_type(parsed)  # UNKNOWN exactly when is_valid_number is False
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise NumberError("not a valid phone number")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     try:
-        return dialstring.validate_e164(e164)
+        dialstring.validate_e164(e164)
     except dialstring.DialstringError as exc:
         raise NumberError(str(exc)) from None
+    if phonenumbers.is_number_type_geographical(kind, parsed.country_code):
+        zones = number_timezones.time_zones_for_geographical_number(parsed)
+    else:
+        zones = number_timezones._country_level_time_zones_for_number(parsed)
+    return e164, _one_zone(zones)
+
+
+def _one_zone(zones: tuple[str, ...] | list[str]) -> str:
+    """The zone when there is exactly one known zone, else "" (the campaign's zone applies)."""
+    if len(zones) == 1 and zones[0] in time_zone_names():
+        return zones[0]
+    return ""
 
 
 def parse_number_and_extension(raw_number: str, raw_extension: str, region: str) -> tuple[str, str]:
@@ -54,13 +77,18 @@ def parse_number_and_extension(raw_number: str, raw_extension: str, region: str)
 
     An extension may come in its own field or inside the number, not both.
     """
+    number, extension, _zone = parse_target(raw_number, raw_extension, region)
+    return number, extension
+
+
+def parse_target(raw_number: str, raw_extension: str, region: str) -> tuple[str, str, str]:
+    """(E.164 number, extension, the number's zone or "") from what a user wrote."""
     number_part, embedded = dialstring.split_extension(raw_number)
     extension = raw_extension.strip()
     if embedded and extension:
         raise dialstring.DialstringError("extension given both in the number and on its own")
-    return normalize_number(number_part, region), dialstring.validate_extension(
-        embedded or extension
-    )
+    number, zone = normalize_number_with_zone(number_part, region)
+    return number, dialstring.validate_extension(embedded or extension), zone
 
 
 def timezone_for_number(e164: str) -> str:
@@ -73,10 +101,7 @@ def timezone_for_number(e164: str) -> str:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return ""
-    zones = number_timezones.time_zones_for_number(parsed)
-    if len(zones) == 1 and zones[0] in time_zone_names():
-        return zones[0]
-    return ""
+    return _one_zone(number_timezones.time_zones_for_number(parsed))
 
 
 def grammar_validator(grammar):
