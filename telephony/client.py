@@ -208,7 +208,7 @@ class ESLConnection:
         return cls(node.host, node.port, node.password, name=node.name, **options)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
-        return f"<ESLConnection {self.name} {self.host}:{self.port} {self._state}>"
+        return f"<ESLConnection {self.name} at {self.host}:{self.port} {self._state}>"
 
     # -- state --
 

@@ -172,6 +172,12 @@ class ScriptedServer:
         finally:
             conn.close()
 
+    def __enter__(self) -> ScriptedServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self._stopped.set()
         with contextlib.suppress(OSError):
@@ -280,6 +286,12 @@ class FakeSwitch:
 
     def stop(self) -> None:
         self.server.stop()
+
+    def __enter__(self) -> FakeSwitch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def event(self, name: str, extra: list[tuple[str, str]] = (), body: str | None = None) -> bytes:
         with self.lock:
