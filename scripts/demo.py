@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.redis_url:
             redis_server = ensure_redis_installed()
             (run_dir / "redis").mkdir(exist_ok=True)
-            child = supervisor.start("redis", [
+            child = supervisor.start("redis", tier=0, argv=[
                 redis_server, "--bind", HOST, "--port", str(args.redis_port), "--save", "",
                 "--appendonly", "no", "--dir", str(run_dir / "redis"), "--protected-mode", "yes",
             ])
@@ -225,7 +225,7 @@ def start_cluster(supervisor: Supervisor, args: argparse.Namespace, python: str)
     """Start three emulated FreeSWITCH nodes, script their far ends and log the agents in."""
     import demo_seed
 
-    emulator = supervisor.start("emulator", [
+    emulator = supervisor.start("emulator", tier=1, argv=[
         python, "-m", "telephony.emulator", "--nodes", str(len(NODE_NAMES)), "--host", HOST,
         "--esl-port", str(args.esl_port), "--control-port", str(args.control_port),
         "--tcp-drop-mode", "stock-unreg", "--heartbeat", "5",
@@ -240,25 +240,27 @@ def start_cluster(supervisor: Supervisor, args: argparse.Namespace, python: str)
 
 def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str) -> None:
     """Start the Switchboard processes, each checked as it comes up."""
+    from django.core.management import get_commands
+
     celery = [python, "-m", "celery", "-A", "workers"]
-    web = supervisor.start("web", [
+    web = supervisor.start("web", tier=2, argv=[
         python, "-m", "gunicorn", "switchboard.wsgi", "--bind", f"{HOST}:{args.web_port}",
         "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
         "--no-control-socket",  # its default path in $HOME would clash between two demos
     ])
-    supervisor.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "4",
-                                "-Q", "tick,dial,control,default", "--hostname", "demo-worker@%h"])
-    supervisor.start("beat", [*celery, "beat", "--loglevel", "INFO",
-                              "--schedule", str(Path(args.run_dir).resolve() / "beat-schedule")])
-    from django.core.management import get_commands
-
+    supervisor.start("worker", tier=2, argv=[
+        *celery, "worker", "--loglevel", "INFO", "--concurrency", "4",
+        "-Q", "tick,dial,control,default", "--hostname", "demo-worker@%h",
+    ])
+    # The schedule lives in the database (django-celery-beat, installed by setup_schedules).
+    supervisor.start("beat", tier=2, argv=[*celery, "beat", "--loglevel", "INFO"])
     for name, command in (("listener", "listen"), ("consumer", "consume_events")):
         if command not in get_commands():
             say(f"WARNING: `manage.py {command}` does not exist in this checkout: no {name}")
             continue
-        supervisor.start(name, [python, "manage.py", command])
+        supervisor.start(name, tier=2, argv=[python, "manage.py", command])
     if not args.no_flower:
-        flower = supervisor.start("flower", [
+        flower = supervisor.start("flower", tier=2, argv=[
             *celery, "flower", f"--address={HOST}", f"--port={args.flower_port}",
         ])
         wait_for_port(HOST, args.flower_port, 60, lambda: flower.alive)

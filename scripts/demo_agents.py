@@ -134,7 +134,7 @@ class AgentSimulator:
         agent.node = node
         agent.refresh_at = self.clock + EXPIRES_SECONDS / 2
         if not refresh:
-            agent.until = self.clock + self.random.uniform(20, 60)  # stay at least this long
+            agent.until = self.clock + self.random.uniform(5, 40)  # stay at least this long
             self.counts["register"] += 1
 
     def _away(self, agent: SimulatedAgent, why: str, low: float, high: float) -> None:

@@ -39,6 +39,7 @@ class Child:
     process: subprocess.Popen[bytes]
     log_path: Path
     stop_signal: int = signal.SIGTERM
+    tier: int = 0
 
     @property
     def alive(self) -> bool:
@@ -54,9 +55,13 @@ class Supervisor:
     cwd: Path
     children: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, argv: Sequence[str], stop_signal: int = signal.SIGTERM,
+    def start(self, name: str, *, argv: Sequence[str], tier: int, stop_signal: int = signal.SIGTERM,
               extra_env: dict[str, str] | None = None) -> Child:
-        """Start argv in its own session with output appended to <log_dir>/<name>.log."""
+        """Start argv in its own session with output appended to <log_dir>/<name>.log.
+
+        Tiers stop in descending order: the processes that use a service (tier 2) are gone
+        before the service (Redis, tier 0) is, so none of them logs a spurious outage.
+        """
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         with open(log_path, "ab") as log:
@@ -72,7 +77,7 @@ class Supervisor:
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
-        child = Child(name, argv, process, log_path, stop_signal)
+        child = Child(name, argv, process, log_path, stop_signal, tier)
         self.children.append(child)
         return child
 
@@ -81,17 +86,19 @@ class Supervisor:
         return [child for child in self.children if not child.alive]
 
     def stop_all(self, grace_seconds: float = 15.0) -> None:
-        """Signal every child's process group, newest first, then kill what is left."""
-        for child in reversed(self.children):
-            _signal_group(child.process.pid, child.stop_signal)
-        deadline = time.monotonic() + grace_seconds
-        for child in reversed(self.children):
-            remaining = max(0.1, deadline - time.monotonic())
-            try:
-                child.process.wait(timeout=remaining)
-            except subprocess.TimeoutExpired:
-                _signal_group(child.process.pid, signal.SIGKILL)
-                child.process.wait(timeout=5)
+        """Stop tier by tier, highest first: signal a tier's groups, wait, kill what is left."""
+        for tier in sorted({child.tier for child in self.children}, reverse=True):
+            group = [child for child in self.children if child.tier == tier]
+            for child in group:
+                _signal_group(child.process.pid, child.stop_signal)
+            deadline = time.monotonic() + grace_seconds
+            for child in group:
+                remaining = max(0.1, deadline - time.monotonic())
+                try:
+                    child.process.wait(timeout=remaining)
+                except subprocess.TimeoutExpired:
+                    _signal_group(child.process.pid, signal.SIGKILL)
+                    child.process.wait(timeout=5)
         # Grandchildren (Celery pool processes, gunicorn workers) share the child's group:
         # make sure none outlived its parent.
         for child in self.children:
@@ -120,6 +127,9 @@ def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool
 def port_is_free(host: str, port: int) -> bool:
     """True when nothing listens on host:port and we may bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves do: a port whose old connections linger in TIME_WAIT is
+        # free to listen on; on Linux a port someone listens on still refuses the bind.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

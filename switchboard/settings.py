@@ -69,6 +69,15 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, worker, listener, consumer) write the embedded database: WAL lets
+    # readers run beside the writer, and IMMEDIATE transactions queue for the write lock (up to
+    # the timeout) instead of failing with "database is locked" when a read upgrades to a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 # Parallel test runs on one machine (and helpers) each get their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_switchboard")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
