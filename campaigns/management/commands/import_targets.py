@@ -1,0 +1,91 @@
+"""manage.py import_targets <campaign id or name> <file>: import a CSV or XLSX, with progress."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from campaigns.errors import ImportFileError
+from campaigns.models import Campaign
+from campaigns.services.importing import import_targets
+
+SHOWN = 20  # report lines printed per kind; --json prints them all
+
+
+class Command(BaseCommand):
+    help = "Import targets into a campaign from a CSV or XLSX file; bad lines are reported."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("campaign", help="Campaign id or exact name")
+        parser.add_argument("file", type=Path, help="A .csv or .xlsx file")
+        parser.add_argument("--format", choices=["csv", "xlsx"], help="Override the file type")
+        parser.add_argument("--dry-run", action="store_true", help="Check the file, store nothing")
+        parser.add_argument("--json", action="store_true", help="Print the full report as JSON")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        campaign = self._campaign(options["campaign"])
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        bar = tqdm(
+            unit="rows", disable=options["no_progress"], file=self.stderr._out, desc=path.name
+        )
+
+        def progress(done: int, total: int | None) -> None:
+            if total and bar.total != total:
+                bar.total = max(total, done)
+            bar.update(done - bar.n)
+
+        try:
+            report = import_targets(
+                campaign,
+                path,
+                fmt=options["format"],
+                filename=path.name,
+                progress=progress,
+                dry_run=options["dry_run"],
+            )
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            bar.close()
+        if options["json"]:
+            self.stdout.write(json.dumps(report.to_dict(), indent=2))
+            return
+        verb = "would be created" if report.dry_run else "created"
+        self.stdout.write(
+            f"{campaign.name}: {report.rows} rows read, {report.created} targets {verb}, "
+            f"{len(report.rejected_lines)} lines rejected, {len(report.duplicates)} duplicates, "
+            f"{len(report.do_not_call)} on the do-not-call list"
+        )
+        for error in report.errors[:SHOWN]:
+            self.stdout.write(f"  line {error.line}: {error.field}: {error.reason}")
+        for dup in report.duplicates[:SHOWN]:
+            suffix = f",{dup.extension}" if dup.extension else ""
+            self.stdout.write(f"  line {dup.line}: duplicate {dup.number}{suffix}")
+        for row in report.do_not_call[:SHOWN]:
+            self.stdout.write(f"  line {row.line}: do not call {row.number}")
+        hidden = sum(
+            max(len(items) - SHOWN, 0)
+            for items in (report.errors, report.duplicates, report.do_not_call)
+        )
+        if hidden:
+            self.stdout.write(f"  ... and {hidden} more (use --json for the full report)")
+
+    def _campaign(self, key: str) -> Campaign:
+        """Find the campaign by id, else by exact name (which must be unique)."""
+        if key.isdigit():
+            found = Campaign.objects.filter(pk=int(key)).first()
+            if found:
+                return found
+        matches = list(Campaign.objects.filter(name=key)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise CommandError(f'Several campaigns are named "{key}"; use the id.')
+        raise CommandError(f'No campaign with id or name "{key}".')
