@@ -229,7 +229,7 @@ class ESLConnection:
     def _check_usable(self) -> socket.socket:
         if self._pid is not None and self._pid != os.getpid():
             raise ConnectionLost(
-                f"connection was opened by process {self._pid}; open a new one after fork",
+                f"connection belongs to process {self._pid}; open a new one after fork",
                 node=self.name,
             )
         if self._lost is not None:
@@ -667,7 +667,7 @@ class ESLConnection:
         self._pending = collections.deque()
         self._jobs = collections.OrderedDict()
         self._state = "lost"
-        self._lost = ("connection was inherited across fork; open a new one", "fork")
+        self._lost = ("connection was inherited across fork; open a new one after fork", "fork")
 
 
 # ---- reconnect policy ---------------------------------------------------------------------------
