@@ -16,6 +16,7 @@ directory and kept there (mode 0600), so a second run prints the same credential
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import secrets
 import shutil
@@ -150,7 +151,7 @@ def prepare_database(env: dict[str, str], admin_password: str, agents: int, targ
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     if "setup_schedules" in get_commands():  # beat's one-second tick and the reapers
-        call_command("setup_schedules", verbosity=0)
+        call_command("setup_schedules", verbosity=0, stdout=io.StringIO())
     else:
         say("WARNING: `manage.py setup_schedules` does not exist in this checkout: no tick")
     created = demo_seed.ensure_admin(admin_password)

@@ -1,0 +1,146 @@
+"""`scripts/demo.py` starts the whole system, places calls, stops cleanly on Ctrl-C, and reruns.
+
+The demo runs as a user runs it: its own SQLite database, its own private Redis, three emulated
+nodes and every Switchboard process, in a temporary run directory on free ports.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from telephony.emulator.control import EmulatorControl
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN_LINE = re.compile(r"user: admin\s+password: (\S+)")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports() -> dict[str, int]:
+    """Free loopback ports for the demo; the three ESL ports must be consecutive."""
+    chosen: list[int] = []
+    while len(chosen) < 4:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in chosen:
+            chosen.append(port)
+    esl = 20000 + os.getpid() % 20000
+    while not all(_free(esl + i) and esl + i not in chosen for i in range(3)):
+        esl += 3
+    return dict(zip(("web", "flower", "control", "redis"), chosen, strict=True)) | {"esl": esl}
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids whose environment mentions text (every demo child has the run dir in its env)."""
+    found = []
+    needle = text.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+class Demo:
+    """One run of scripts/demo.py with its output collected line by line."""
+
+    def __init__(self, run_dir: Path, ports: dict[str, int], duration: float):
+        env = {k: v for k, v in os.environ.items()
+               if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+        env["DEMO_MARKER"] = str(run_dir)
+        self.ports = ports
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "scripts" / "demo.py"), "--run-dir", str(run_dir),
+             "--duration", str(duration), "--web-port", str(ports["web"]),
+             "--flower-port", str(ports["flower"]), "--esl-port", str(ports["esl"]),
+             "--control-port", str(ports["control"]), "--redis-port", str(ports["redis"])],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError("demo exited early:\n" + "".join(self.lines))
+            self.lines.append(line)
+            match = regex.search(line)
+            if match:
+                return match
+        raise AssertionError(f"no {pattern!r} within {timeout} s:\n" + "".join(self.lines))
+
+    def finish(self, timeout: float) -> int:
+        out, _ = self.process.communicate(timeout=timeout)
+        self.lines.append(out)
+        return self.process.returncode
+
+
+def originates(control: EmulatorControl) -> int:
+    return sum(len(control.commands(node, contains="originate")) for node in ("fs1", "fs2", "fs3"))
+
+
+def test_demo_places_calls_stops_on_ctrl_c_and_runs_again(tmp_path):
+    run_dir = tmp_path / "demo"
+    ports = free_ports()
+    web, control_port = ports["web"], ports["control"]
+
+    first = Demo(run_dir, ports, duration=240)
+    try:
+        password = first.wait_for(ADMIN_LINE.pattern, 120).group(1)
+        first.wait_for(r"Stop with Ctrl-C", 30)
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{web}/healthz", timeout=5) as response:
+            assert response.status == 200
+            assert json.load(response)["status"] == "ok"
+
+        control = EmulatorControl(f"http://127.0.0.1:{control_port}")
+        deadline = time.monotonic() + 90
+        while originates(control) == 0 and time.monotonic() < deadline:
+            time.sleep(1)
+        placed = originates(control)
+        assert placed > 0, "".join(first.lines)
+        commands = [c["command"] for c in control.commands("fs1", contains="originate")]
+        commands += [c["command"] for c in control.commands("fs2", contains="originate")]
+        assert any("sofia/gateway/demo-carrier/+1415555" in c for c in commands)
+        assert processes_mentioning(str(run_dir)), "the children should be running now"
+    finally:
+        first.process.send_signal(signal.SIGINT)  # what Ctrl-C does
+        status = first.finish(timeout=90)
+    assert status == 0, "".join(first.lines)
+    assert "SIGINT received: stopping" in "".join(first.lines)
+    time.sleep(0.5)
+    assert processes_mentioning(str(run_dir)) == [], "a demo process outlived the demo"
+
+    # The same run directory again: same admin password, the same campaign, no duplicates.
+    second = Demo(run_dir, ports, duration=3)
+    assert second.wait_for(ADMIN_LINE.pattern, 120).group(1) == password
+    status = second.finish(timeout=90)
+    output = "".join(second.lines)
+    assert status == 0, output
+    assert "seeded campaign #1 with 300 targets and 12 agents" in output
+    assert processes_mentioning(str(run_dir)) == []
