@@ -41,8 +41,11 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# The demo keeps its own SQLite database and a private Redis; the DATABASE_URL default above is
+# the tests' PostgreSQL, so it is passed on only when the caller set it (env or command line).
+# Options: make demo DEMO_ARGS="--duration 60 --web-port 9000" (see scripts/demo.py --help).
 demo: venv
-	$(PY) scripts/demo.py
+	$(if $(filter environment command,$(origin DATABASE_URL)),,env -u DATABASE_URL) $(PY) scripts/demo.py $(DEMO_ARGS)
 
 bench: venv services
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
