@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -16,3 +17,15 @@ class DoNotCall(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def clean(self) -> None:
+        """Store the number in E.164, the form targets are stored in, so lookups match."""
+        from campaigns.validators import NumberError, normalize_number
+
+        try:
+            # No default region: a national number here would be a guess about the country.
+            self.number = normalize_number(self.number or "", "ZZ")
+        except NumberError as exc:
+            raise ValidationError(
+                {"number": [f"{exc}; write it in international form, e.g. +14155550100"]}
+            ) from None

@@ -1,0 +1,276 @@
+"""Campaign admin: setup by fieldsets, lifecycle actions, progress figures and the import page."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from unfold.admin import ModelAdmin, TabularInline
+
+from campaigns.errors import IllegalTransition, ImportFileError
+from campaigns.models import Campaign, CampaignEvent
+from campaigns.services import lifecycle
+from campaigns.services.importing import import_targets
+from campaigns.services.stats import campaign_stats
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+PREVIEW_LINES = 200
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "switchboard-imports"
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+class CampaignForm(forms.ModelForm):
+    """Weekdays as seven checkboxes instead of a bit mask."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Days on which the daily window opens (the day it starts, for night windows)",
+    )
+
+    class Meta:
+        model = Campaign
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mask = self.initial.get("weekdays")
+        if isinstance(mask, int):
+            self.initial["weekdays"] = [day for day, _ in WEEKDAYS if mask >> day & 1]
+
+    def clean_weekdays(self) -> int:
+        return sum(1 << day for day in self.cleaned_data.get("weekdays") or [])
+
+
+class CampaignEventInline(TabularInline):
+    model = CampaignEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+    ordering = ["-at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _lifecycle_action(name: str, past: str):
+    """A changelist action that applies one lifecycle transition to each selected campaign."""
+
+    def action(modeladmin: CampaignAdmin, request: HttpRequest, queryset) -> None:
+        moved = []
+        for campaign in queryset:
+            try:
+                getattr(lifecycle, name)(campaign, actor=request.user, reason="admin action")
+            except IllegalTransition as exc:
+                modeladmin.message_user(request, f"{campaign.name}: {exc}", messages.ERROR)
+            else:
+                moved.append(campaign.name)
+        if moved:
+            modeladmin.message_user(request, f"{past}: {', '.join(moved)}", messages.SUCCESS)
+
+    action.__name__ = f"{name}_campaigns"
+    return admin.action(
+        description=f"{name.capitalize()} selected campaigns", permissions=["change"]
+    )(action)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8 or Windows-1252, , or ; separated) or XLSX")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ModelAdmin):
+    form = CampaignForm
+    list_display = [
+        "name",
+        "status",
+        "mode",
+        "trunk",
+        "agent_group",
+        "timezone",
+        "starts_at",
+        "ends_at",
+    ]
+    list_filter = ["status", "mode", "trunk"]
+    search_fields = ["name"]
+    autocomplete_fields = ["trunk", "agent_group"]
+    list_select_related = ["trunk", "agent_group"]
+    readonly_fields = [
+        "status",
+        "status_changed_at",
+        "created_at",
+        "updated_at",
+        "progress",
+        "import_targets_link",
+    ]
+    inlines = [CampaignEventInline]
+    actions = [
+        _lifecycle_action("start", "Started"),
+        _lifecycle_action("pause", "Paused"),
+        _lifecycle_action("resume", "Resumed"),
+        _lifecycle_action("cancel", "Cancelled"),
+        _lifecycle_action("complete", "Completed"),
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "trunk", "agent_group", "mode", "status", "status_changed_at"]}),
+        (
+            "Caller ID and numbers",
+            {"fields": ["caller_id_number", "caller_id_name", "default_region"]},
+        ),
+        (
+            "Schedule",
+            {
+                "fields": [
+                    "timezone",
+                    "weekdays",
+                    "daily_start",
+                    "daily_end",
+                    "starts_at",
+                    "ends_at",
+                    "use_target_timezone",
+                ]
+            },
+        ),
+        ("Pacing", {"fields": ["max_concurrent", "calls_per_second", "originate_timeout"]}),
+        (
+            "Retries",
+            {
+                "fields": [
+                    "max_attempts",
+                    "retry_busy_seconds",
+                    "retry_no_answer_seconds",
+                    "retry_failed_seconds",
+                ]
+            },
+        ),
+        (
+            "Extension digits (DTMF)",
+            {"fields": ["dtmf_settle_ms", "dtmf_duration_ms", "dtmf_pause_ms"]},
+        ),
+        ("Progress", {"fields": ["progress", "import_targets_link", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Progress")
+    def progress(self, obj: Campaign) -> str:
+        """Targets by state, attempts and answer rate, from campaign_stats (aggregates only)."""
+        if not obj.pk:
+            return "-"
+        stats = campaign_stats(obj)
+        rate = stats["answer_rate"]
+        rows = [(state, count) for state, count in stats["targets"]["by_state"].items() if count]
+        rows += [
+            ("targets", stats["targets"]["total"]),
+            ("attempts", stats["attempts"]["total"]),
+            ("in progress", stats["attempts"]["in_progress"]),
+            ("answered", stats["answered"]),
+            ("answer rate", "-" if rate is None else f"{rate:.1%}"),
+        ]
+        return format_html(
+            '<table class="sb-progress">{}</table>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description="Import")
+    def import_targets_link(self, obj: Campaign) -> str:
+        if not obj.pk:
+            return "Save the campaign first."
+        url = reverse("admin:campaigns_campaign_import", args=[obj.pk])
+        return format_html('<a href="{}">Import targets from a CSV or XLSX file</a>', url)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/import/",
+                self.admin_site.admin_view(self.import_view),
+                name="campaigns_campaign_import",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    # --- Import page: upload, preview the rejected lines, then import the good rows ---------
+
+    def import_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        campaign = get_object_or_404(Campaign, pk=object_id)
+        if not (
+            self.has_change_permission(request, campaign)
+            and request.user.has_perm("campaigns.add_target")
+        ):
+            raise PermissionDenied
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": campaign,
+            "campaign": campaign,
+            "title": f"Import targets into {campaign.name}",
+            "change_url": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
+            "preview_lines": PREVIEW_LINES,
+        }
+        if request.method == "POST" and "token" in request.POST:
+            return self._import_confirmed(request, campaign, context)
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+            token = secrets.token_hex(16)
+            UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
+            stored = UPLOAD_DIR / f"{token}{suffix}"
+            with stored.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            try:
+                report = import_targets(campaign, stored, filename=stored.name, dry_run=True)
+            except ImportFileError as exc:
+                stored.unlink(missing_ok=True)
+                form.add_error("file", str(exc))
+            else:
+                context.update(
+                    report=report,
+                    token=token,
+                    suffix=suffix[1:],
+                    file_name=upload.name,
+                    errors=report.errors[:PREVIEW_LINES],
+                    duplicates=report.duplicates[:PREVIEW_LINES],
+                    do_not_call=report.do_not_call[:PREVIEW_LINES],
+                )
+        context["form"] = form
+        return TemplateResponse(request, "admin/campaigns/campaign/import.html", context)
+
+    def _import_confirmed(
+        self, request: HttpRequest, campaign: Campaign, context: dict[str, Any]
+    ) -> HttpResponse:
+        token = request.POST.get("token", "")
+        suffix = request.POST.get("suffix", "")
+        if not _TOKEN.fullmatch(token) or suffix not in ("csv", "xlsx"):
+            raise Http404("Unknown upload")
+        stored = UPLOAD_DIR / f"{token}.{suffix}"
+        if not stored.is_file():
+            raise Http404("This upload has expired; upload the file again.")
+        try:
+            report = import_targets(campaign, stored, filename=stored.name)
+        except ImportFileError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        finally:
+            stored.unlink(missing_ok=True)
+        self.message_user(
+            request,
+            f"Imported {report.created} targets; {len(report.rejected_lines)} lines rejected, "
+            f"{len(report.duplicates)} duplicates, {len(report.do_not_call)} on the do-not-call "
+            "list.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(context["change_url"])

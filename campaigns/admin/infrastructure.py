@@ -1,0 +1,130 @@
+"""Admin for trunks, FreeSWITCH nodes (write-only ESL password), agent groups and agents."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from unfold.admin import ModelAdmin
+
+from campaigns.models import Agent, AgentGroup, Node, Trunk
+
+log = logging.getLogger(__name__)
+
+
+@admin.register(Trunk)
+class TrunkAdmin(ModelAdmin):
+    list_display = ["name", "gateway", "dial_prefix", "cps_limit", "max_concurrent", "enabled"]
+    list_filter = ["enabled"]
+    search_fields = ["name", "gateway"]
+    fieldsets = [
+        (None, {"fields": ["name", "gateway", "dial_prefix", "enabled"]}),
+        ("Caller ID", {"fields": ["caller_id_number", "caller_id_name"]}),
+        ("Limits", {"fields": ["cps_limit", "max_concurrent"]}),
+    ]
+
+
+class NodeForm(forms.ModelForm):
+    """The ESL password is write-only: never rendered back, kept when left blank on change."""
+
+    esl_password = forms.CharField(
+        label="ESL password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only. Leave blank to keep the current password.",
+    )
+
+    class Meta:
+        model = Node
+        fields = [
+            "name",
+            "esl_host",
+            "esl_port",
+            "esl_password",
+            "sip_profile",
+            "enabled",
+            "max_sessions",
+            "max_cps",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Not even the form's initial data holds it, so no widget or change diff can show it.
+        self.initial.pop("esl_password", None)
+
+    def clean_esl_password(self) -> str:
+        value: str = self.cleaned_data.get("esl_password") or ""
+        if not value:
+            if self.instance.pk:
+                return self.instance.esl_password
+            raise forms.ValidationError("An ESL password is required for a new node.")
+        # It is written into "auth <password>" on the socket: printable ASCII, no spaces.
+        if not all("!" <= char <= "~" for char in value):
+            raise forms.ValidationError(
+                "ESL password may contain only printable ASCII characters without spaces"
+            )
+        return value
+
+
+@admin.register(Node)
+class NodeAdmin(ModelAdmin):
+    form = NodeForm
+    list_display = [
+        "name",
+        "esl_host",
+        "esl_port",
+        "sip_profile",
+        "enabled",
+        "max_sessions",
+        "max_cps",
+    ]
+    list_filter = ["enabled"]
+    search_fields = ["name", "esl_host"]
+    fieldsets = [
+        (None, {"fields": ["name", "enabled"]}),
+        ("Event Socket", {"fields": ["esl_host", "esl_port", "esl_password"]}),
+        ("SIP and capacity", {"fields": ["sip_profile", "max_sessions", "max_cps"]}),
+    ]
+
+
+@admin.register(AgentGroup)
+class AgentGroupAdmin(ModelAdmin):
+    list_display = ["name", "description", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(Agent)
+class AgentAdmin(ModelAdmin):
+    list_display = ["name", "sip_user", "sip_domain", "group", "enabled", "presence"]
+    list_filter = ["enabled", "group"]
+    search_fields = ["name", "sip_user", "sip_domain"]
+    autocomplete_fields = ["group"]
+    list_select_related = ["group"]
+    fieldsets = [
+        (None, {"fields": ["name", "group", "enabled"]}),
+        ("SIP identity", {"fields": ["sip_user", "sip_domain"]}),
+        ("Calls", {"fields": ["wrapup_seconds"]}),
+    ]
+
+    @admin.display(description="Presence")
+    def presence(self, obj: Agent) -> str:
+        """Presence from the store (campaigns.services.presence); unknown when it cannot answer."""
+        from campaigns.services import presence as presence_service
+
+        try:
+            view = presence_service.agent_presence([obj]).get(obj.id)
+        except Exception:  # presence is advisory here: a Redis outage must not break the admin
+            log.warning("presence unavailable for agent %s", obj.id, exc_info=True)
+            return "unknown"
+        if not view:
+            return "unknown"
+        if view.get("routable"):
+            return "routable"
+        parts = ["registered" if view.get("registered") else "not registered"]
+        for key in ("intent", "activity"):
+            if view.get(key):
+                parts.append(str(view[key]))
+        return ", ".join(parts)
