@@ -301,24 +301,30 @@ local function routable_node(agent)
   end
   return best
 end
-local candidates = redis.call('ZRANGEBYSCORE', P .. ':ready:' .. group, '-inf', now)
-for _, agent in ipairs(candidates) do
-  local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until',
-    'enabled', 'intent')
-  if a[4] == '1' and a[5] == 'available' and effective(a, now) == 'idle' then
-    local node = routable_node(agent)
-    if node then
-      local token = nonce .. ':' .. agent
-      local until_ = now + lease
-      redis.call('HSET', ak(agent), 'activity', 'reserved', 'token', token,
-        'lease_until', until_, 'node', node, 'activity_at', now)
-      set_ready(agent, until_)
-      publish(now, 'activity', agent, node, 'reserved')
-      return {agent, node, token}
+-- Longest ready first, a page at a time: usually the first candidate is the one.
+local offset, page = 0, 32
+while true do
+  local candidates = redis.call('ZRANGEBYSCORE', P .. ':ready:' .. group, '-inf', now,
+    'LIMIT', offset, page)
+  for _, agent in ipairs(candidates) do
+    local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until',
+      'enabled', 'intent')
+    if a[4] == '1' and a[5] == 'available' and effective(a, now) == 'idle' then
+      local node = routable_node(agent)
+      if node then
+        local token = nonce .. ':' .. agent
+        local until_ = now + lease
+        redis.call('HSET', ak(agent), 'activity', 'reserved', 'token', token,
+          'lease_until', until_, 'node', node, 'activity_at', now)
+        set_ready(agent, until_)
+        publish(now, 'activity', agent, node, 'reserved')
+        return {agent, node, token}
+      end
     end
   end
+  if #candidates < page then return false end
+  offset = offset + page
 end
-return false
 """
 
 # ARGV: prefix token activity now lease_s; the lease is renewed.

@@ -40,3 +40,12 @@ def test_agent_of_another_group_or_disabled_is_not_reserved(store):
 
     assert store.reserve("sales", ["fs1"], NOW, 30) is None
     assert store.reserve("support", ["fs1"], NOW, 30).agent == B
+
+
+def test_the_routable_agent_is_found_behind_many_offline_ones(store):
+    agents = [f"{2000 + i}@127.0.0.1" for i in range(80)]
+    online(store, agents=agents)
+    store.apply("fs1", registered(1, agent=agents[70], call_id="only"), NOW)
+
+    assert store.reserve("sales", ["fs1"], NOW, 30).agent == agents[70]
+    assert store.reserve("sales", ["fs1"], NOW, 30) is None
