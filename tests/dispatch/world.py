@@ -20,7 +20,7 @@ def bring_up(store: PresenceStore, node: str, agents: list[str], now: float) -> 
     rows = [
         Registration(agent=a, call_id=f"{uuid.uuid4().hex}@{node}", profile="internal",
                      contact=f"<sip:{a}>", network_ip="127.0.0.1", network_port=str(5000 + i),
-                     transport="udp", user_agent="test", expires_at=now + 3600)
+                     transport="udp", user_agent="test", expires_at=now + 30 * 86_400)
         for i, a in enumerate(agents)
     ]
     store.reconcile(node, core, rows, now)
