@@ -8,7 +8,8 @@ U = "00000000-0000-4000-8000-0000000002{:02d}"
 
 
 def _originate(n: int) -> str:
-    return f"originate {{origination_uuid={U.format(n)}}}sofia/internal/4008001234@127.0.0.1:5090 &park()"
+    dial = "sofia/internal/4008001234@127.0.0.1:5090"
+    return f"originate {{origination_uuid={U.format(n)}}}{dial} &park()"
 
 
 def test_over_max_sessions_the_originate_fails_without_channel_events(esl):
@@ -20,8 +21,7 @@ def test_over_max_sessions_the_originate_fails_without_channel_events(esl):
     before = len(conn.events)
     assert conn.api(_originate(3)) == "-ERR DESTINATION_OUT_OF_ORDER\n"
     conn.cmd("bgapi " + _originate(2))
-    conn.wait_event(lambda e: e["Event-Name"] == "BACKGROUND_JOB" and e["Job-Command"] == "originate"
-                    and "0202" in e["Job-Command-Arg"])  # fmt: skip
+    conn.wait_event(lambda e: e["Event-Name"] == "BACKGROUND_JOB")
     conn.drain(0.1)
     assert [f.event()["Event-Name"] for f in conn.events[before:]] == ["BACKGROUND_JOB"]
     assert conn.events[-1].event_body() == b"-ERR DESTINATION_OUT_OF_ORDER\n"
