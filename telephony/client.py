@@ -186,7 +186,8 @@ class ESLConnection:
         self.on_event = on_event
         self.jobs_kept = jobs_kept
         self.events_dropped = 0
-        self._events: queue.Queue[Event] | None = (
+        # None in the queue is the wake-up call _fail() leaves for a blocked read_event().
+        self._events: queue.Queue[Event | None] | None = (
             queue.Queue(maxsize=event_queue_size) if event_queue_size > 0 else None
         )
         self._send_lock = threading.Lock()
@@ -507,11 +508,16 @@ class ESLConnection:
         if self._events is None:
             raise ESLError("this connection keeps no event queue", node=self.name)
         try:
-            return self._events.get(block=self._lost is None, timeout=timeout)
+            event = self._events.get(block=self._lost is None, timeout=timeout)
         except queue.Empty:
             if self._lost is not None:
                 raise self._lost_error() from None
             return None
+        if event is None:
+            with contextlib.suppress(queue.Full):
+                self._events.put_nowait(None)  # wake the next reader too
+            raise self._lost_error()
+        return event
 
     # -- reader thread --
 
@@ -625,6 +631,9 @@ class ESLConnection:
             self._jobs.clear()
         for job in jobs:
             job._fail(self._lost_error())
+        if self._events is not None:
+            with contextlib.suppress(queue.Full):
+                self._events.put_nowait(None)
 
     def exit(self, timeout: float = 2.0) -> None:
         """Leave cleanly: `exit`, `+OK bye`, the disconnect notice, then the node closes."""

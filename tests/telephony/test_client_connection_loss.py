@@ -145,3 +145,15 @@ def test_protocol_error_is_a_connection_loss_and_not_permanent():
     assert issubclass(ProtocolError, ConnectionLost)
     assert issubclass(ConnectionLost, ESLError)
     assert ProtocolError("x").permanent is False
+
+
+def test_a_reader_blocked_in_read_event_wakes_as_soon_as_the_connection_is_lost():
+    with FakeSwitch() as switch:
+        conn = ESLConnection("127.0.0.1", switch.port, "ClueCon").connect()
+        import threading
+
+        threading.Timer(0.2, lambda: [c.close() for c in list(switch.live)]).start()
+        started = time.monotonic()
+        with pytest.raises(ConnectionLost):
+            conn.read_event(timeout=30)
+        assert time.monotonic() - started < 20  # not the full 30 s timeout

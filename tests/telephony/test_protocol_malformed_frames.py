@@ -122,3 +122,9 @@ def test_event_with_an_inner_body_stops_at_the_inner_content_length():
     )
     assert event.body == "+OK\n"
     assert event.sequence == 7
+
+
+def test_url_decode_keeps_backslashes_and_raw_high_bytes():
+    assert url_decode(b"C:\\\\x41%5Cn %41") == b"C:\\\\x41\\n A"
+    assert url_decode("caf\u00e9%20".encode()) == "caf\u00e9 ".encode()
+    assert url_decode(b"100%") == b"100%"
