@@ -46,3 +46,19 @@ def esl(cluster):
     yield connect
     for conn in conns:
         conn.close()
+
+
+@pytest.fixture
+def esl_on():
+    """Factory for authenticated raw connections to any node of any cluster."""
+    conns: list[RawEsl] = []
+
+    def connect(cluster: Cluster, node: str) -> RawEsl:
+        conn = RawEsl(cluster.ports[node])
+        conns.append(conn)
+        conn.login()
+        return conn
+
+    yield connect
+    for conn in conns:
+        conn.close()
