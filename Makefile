@@ -10,7 +10,8 @@ export REDIS_URL ?= redis://127.0.0.1:6379/9
 export DJANGO_SETTINGS_MODULE ?= switchboard.settings
 export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
 
-.PHONY: help venv services test test-fast lint typecheck demo bench clean
+PHONY_EXTRA := browser
+.PHONY: help venv services browser test test-fast lint typecheck demo bench clean
 
 help:
 	@echo "make demo   - run the whole system locally on emulated FreeSWITCH nodes"
@@ -31,7 +32,10 @@ venv: $(STAMP)
 services:
 	@bash scripts/ensure_services.sh
 
-test: venv services
+browser:
+	@bash scripts/ensure_browser.sh
+
+test: venv services browser
 	$(PY) -m pytest -q
 
 test-fast: venv
