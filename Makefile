@@ -10,7 +10,6 @@ export REDIS_URL ?= redis://127.0.0.1:6379/9
 export DJANGO_SETTINGS_MODULE ?= switchboard.settings
 export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
 
-PHONY_EXTRA := browser
 .PHONY: help venv services browser test test-fast lint typecheck demo bench clean
 
 help:
