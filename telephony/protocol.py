@@ -448,12 +448,13 @@ def build_sendmsg(
             headers.append(("hangup-cause", hangup_cause))
     else:
         raise InvalidCommand(f"unsupported sendmsg call-command {call_command!r}")
-    if event_uuid is not None:
-        if not _TOKEN.fullmatch(event_uuid):
-            raise InvalidCommand("invalid event uuid for sendmsg")
-        headers.append(("Event-UUID", event_uuid))
+    # Header order as in capture 15 (FreeSWITCH does not care, but the wire stays familiar).
     if event_lock:
         headers.append(("event-lock", "true"))
     if body is not None:
         headers.append(("content-type", "text/plain"))
+    if event_uuid is not None:
+        if not _TOKEN.fullmatch(event_uuid):
+            raise InvalidCommand("invalid event uuid for sendmsg")
+        headers.append(("Event-UUID", event_uuid))
     return SendMsg(f"sendmsg {uuid}", tuple(headers), body)

@@ -122,8 +122,8 @@ def test_sendmsg_execute_with_event_uuid_and_lock_matches_capture_15():
     )
     assert encode_command(msg.command, msg.headers, msg.body) == (
         b"sendmsg 00000000-0000-4000-8000-000000000015\ncall-command: execute\n"
-        b"execute-app-name: send_dtmf\nexecute-app-arg: 123\n"
-        b"Event-UUID: 0a0a0a0a-0000-4000-8000-000000000002\nevent-lock: true\n\n"
+        b"execute-app-name: send_dtmf\nexecute-app-arg: 123\nevent-lock: true\n"
+        b"Event-UUID: 0a0a0a0a-0000-4000-8000-000000000002\n\n"
     )
 
 
