@@ -45,3 +45,13 @@ def admin_login(page, base_url: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("[type=submit]")
     page.wait_for_url(f"{base_url}/admin/")
+
+
+# The full-flow test reuses the dispatch tests' real-process fixtures (Celery worker and beat,
+# the subprocess environment pointing at the test database and this test's Redis prefix).
+from tests.dispatch.conftest import (  # noqa: E402, F401
+    celery_beat_factory,
+    celery_processes,
+    celery_worker_factory,
+    process_env,
+)
