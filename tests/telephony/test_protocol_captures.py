@@ -10,8 +10,8 @@ from telephony.protocol import EVENT_TYPES, FrameParser, parse_event, parse_repl
 from tests.telephony.fixtures import capture_paths, server_reads, server_stream
 
 CAPTURES = capture_paths()
-SMALL = 16 * 1024  # captures up to this size are split at every byte offset
-SPLITS_FOR_BIG = 2000
+SMALL = 4 * 1024  # captures up to this size are split at every byte offset
+SPLITS_FOR_BIG = 1500
 
 
 def frames_of(chunks):
