@@ -95,6 +95,8 @@ class Consumer:
             block=None if start == "0" else self.block_ms,
         )
         entries = reply[0][1] if reply else []
+        # Once per block, not per entry: with CONN_MAX_AGE=0 this reconnects to PostgreSQL.
+        close_old_connections()
         for entry_id, fields in entries:
             if fields:  # a pending entry trimmed from the stream comes back without fields
                 self.handle(_text(entry_id), fields)
@@ -127,12 +129,12 @@ class Consumer:
             self.redis.xack(self.stream, GROUP, entry_id)
             return
         try:
-            close_old_connections()
             self.results.apply(event, dt.datetime.now(tz=dt.UTC))
         except Exception:
             tries = self._tries.get(entry_id, 0) + 1
             self._tries[entry_id] = tries
             log.exception("applying %s %s failed (try %d)", event.name, entry_id, tries)
+            close_old_connections()  # a broken connection must not fail every later entry
             if tries < MAX_TRIES:
                 time.sleep(min(0.1 * 2**tries, 2.0))  # back off; the entry stays pending
                 return

@@ -115,6 +115,8 @@ class Pacer(Protocol):
 
     def take_tokens(self, scopes: Sequence[Scope], n: int, now: float) -> int: ...
 
+    def available(self, scopes: Sequence[Scope], now: float, horizon: float = 1.0) -> int: ...
+
     def add_call(self, scopes: Iterable[str], uuid: str) -> None: ...
 
     def remove_call(self, scopes: Iterable[str], uuid: str) -> None: ...
@@ -235,7 +237,15 @@ class Dialer:
         now = dt.datetime.fromtimestamp(ts, tz=dt.UTC)
         lease = campaign.originate_timeout + campaign.dtmf_settle_ms / 1000 + LEASE_MARGIN_SECONDS
         usable = self._usable_nodes(node_hint, excluded)
-        reservation = self.presence.reserve(campaign.agent_group.name, usable, ts, lease)
+        # Prefer nodes whose CPS bucket has a token now, so one batch spreads over the cluster
+        # instead of queueing behind one node's rate; any usable node is the fallback.
+        ready = [n for n in usable
+                 if self.pacer.available([node_scope(n, self.nodes[n].max_cps)], ts, 0.01)]
+        reservation = None
+        if ready:
+            reservation = self.presence.reserve(campaign.agent_group.name, ready, ts, lease)
+        if reservation is None and len(ready) < len(usable):
+            reservation = self.presence.reserve(campaign.agent_group.name, usable, ts, lease)
         if reservation is None:
             self._requeue(target, now, NO_AGENT_RETRY_SECONDS)
             return "no_agent"
@@ -253,7 +263,8 @@ class Dialer:
             return "paced"
 
         agent_user, _, agent_domain = reservation.agent.partition("@")
-        attempt = self._record_attempt(target, campaign, node, agent_user, agent_domain)
+        agent = Agent.objects.filter(sip_user=agent_user, sip_domain=agent_domain).first()
+        attempt = self._record_attempt(target, campaign, node, agent)
         request = OriginateRequest(
             mode=Mode(campaign.mode),
             attempt_id=attempt.id,
@@ -282,9 +293,8 @@ class Dialer:
             self._set_state(target, TargetState.FAILED, now, last_outcome=Outcome.INVALID_NUMBER)
             return "invalid"
 
-        wrapup = self._agent_wrapup(reservation.agent)
         record = CallRecord(attempt.id, node, reservation.agent, reservation.token, scopes,
-                            campaign.mode, wrapup)
+                            campaign.mode, agent.wrapup_seconds if agent else 0)
         save_call(self.redis, self.prefix, str(attempt.uuid), record)
         self.pacer.add_call(scopes, str(attempt.uuid))
         if campaign.mode == CampaignMode.AGENT_FIRST:
@@ -307,15 +317,9 @@ class Dialer:
                 return False
             time.sleep(0.02)
 
-    def _agent_wrapup(self, agent: str) -> int:
-        user, _, domain = agent.partition("@")
-        row = Agent.objects.filter(sip_user=user, sip_domain=domain).values("wrapup_seconds")
-        return int(row[0]["wrapup_seconds"]) if row else 0
-
-    def _record_attempt(self, target: Target, campaign: Campaign, node: str, agent_user: str,
-                        agent_domain: str) -> CallAttempt:
+    def _record_attempt(self, target: Target, campaign: Campaign, node: str,
+                        agent: Agent | None) -> CallAttempt:
         """Step 5: the attempt row with its uuid and Job-UUID, committed before anything is sent."""
-        agent = Agent.objects.filter(sip_user=agent_user, sip_domain=agent_domain).first()
         with transaction.atomic():
             number = CallAttempt.objects.filter(target_id=target.id).count() + 1
             return CallAttempt.objects.create(

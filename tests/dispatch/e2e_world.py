@@ -53,7 +53,7 @@ class ManagedProcess:
     def log(self) -> str:
         return Path(self._log.name).read_text(errors="replace")
 
-    def stop(self, grace: float = 10.0) -> None:
+    def stop(self, grace: float = 5.0) -> None:
         if self.alive:
             os.kill(self.proc.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):

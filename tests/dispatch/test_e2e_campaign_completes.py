@@ -36,7 +36,7 @@ COUNTS = {"+14151": 120, "+14152": 40, "+14153": 20, "+14154": 20}
 
 @pytest.fixture
 def world(process_env, redis_client, key_prefix):
-    built = build_world(process_env, redis_client, key_prefix, agents_per_node=10, node_cps=10)
+    built = build_world(process_env, redis_client, key_prefix, agents_per_node=10, node_cps=15)
     yield built
     stop_world(built)
 
@@ -48,7 +48,7 @@ def test_campaign_of_a_few_hundred_targets_completes_with_exact_attempts_dtmf_an
     for prefix, (outcome, *_rest) in SCRIPT.items():
         for node in world.nodes:
             world.cluster.node(node).call("set_outcome", pattern=prefix + "*", **outcome)
-    campaign = world.campaign(mode=mode, trunk_cps=20)
+    campaign = world.campaign(mode=mode, trunk_cps=30)
     targets = [
         Target(campaign=campaign, number=f"{prefix}{i:06d}", extension="12")
         for prefix, n in COUNTS.items() for i in range(n)
@@ -105,8 +105,8 @@ def test_campaign_of_a_few_hundred_targets_completes_with_exact_attempts_dtmf_an
     for node in world.nodes:
         times = world.originates(node)
         everywhere += times
-        assert max_per_second(times) <= 9, node
-    assert max_per_second(everywhere) <= 20
+        assert max_per_second(times) <= 14, node  # FreeSWITCH admits sps - 1 (capture 20)
+    assert max_per_second(everywhere) <= 30
     assert len(everywhere) == CallAttempt.objects.filter(campaign=campaign).count()
 
 
