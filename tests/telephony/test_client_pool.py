@@ -9,7 +9,7 @@ import pytest
 
 from telephony.client import Backoff, CommandPool
 from telephony.config import NodeConfig
-from telephony.errors import ConnectionLost, ESLError
+from telephony.errors import ConnectionLost, ESLError, ESLTimeout
 from tests.telephony.fixtures import FakeSwitch
 
 pytestmark = pytest.mark.integration
@@ -136,3 +136,24 @@ def test_backoff_jitter_stays_within_its_bounds_and_cap():
         delay = backoff.delay(failures, rng)
         assert raw * 0.5 <= delay <= raw
     assert backoff.delay(0) == 0.0
+
+
+def test_a_slow_node_times_out_is_marked_down_and_recovers_after_its_backoff():
+    clock = FakeClock()
+    with FakeSwitch() as switch:
+        switch.api_delay["api slow"] = 0.6
+        pool = CommandPool([node("fs1", switch.port)], timeout=0.2, backoff=NO_JITTER, clock=clock)
+        try:
+            with pytest.raises(ESLTimeout):
+                pool.api("fs1", "slow")
+            health = pool.health("fs1")
+            assert (health.up, health.consecutive_failures) == (False, 1)
+            assert health.last_error == "fs1: no reply within 0.2 s; connection dropped"
+            with pytest.raises(ConnectionLost, match="node is down"):
+                pool.api("fs1", "fast")
+            clock.now += 1
+            assert pool.api("fs1", "fast") == "+OK fast\n"
+            assert pool.is_up("fs1")
+            assert switch.commands.count("auth ClueCon") == 2
+        finally:
+            pool.close_all()
