@@ -993,10 +993,12 @@ class EventStream:
                 previous_core_uuid=self.core_uuid,
                 reconnect=self.connects > 0,
             )
-            if core_uuid is not None:
-                self.core_uuid = core_uuid
             if self.on_connect is not None:
                 self.on_connect(conn, info)
+            # Only after on_connect succeeded: a failed reconcile retries with the same
+            # previous Core-UUID, so a restart is never reported as "no change".
+            if core_uuid is not None:
+                self.core_uuid = core_uuid
         except BaseException:
             conn.close()
             raise
@@ -1050,6 +1052,8 @@ class EventStream:
             try:
                 event = conn.read_event(max(remaining, 0.0))
             except ConnectionLost as exc:
+                if self._closed:
+                    return None  # close() from another thread: not a loss to report
                 self._lost(exc.reason or str(exc))
                 continue
             if event is not None:

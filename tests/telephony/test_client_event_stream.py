@@ -125,8 +125,8 @@ def test_a_plain_eof_is_reported_as_eof():
             stream.close()
 
 
-def test_a_failing_on_connect_backs_off_and_retries():
-    with FakeSwitch() as switch:
+def test_a_failing_on_connect_backs_off_and_retries_and_still_reports_the_restart():
+    with FakeSwitch(core_uuid=NEW_CORE) as switch:
         calls = []
 
         def reconcile(conn, info):
@@ -140,6 +140,7 @@ def test_a_failing_on_connect_backs_off_and_retries():
             on_connect=reconcile,
             backoff=FAST,
         )
+        stream.core_uuid = OLD_CORE  # as if it had been connected before a restart
         try:
             deadline = time.monotonic() + 5
             while not stream.connected and time.monotonic() < deadline:
@@ -147,6 +148,8 @@ def test_a_failing_on_connect_backs_off_and_retries():
             assert stream.connected
             assert len(calls) == 2
             assert switch.commands.count("auth ClueCon") == 2
+            assert [info.restarted for info in calls] == [True, True]
+            assert stream.core_uuid == NEW_CORE
         finally:
             stream.close()
 
