@@ -130,7 +130,9 @@ WITH retry AS (
     SELECT id FROM campaigns_target
     WHERE campaign_id = %(campaign)s AND state = 'pending' AND next_attempt_at IS NULL
       {zone_filter}
-    ORDER BY id LIMIT %(limit)s {lock}
+    -- (next_attempt_at, id), not just id: the order of target_due_idx, so the scan starts at
+    -- the first due row instead of walking the primary key past every row already dialled.
+    ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
 ), picked AS (
     SELECT id FROM (
         SELECT id, 0 AS rank FROM retry
