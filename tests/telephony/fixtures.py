@@ -221,8 +221,7 @@ GOODBYE = (
     b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
 )
 SHUTDOWN = (
-    b"Content-Type: text/disconnect-notice\nContent-Length: 31\n\n"
-    b"The system is being shut down.\n"
+    b"Content-Type: text/disconnect-notice\nContent-Length: 31\n\nThe system is being shut down.\n"
 )
 
 
