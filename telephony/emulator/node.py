@@ -273,8 +273,19 @@ class Node:
         """Fire an event; the sequence always advances, headers are built only for listeners."""
         self.seq += 1
         targets = self._targets(name, subclass)
-        if not targets:
-            return
+        if targets:
+            self._deliver(targets, name, build, subclass, body, calling, head)
+
+    def _deliver(
+        self,
+        targets: list[EslConnection],
+        name: str,
+        build: Callable[[], list[tuple[str, str]]],
+        subclass: str,
+        body: str,
+        calling: str,
+        head: list[tuple[str, str]] | None,
+    ) -> None:
         now = time.time()
         local, gmt = self._dates(now)
         where = CALLING.get(calling or subclass or name, _UNKNOWN_CALLER)
@@ -300,7 +311,11 @@ class Node:
 
     def emit_channel(self, ch: Channel, name: str, extra: dict[str, str]) -> None:
         """A channel event: Bridge-* first, channel and caller headers, Application-* last."""
-        ch.record(time.time(), name)
+        ch.events.append((time.time(), name))
+        self.seq += 1
+        targets = self._targets(name, "")
+        if not targets:
+            return  # the common case under load: nobody listens to this event type
         head: list[tuple[str, str]] = []
         if name == "CHANNEL_HANGUP_COMPLETE":
             head.append(("Hangup-Cause", ch.hangup_cause))
@@ -311,7 +326,7 @@ class Node:
         def build() -> list[tuple[str, str]]:
             return ch.channel_headers(name) + tail
 
-        self.emit(name, build, head=head)
+        self._deliver(targets, name, build, "", "", "", head)
 
     def background_job(self, job: str, command: str, args: str, output: str) -> None:
         """Fire BACKGROUND_JOB with the api output as its body."""

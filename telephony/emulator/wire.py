@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 # `,`, `/`, `(`, `)`, `'` and `~` pass through, as the captures show.
 _UNSAFE = set('\r\n "#%&+:;<=>?@[\\]^`{|}')
 _NEEDS_ENCODING = re.compile(r'[\x00-\x20"#%&+:;<=>?@\[\\\]^`{|}\x7f-\uffff]')
-_ESCAPES = {chr(c): f"%{c:02X}" for c in range(256) if c < 0x21 or c >= 0x7F or chr(c) in _UNSAFE}
+_ESCAPES = {chr(c): f"%{c:02X}" for c in range(128) if c < 0x21 or c == 0x7F or chr(c) in _UNSAFE}
+_TABLE = str.maketrans(_ESCAPES)
 
 AUTH_REQUEST = b"Content-Type: auth/request\n\n"
 GOODBYE_NOTICE = (
@@ -24,20 +26,17 @@ SHUTDOWN_NOTICE = (
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def url_encode(value: str) -> str:
-    """Encode a header value the way switch_event_serialize() does."""
-    if not _NEEDS_ENCODING.search(value):
-        return value
-    out = []
-    for ch in value:
-        esc = _ESCAPES.get(ch)
-        if esc is not None:
-            out.append(esc)
-        elif ord(ch) > 0xFF:
-            out.append("".join(f"%{b:02X}" for b in ch.encode()))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Encode a header value the way switch_event_serialize() does (memoized: values repeat)."""
+    if value.isascii():
+        # str.translate runs in C; most values need no escaping at all.
+        return value.translate(_TABLE) if _NEEDS_ENCODING.search(value) else value
+    return "".join(_ESCAPES.get(ch) or _encode_wide(ch) for ch in value)
+
+
+def _encode_wide(ch: str) -> str:
+    return "".join(f"%{b:02X}" for b in ch.encode()) if ord(ch) >= 0x7F else ch
 
 
 def command_reply(text: str, extra: Iterable[tuple[str, str]] = ()) -> bytes:
@@ -140,7 +139,8 @@ class Event:
     def plain(self) -> bytes:
         """The `text/event-plain` frame."""
         if self._plain is None:
-            parts = [f"{k}: {url_encode(v)}\n" for k, v in self.headers]
+            enc = url_encode
+            parts = [f"{k}: {enc(v)}\n" for k, v in self.headers]
             if self.body:
                 body = self.body.encode()
                 parts.append(f"Content-Length: {len(body)}\n\n")
