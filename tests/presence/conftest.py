@@ -138,3 +138,67 @@ def routable(store):
     def check(agent="1000@127.0.0.1"):
         return store.snapshot([agent], _time.time())[agent].routable
     return check
+
+
+# -- one emulator and one listener shared by the tests that do not disturb the nodes ----------
+
+import itertools as _itertools  # noqa: E402
+import uuid as _uuid  # noqa: E402
+from types import SimpleNamespace as _NS  # noqa: E402
+
+import redis as _redis  # noqa: E402
+
+_users = _itertools.count(3000)
+
+
+@pytest.fixture
+def user():
+    """A SIP user no other test in this run registers."""
+    return str(next(_users))
+
+
+@pytest.fixture(scope="session")
+def cluster(django_db_setup, django_db_blocker):
+    """Emulator (2 nodes) + `manage.py listen` for the session, under their own key prefix.
+
+    Tests using it register their own users and restore any node setting they change. The
+    listener reconciles every 0.5 s. Agents are not in the database, so tests read the
+    *registered* axis (what the listener maintains), not routability.
+    """
+    from django.db import connection
+
+    redis_url = _os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
+    prefix = f"sbtest:{_uuid.uuid4().hex[:12]}"
+    env = dict(_os.environ)
+    env.update(
+        DATABASE_URL=_database_url(connection.settings_dict), DATABASE_CONN_MAX_AGE="0",
+        REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix, PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="switchboard.settings",
+        DJANGO_SECRET_KEY=_os.environ.get("DJANGO_SECRET_KEY", "test-only"),
+        PRESENCE_NODE_GRACE_SECONDS="5", PRESENCE_RECONCILE_SECONDS="0.5",
+        FREESWITCH_PASSWORD="ClueCon",
+    )
+    procs = []
+    client = _redis.Redis.from_url(redis_url)
+    try:
+        emu = Emulator(env, extra=("--heartbeat", "0.5", "--sweep", "1"))
+        procs.append(emu)
+        env["FREESWITCH_NODES"] = emu.node_list
+        lis = Process([_sys.executable, "manage.py", "listen", "--agent-sync", "5"], env,
+                      "listener")
+        procs.append(lis)
+        for name, port in emu.ports.items():
+            lis.wait_for(f"node {name} (127.0.0.1:{port}) connected")
+        store = PresenceStore(client, prefix)
+
+        def registered(agent):
+            return store.snapshot([agent], _time.time())[agent].registered
+
+        yield _NS(emulator=emu, listener=lis, store=store, prefix=prefix,
+                  registered=registered)
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.delete(key)
+        client.close()
