@@ -235,7 +235,7 @@ def start_cluster(supervisor: Supervisor, args: argparse.Namespace, python: str)
         wait_for_port(HOST, args.esl_port + index, 30, lambda: emulator.alive)
     wait_for_port(HOST, args.control_port, 30, lambda: emulator.alive)
     control = EmulatorControl(f"http://{HOST}:{args.control_port}")
-    script_far_ends(control, demo_seed.NUMBER_BASE, args.targets)
+    script_far_ends(control, demo_seed.NUMBER_BASE)
     return control
 
 

@@ -16,9 +16,9 @@ from telephony.emulator.control import EmulatorControl, EmulatorControlError
 
 log = logging.getLogger("demo.agents")
 
-# Far-end behaviour by the tens digit of a demo number (+1415555 0 <block> <digit>): most
-# answer and talk for a few seconds, the rest show every outcome class on the dashboard.
-OUTCOMES_BY_BLOCK_DIGIT = {
+# Far-end behaviour by the first digit after the demo's number base (demo_seed.target_number):
+# most answer and talk for a few seconds, the rest show every outcome class on the dashboard.
+OUTCOMES_BY_DIGIT = {
     0: {"kind": "answer", "answer_ms": 1500, "hangup_ms": 6000},
     1: {"kind": "answer", "answer_ms": 2500, "hangup_ms": 9000},
     2: {"kind": "answer", "answer_ms": 800, "hangup_ms": 4000},
@@ -34,11 +34,10 @@ OUTCOMES_BY_BLOCK_DIGIT = {
 EXPIRES_SECONDS = 600
 
 
-def script_far_ends(control: EmulatorControl, number_base: str, targets: int) -> None:
-    """Script every demo number's far end on every node, by blocks of ten numbers."""
-    for block in range((targets + 9) // 10):
-        outcome = OUTCOMES_BY_BLOCK_DIGIT[block % 10]
-        prefix = f"{number_base}{block:03d}"
+def script_far_ends(control: EmulatorControl, number_base: str) -> None:
+    """Script every demo number's far end on every node, by its outcome digit."""
+    for digit, outcome in OUTCOMES_BY_DIGIT.items():
+        prefix = f"{number_base}{digit}"
         # The dial string carries the E.164 number; a gateway may strip the '+'.
         for pattern in (f"{prefix}*", f"{prefix.lstrip('+')}*"):
             control.set_outcome(pattern, **outcome)

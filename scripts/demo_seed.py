@@ -22,7 +22,10 @@ GATEWAY = "demo-carrier"
 GROUP_NAME = "Demo agents"
 CAMPAIGN_NAME = "Demo: spring outreach"
 SIP_DOMAIN = "demo.switchboard.test"
-NUMBER_BASE = "+1415555"  # +1 415 555 0000 ... : fictional numbers, scripted in the emulator
+# +1 415 777 dddd: valid-looking San Francisco numbers, every one scripted in the emulator. The
+# first digit after the base picks the far end's behaviour (demo_agents.OUTCOMES_BY_DIGIT), and
+# consecutive targets cycle through it, so every outcome shows up from the first minute.
+NUMBER_BASE = "+1415777"
 ALL_WEEK = 0b1111111
 # Dial around the clock, briskly, with short retry delays so a demo shows retries happening.
 CAMPAIGN_SETTINGS = {
@@ -62,8 +65,8 @@ def agent_users(count: int) -> list[str]:
 
 
 def target_number(index: int) -> str:
-    """The demo target number for an index (0 ... 9999)."""
-    return f"{NUMBER_BASE}{index:04d}"
+    """The demo target number for an index (0 ... 9999): outcome digit, then a serial."""
+    return f"{NUMBER_BASE}{index % 10}{index // 10:03d}"
 
 
 def target_extension(index: int) -> str:
@@ -78,7 +81,7 @@ def seed(agent_count: int, target_count: int) -> Seeded:
     trunk, _ = Trunk.objects.get_or_create(
         name=TRUNK_NAME,
         defaults={"gateway": GATEWAY, "cps_limit": 20, "max_concurrent": 60,
-                  "caller_id_number": "+14155550000", "caller_id_name": "Switchboard demo"},
+                  "caller_id_number": "+14157770000", "caller_id_name": "Switchboard demo"},
     )
     group, _ = AgentGroup.objects.get_or_create(
         name=GROUP_NAME, defaults={"description": "Simulated softphones on the emulated nodes"}

@@ -181,3 +181,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Admin (django-unfold) --------------------------------------------------------------
+UNFOLD = {
+    "SITE_TITLE": "Switchboard",
+    "SITE_HEADER": "Switchboard",
+    # The menu under the site title: where supervisors watch what the admin sets up.
+    "SITE_DROPDOWN": [
+        {"icon": "monitoring", "title": "Live dashboard", "link": "/dashboard/"},
+        {"icon": "api", "title": "API documentation", "link": "/api/docs/"},
+        {"icon": "health_and_safety", "title": "Health check", "link": "/healthz"},
+    ],
+}

@@ -126,7 +126,7 @@ def test_demo_places_calls_stops_on_ctrl_c_and_runs_again(tmp_path):
         assert placed > 0, "".join(first.lines)
         commands = [c["command"] for c in control.commands("fs1", contains="originate")]
         commands += [c["command"] for c in control.commands("fs2", contains="originate")]
-        assert any("sofia/gateway/demo-carrier/+1415555" in c for c in commands)
+        assert any("sofia/gateway/demo-carrier/+1415777" in c for c in commands)
         assert processes_mentioning(str(run_dir)), "the children should be running now"
     finally:
         first.process.send_signal(signal.SIGINT)  # what Ctrl-C does

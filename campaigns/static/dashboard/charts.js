@@ -23,8 +23,13 @@ function replaceChart(container, svg) {
 }
 
 /* Vertical bars over time: items are {label, value}; labels every few bars. */
+function chartWidth(container) {
+  // Draw at the container's own pixel width so text keeps its size on wide screens.
+  return Math.max(280, Math.floor(container.clientWidth || 600));
+}
+
 function columnChart(container, items, options) {
-  const width = 600, height = 180, left = 34, bottom = 20, top = 8;
+  const width = chartWidth(container), height = 180, left = 34, bottom = 20, top = 8;
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
                              "aria-label": options.title });
   const max = Math.max(1, ...items.map((item) => item.value));
@@ -52,7 +57,7 @@ function columnChart(container, items, options) {
 
 /* Horizontal bars with their counts: items are {key, label, value}. */
 function barList(container, items, options) {
-  const rowH = 22, width = 600, labelW = 170, valueW = 70;
+  const rowH = 22, width = chartWidth(container), labelW = 170, valueW = 80;
   const shown = items.filter((item) => options.keepZero || item.value > 0);
   const height = Math.max(1, shown.length) * rowH + 6;
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
