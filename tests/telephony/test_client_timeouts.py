@@ -77,7 +77,9 @@ def test_other_callers_waiting_on_a_timed_out_connection_get_connection_lost():
             target=lambda: pytest.raises(ESLTimeout, conn.api, "slow", timeout=0.3)
         )
         slow.start()
-        time.sleep(0.1)  # let "api slow" be written first
+        deadline = time.monotonic() + 5
+        while not conn._pending and time.monotonic() < deadline:
+            time.sleep(0.001)  # "api slow" must be on the wire first
         other = threading.Thread(target=second_caller)
         other.start()
         slow.join(5)
