@@ -31,8 +31,8 @@ from campaigns.services.results import Results
 
 log = logging.getLogger(__name__)
 
-MARGIN_SECONDS = 10.0
-ORPHAN_DIALING_SECONDS = 120.0
+MARGIN_SECONDS = 5.0
+ORPHAN_DIALING_SECONDS = 30.0  # a dialer holds a target dialing without an attempt for ~1 s
 
 
 def live_uuids(show_channels_json: str) -> set[str]:

@@ -1,0 +1,376 @@
+"""Dispatch benchmark: how fast the dial path turns claimed targets into originates on the nodes.
+
+Runs in one go on this machine against PostgreSQL (a throwaway database `sb_bench_dispatch`,
+created, migrated and dropped), Redis (a fresh key prefix) and an emulated 3-node cluster
+in-process with its sessions-per-second and max-sessions limits raised out of the way. Agents are
+put straight into the presence store (routable on every node), so the figures measure dispatch,
+not agent availability. Progress on stderr; exactly these lines on stdout:
+
+    dispatch_calls_per_s_1w: <v> calls/s     real `celery worker -c 1`: batches of claimed
+    dispatch_calls_per_s_2w: <v> calls/s     targets enqueued at once, until every originate
+                                             has reached the emulated nodes (-c 2 for 2w)
+    raw_bgapi_per_s: <v> jobs/s              a bare client loop of `bgapi originate`, one conn
+    dispatch_to_raw_ratio: <v> x             1w over raw
+    conn_per_call_calls_per_s: <v> calls/s   the same dial path in-process, opening a fresh
+                                             ESL connection per call (as Newfies-Dialer does)
+    due_to_originate_p50_ms: <v> ms          targets made due at a steady 50 calls/s, one
+    due_to_originate_p99_ms: <v> ms          2-process worker: due -> originate at the node
+
+Figures from a shared noisy machine are indications, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "sb_bench_dispatch"
+PREFIX = f"sbbench:dispatch:{uuid.uuid4().hex[:8]}"
+CALLS = int(os.environ.get("BENCH_DISPATCH_CALLS", "1500"))
+BATCH = 20
+LATENCY_RATE = 50  # calls/s offered in the latency run
+LATENCY_SECONDS = 6
+
+os.environ.setdefault("DATABASE_URL", "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
+os.environ["DJANGO_SETTINGS_MODULE"] = "switchboard.settings"
+os.environ["TEST_DATABASE_NAME"] = BENCH_DB
+os.environ["REDIS_KEY_PREFIX"] = PREFIX
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class Bench:
+    """The world: database, cluster, presence, one campaign whose targets each run re-queues."""
+
+    def __init__(self) -> None:
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        from telephony.emulator.cluster import Cluster
+
+        if connection.vendor != "postgresql":
+            raise SystemExit("bench/dispatch.py needs PostgreSQL (DATABASE_URL=postgres://...)")
+        self.original_db = connection.settings_dict["NAME"]
+        say(f"creating and migrating {BENCH_DB} ...")
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        self.cluster = Cluster(nodes=3, control_port=None, sps=1_000_000, max_sessions=1_000_000,
+                               heartbeat_interval=3600.0).start()
+        for node in self.cluster.nodes.values():
+            # Far ends refuse at once: calls end by themselves and free the node's sessions.
+            node.outcomes.set("*", _busy())
+        self.serial = 0
+        self._make_world()
+
+    def _make_world(self) -> None:
+        from campaigns.models import Agent, AgentGroup, Campaign, CampaignStatus, Node, Trunk
+        from campaigns.services import presence as presence_service
+        from telephony.events import Registration
+
+        self.store = presence_service.store()
+        group = AgentGroup.objects.create(name="bench")
+        trunk = Trunk.objects.create(name="bench", gateway="bench", cps_limit=10_000,
+                                     max_concurrent=1_000_000)
+        agents = [Agent(name=f"a{i}", sip_user=f"{3000 + i}", sip_domain="bench.example",
+                        group=group, wrapup_seconds=0) for i in range(CALLS + 200)]
+        Agent.objects.bulk_create(agents)
+        now = time.time()
+        self.store.sync_agents({group.name: [(a.presence_key, 0, True) for a in agents]}, now)
+        for i, (name, port) in enumerate(self.cluster.ports.items()):
+            Node.objects.create(name=name, esl_host="127.0.0.1", esl_port=port,
+                                esl_password="ClueCon", max_sessions=1_000_000, max_cps=100_000)
+            core = str(uuid.uuid4())
+            self.store.node_connected(name, core, now)
+            self.store.reconcile(name, core, [
+                Registration(agent=a.presence_key, call_id=f"{j}-{name}@bench",
+                             profile="internal", contact=f"<sip:{a.presence_key}>",
+                             network_ip="127.0.0.1", network_port=str(7000 + j),
+                             transport="udp", user_agent="bench", expires_at=now + 86_400)
+                for j, a in enumerate(agents) if j % 3 == i
+            ], now)
+        self.campaign = Campaign.objects.create(
+            name="bench", trunk=trunk, agent_group=group, status=CampaignStatus.RUNNING,
+            weekdays=0b1111111, daily_start=dt.time(0), daily_end=dt.time(0),
+            max_concurrent=1_000_000, calls_per_second=10_000, originate_timeout=30,
+        )
+        self.group = group
+
+    def fresh_targets(self, n: int) -> list[int]:
+        """n new targets, queued as the tick leaves them, and every agent idle again."""
+        from campaigns.models import Target, TargetState
+
+        rows = [Target(campaign=self.campaign, number=f"+1917{self.serial + i:07d}",
+                       extension="1", state=TargetState.QUEUED) for i in range(n)]
+        self.serial += n
+        Target.objects.bulk_create(rows, batch_size=5000)
+        self._free_agents()
+        return [t.id for t in rows]
+
+    def _free_agents(self) -> None:
+        """Release every reservation the previous run left (no results consumer in the bench)."""
+        client = self.store.client
+        for key in client.scan_iter(match=f"{PREFIX}:call:*", count=1000):
+            token = client.get(key)
+            client.delete(key)
+            if token:
+                import json
+
+                self.store.release(json.loads(token)["token"], time.time(), 0)
+
+    def originates(self) -> list[tuple[float, str]]:
+        """(time, origination uuid) of every originate the nodes received, and forget them."""
+        out = []
+        for name in self.cluster.nodes:
+            handle = self.cluster.node(name)
+            for entry in handle.call("commands", contains="bgapi originate"):
+                text = entry["command"]
+                start = text.find("origination_uuid=") + len("origination_uuid=")
+                out.append((entry["t"], text[start:start + 36]))
+            handle.call("reset_records")
+        return out
+
+    def wait_originates(self, n: int, timeout: float = 300) -> list[tuple[float, str]]:
+        got: list[tuple[float, str]] = []
+        deadline = time.monotonic() + timeout
+        while len(got) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+            got += self.originates()
+        if len(got) < n:
+            raise SystemExit(f"only {len(got)} of {n} originates arrived")
+        return got
+
+    def close(self) -> None:
+        from django.db import connection
+
+        self.cluster.stop()
+        connection.creation.destroy_test_db(self.original_db, verbosity=0)
+        client = self.store.client
+        for key in client.scan_iter(match=f"{PREFIX}:*", count=1000):
+            client.delete(key)
+
+
+def _busy():
+    from telephony.emulator.outcomes import Outcome
+
+    return Outcome(kind="busy", fail_ms=1, ring_ms=None)
+
+
+@contextlib.contextmanager
+def worker(concurrency: int):
+    """A real `celery worker` on the dial queue against the bench database."""
+    from django.db import connection
+
+    env = dict(os.environ, DATABASE_URL=_db_url(connection.settings_dict), PYTHONUNBUFFERED="1")
+    log = tempfile.NamedTemporaryFile(prefix="sb-bench-worker-", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "dial", "-c",
+         str(concurrency), "-P", "prefork", "-n", f"bench-{uuid.uuid4().hex[:6]}@%h",
+         "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        _wait_ready(concurrency)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        os.unlink(log.name)
+
+
+def _wait_ready(concurrency: int) -> None:
+    from workers.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=0.5) or []
+        if replies:
+            return
+    raise SystemExit("celery worker did not start")
+
+
+def _db_url(settings_dict: dict) -> str:
+    return (f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
+            f"{settings_dict['HOST']}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}")
+
+
+def _purge() -> None:
+    from workers.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("dial")
+
+
+def dispatch_rate(bench: Bench, concurrency: int) -> float:
+    """Targets claimed and enqueued at once; calls/s until all their originates arrived."""
+    from workers.celery import DIAL_BATCH, app
+
+    ids = bench.fresh_targets(CALLS)
+    bench.originates()
+    with worker(concurrency):
+        # One warm-up batch opens the ESL connections of the worker processes.
+        warm = bench.fresh_targets(BATCH * concurrency)
+        for i in range(0, len(warm), BATCH):
+            app.signature(DIAL_BATCH, args=(warm[i:i + BATCH], None)).apply_async()
+        bench.wait_originates(len(warm))
+        started = time.time()
+        for i in range(0, len(ids), BATCH):
+            app.signature(DIAL_BATCH, args=(ids[i:i + BATCH], None)).apply_async()
+        got = bench.wait_originates(len(ids))
+    rate = len(ids) / (max(t for t, _ in got) - started)
+    say(f"  {concurrency} worker process(es): {len(ids)} calls, {rate:.0f} calls/s")
+    return rate
+
+
+def raw_bgapi_rate(bench: Bench) -> float:
+    """A bare loop of `bgapi originate` on one connection (the same command shape)."""
+    from telephony.client import ESLConnection
+
+    port = next(iter(bench.cluster.ports.values()))
+    conn = ESLConnection("127.0.0.1", port, "ClueCon", name="raw").connect()
+    n = CALLS
+    started = time.perf_counter()
+    for i in range(n):
+        call = uuid.uuid4()
+        conn.bgapi(f"originate {{origination_uuid={call},ignore_early_media=true,"
+                   f"originate_timeout=30}}sofia/gateway/bench/+1918{i:07d} "
+                   f"'send_dtmf:1@200,bridge:user/3000@bench.example' inline")
+    rate = n / (time.perf_counter() - started)
+    conn.close()
+    bench.originates()
+    say(f"  raw bgapi: {rate:.0f} jobs/s")
+    return rate
+
+
+class FreshConnectionCommands:
+    """The Commands of the dial path, but one new ESL connection per call."""
+
+    def __init__(self, nodes: dict) -> None:
+        self.nodes = nodes
+
+    def is_up(self, node: str) -> bool:
+        return True
+
+    def _conn(self, node: str):
+        from telephony.client import ESLConnection
+
+        return ESLConnection.for_node(self.nodes[node]).connect()
+
+    def bgapi(self, node: str, command: str, *, job_uuid: str | None = None) -> str:
+        conn = self._conn(node)
+        try:
+            return conn.bgapi(command, job_uuid=job_uuid)
+        finally:
+            conn.close()
+
+    def api(self, node: str, command: str) -> str:
+        conn = self._conn(node)
+        try:
+            return conn.api(command)
+        finally:
+            conn.close()
+
+
+def conn_per_call_rate(bench: Bench) -> float:
+    """The dial path in-process with a fresh ESL connection per call."""
+    from campaigns.services.dialing import Dialer
+    from campaigns.services.nodes import configured_nodes
+    from telephony.pacing import Pacer
+
+    nodes = {n.name: n for n in configured_nodes()}
+    dialer = Dialer(commands=FreshConnectionCommands(nodes), pacer=Pacer(bench.store.client,
+                    PREFIX), presence=bench.store, redis=bench.store.client, prefix=PREFIX,
+                    nodes=nodes)
+    ids = bench.fresh_targets(min(CALLS, 500))
+    bench.originates()
+    started = time.time()
+    dialer.dial_batch(ids)
+    got = bench.wait_originates(len(ids))
+    rate = len(ids) / (max(t for t, _ in got) - started)
+    say(f"  connection per call: {rate:.0f} calls/s")
+    return rate
+
+
+def due_to_originate(bench: Bench) -> list[float]:
+    """Targets made due at a steady rate; ms from due to the originate reaching the node."""
+    from campaigns.models import CallAttempt
+    from workers.celery import DIAL_BATCH, app
+
+    total = LATENCY_RATE * LATENCY_SECONDS
+    ids = bench.fresh_targets(total)
+    bench.originates()
+    due: dict[int, float] = {}
+    with worker(2):
+        warm = bench.fresh_targets(4)
+        app.signature(DIAL_BATCH, args=(warm, None)).apply_async()
+        bench.wait_originates(len(warm))
+        per_tick = 5  # a batch of 5 every 100 ms: 50 calls/s
+        started = time.time()
+        for k, i in enumerate(range(0, total, per_tick)):
+            delay = started + k * per_tick / LATENCY_RATE - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            batch = ids[i:i + per_tick]
+            now = time.time()
+            for target_id in batch:
+                due[target_id] = now
+            app.signature(DIAL_BATCH, args=(batch, None)).apply_async()
+        got = bench.wait_originates(total)
+    by_uuid = dict(CallAttempt.objects.filter(target_id__in=ids).values_list("uuid", "target_id"))
+    latencies = [(t - due[by_uuid[uuid.UUID(u)]]) * 1000 for t, u in got
+                 if uuid.UUID(u) in by_uuid]
+    say(f"  latency run: {len(latencies)} calls at {LATENCY_RATE}/s offered")
+    return latencies
+
+
+def main() -> None:
+    bench = Bench()
+    try:
+        _purge()
+        say("dispatch with 1 worker process ...")
+        one = dispatch_rate(bench, 1)
+        say("dispatch with 2 worker processes ...")
+        two = dispatch_rate(bench, 2)
+        say("raw bgapi loop ...")
+        raw = raw_bgapi_rate(bench)
+        say("dial path with a connection per call ...")
+        fresh = conn_per_call_rate(bench)
+        say("due -> originate latency ...")
+        latencies = sorted(due_to_originate(bench))
+    finally:
+        bench.close()
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"dispatch_calls_per_s_1w: {one:.1f} calls/s")
+    print(f"dispatch_calls_per_s_2w: {two:.1f} calls/s")
+    print(f"raw_bgapi_per_s: {raw:.1f} jobs/s")
+    print(f"dispatch_to_raw_ratio: {one / raw:.3f} x")
+    print(f"conn_per_call_calls_per_s: {fresh:.1f} calls/s")
+    print(f"due_to_originate_p50_ms: {p50:.1f} ms")
+    print(f"due_to_originate_p99_ms: {p99:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
