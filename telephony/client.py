@@ -162,6 +162,10 @@ class ESLConnection:
     and discarded).
     """
 
+    # Test-only switch (STYLE rule 15): False releases the lock before the write, the race the
+    # lock exists to prevent. Never set it outside the control test.
+    _guard_writes = True
+
     def __init__(
         self,
         host: str,
@@ -362,6 +366,8 @@ class ESLConnection:
         self, payload: bytes, timeout: float | None, job: BackgroundJob | None = None
     ) -> Reply:
         pending = _Pending(job)
+        # ONE lock around "register the pending slot + write": replies come back in write order,
+        # so the slots must be queued in write order too.
         with self._send_lock:
             sock = self._check_usable()
             if job is not None:
@@ -370,11 +376,10 @@ class ESLConnection:
             if self._lost is not None:
                 # _fail() ran between the check and the append and may have missed our slot.
                 raise self._lost_error()
-            try:
-                sock.sendall(payload)
-            except OSError as exc:
-                self._fail(f"write failed: {exc.strerror or exc}", None)
-                raise self._lost_error() from None
+            if self._guard_writes:
+                self._write(sock, payload)
+        if not self._guard_writes:
+            self._write(sock, payload)  # test-only control: shows why the lock must cover this
         wait = self.timeout if timeout is None else timeout
         if not pending.done.wait(wait):
             # The reply may still arrive and would be taken for the next command's: drop it all.
@@ -384,6 +389,13 @@ class ESLConnection:
             raise pending.error
         assert pending.reply is not None
         return pending.reply
+
+    def _write(self, sock: socket.socket, payload: bytes) -> None:
+        try:
+            sock.sendall(payload)
+        except OSError as exc:
+            self._fail(f"write failed: {exc.strerror or exc}", None)
+            raise self._lost_error() from None
 
     def _command_ok(
         self,
