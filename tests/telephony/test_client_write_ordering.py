@@ -19,17 +19,18 @@ pytestmark = pytest.mark.integration
 
 class StallingSocket:
     """Wraps the real socket; the write of `api first` stalls until `api second` has been written
-    (or, when the lock holds the second writer back, for half a second)."""
+    (or, when the lock holds the second writer back, until its patience runs out)."""
 
-    def __init__(self, sock, started: threading.Event) -> None:
+    def __init__(self, sock, started: threading.Event, patience: float) -> None:
         self._sock = sock
+        self._patience = patience
         self._started = started
         self._second_written = threading.Event()
 
     def sendall(self, payload: bytes) -> None:
         if payload.startswith(b"api first"):
             self._started.set()
-            self._second_written.wait(0.5)
+            self._second_written.wait(self._patience)
         self._sock.sendall(payload)
         if payload.startswith(b"api second"):
             self._second_written.set()
@@ -43,7 +44,7 @@ def race(guarded: bool) -> dict[str, str]:
         conn = ESLConnection("127.0.0.1", switch.port, "ClueCon").connect()
         conn._guard_writes = guarded
         started = threading.Event()
-        conn._sock = StallingSocket(conn._sock, started)
+        conn._sock = StallingSocket(conn._sock, started, patience=0.5 if guarded else 10)
         replies: dict[str, str] = {}
         with closing(conn):
             first = threading.Thread(target=lambda: replies.__setitem__("first", conn.api("first")))
