@@ -37,6 +37,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 TICK = "switchboard.tick"
 REAP_QUEUED = "switchboard.reap_queued"
 DIAL_BATCH = "switchboard.dial_batch"
+RECONCILE_CALLS = "switchboard.reconcile_calls"
 
 # Hard time limit of a dial batch; the broker visibility timeout must exceed it.
 DIAL_SOFT_LIMIT = 90
@@ -49,6 +50,8 @@ VISIBILITY_TIMEOUT = 300
 BEAT_SCHEDULE: dict[str, tuple[str, int, int]] = {
     "dispatch tick": (TICK, 1, 5),
     "reap queued targets": (REAP_QUEUED, 30, 60),
+    # Ends attempts dialing past their originate timeout with no live channel (DESIGN step 6).
+    "reconcile calls": (RECONCILE_CALLS, 15, 30),
 }
 
 _direct = Exchange("switchboard", type="direct")
