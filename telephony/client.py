@@ -1033,7 +1033,10 @@ class EventStream:
         self._retry_at = self.clock() + self.backoff.delay(self.failures, self.rng)
         log.warning("event connection to %s lost: %s", self.node.name, reason)
         if self.on_disconnect is not None:
-            self.on_disconnect(reason)
+            try:
+                self.on_disconnect(reason)
+            except Exception:  # the stream must keep reconnecting whatever the callback does
+                log.exception("on_disconnect for %s failed", self.node.name)
 
     def next_event(self, timeout: float) -> Event | None:
         """The next event, or None when `timeout` passes; reconnects (with backoff) as needed."""
