@@ -346,18 +346,21 @@ return 1
 RELEASE = _COMMON + _AGENT + r"""
 local token, now = ARGV[2], tonumber(ARGV[3])
 local agent = string.sub(token, string.find(token, ':', 1, true) + 1)
+local bad_node = ARGV[5]
+if bad_node ~= '' then
+  -- The node said USER_NOT_REGISTERED: what we held for the agent there was stale, whoever
+  -- holds the agent now.
+  for _, id in ipairs(redis.call('SMEMBERS', P .. ':agentregs:' .. agent)) do
+    local node, cid = split_id(id)
+    if node == bad_node then drop_reg(node, cid, now, 'not_registered') end
+  end
+end
 local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until', 'token',
   'node', 'wrapup_s')
 if a[4] ~= token then return 0 end
 local eff = effective(a, now)
 if eff ~= 'reserved' and eff ~= 'ringing' and eff ~= 'on_call' then return 0 end
-local bad_node = ARGV[5]
 if bad_node ~= '' then
-  -- The node said USER_NOT_REGISTERED: what we held for the agent there was stale.
-  for _, id in ipairs(redis.call('SMEMBERS', P .. ':agentregs:' .. agent)) do
-    local node, cid = split_id(id)
-    if node == bad_node then drop_reg(node, cid, now, 'not_registered') end
-  end
   redis.call('HSET', ak(agent), 'activity', 'idle', 'token', '', 'lease_until', 0,
     'activity_at', now)
   set_ready(agent, now)

@@ -11,7 +11,7 @@ from tests.presence.conftest import NOW, online, registered
 
 AGENTS = [f"10{i:02d}@127.0.0.1" for i in range(3)]
 PROCESSES = 6
-ROUNDS = 150
+ROUNDS = 80
 
 
 def race(store, redis_url, key_prefix, mode):

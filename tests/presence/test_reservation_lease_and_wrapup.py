@@ -64,3 +64,13 @@ def test_user_not_registered_drops_the_agents_registrations_on_that_node_at_once
     assert view.activity == "idle"
     assert store.reserve("sales", ["fs1"], NOW + 1, 30) is None
     assert store.reserve("sales", ["fs1", "fs2"], NOW + 1, 30).node == "fs2"
+
+
+def test_user_not_registered_after_the_lease_lapsed_still_drops_the_stale_registration(store):
+    online(store)
+    store.apply("fs1", registered(1, call_id="a"), NOW)
+    held = store.reserve("sales", ["fs1"], NOW, 30)
+
+    assert store.release_agent_unregistered(held.token, "fs1", NOW + 60) is False
+
+    assert store.snapshot([A], NOW + 60)[A].registrations == ()
