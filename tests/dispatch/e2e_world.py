@@ -143,7 +143,8 @@ def build_world(process_env: dict[str, str], redis_client: Any, key_prefix: str,
         people = [make_agent(group, sip_domain=DOMAIN, wrapup_seconds=0)
                   for _ in range(agents_per_node)]
         for agent in people:
-            cluster.node(name).call("register_agent", user=agent.sip_user, domain=DOMAIN)
+            cluster.node(name).call("register_agent", user=agent.sip_user, domain=DOMAIN,
+                                    transport="tcp")
         world.agents[name] = people
     return world
 
