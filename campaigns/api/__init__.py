@@ -1,0 +1,1 @@
+"""The REST API under /api/: serializers validate and call services, views call serializers."""

@@ -1,0 +1,113 @@
+"""Serializer fields whose values are checked by telephony.dialstring, the one grammar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rest_framework import serializers
+
+from telephony import dialstring
+from telephony.config import NodeConfig
+
+
+class GrammarField(serializers.CharField):
+    """A string that must pass (and is normalised by) one grammar from telephony.dialstring."""
+
+    def __init__(self, grammar: Callable[[str], str], **kwargs: Any) -> None:
+        self.grammar = grammar
+        # What the client sent is what the grammar judges: no silent trimming of a hostile "\n".
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value: str = super().to_internal_value(data)
+        if value == "" and self.allow_blank:
+            return value
+        try:
+            return self.grammar(value)
+        except ValueError as exc:  # DialstringError is a ValueError with an exact message
+            raise serializers.ValidationError(str(exc), code="invalid") from exc
+
+
+def _node_name(value: str) -> str:
+    # The node list service builds a NodeConfig from every row: one rule for settings and database.
+    try:
+        NodeConfig(name=value, host="localhost", port=1, password="")
+    except ValueError:
+        raise ValueError(
+            "node name must start with a letter and contain only letters, digits, _ and - "
+            "(at most 63)"
+        ) from None
+    return value
+
+
+def _esl_host(value: str) -> str:
+    try:
+        NodeConfig(name="node", host=value, port=1, password="")
+    except ValueError:
+        raise ValueError("ESL host must be a host name or an IP address") from None
+    return value
+
+
+def _esl_password(value: str) -> str:
+    # It is written into "auth <password>" on the ESL socket: no whitespace, no control
+    # characters. The message never repeats the value.
+    if not all("!" <= char <= "~" for char in value):
+        raise ValueError("ESL password may contain only printable ASCII characters without spaces")
+    return value
+
+
+def _dial_prefix(value: str) -> str:
+    if not all("0" <= char <= "9" for char in value):
+        raise ValueError("dial prefix may contain only the digits 0-9")
+    return value
+
+
+def NumberField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_e164, **kwargs)
+
+
+def ExtensionField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_extension, **kwargs)
+
+
+def CallerIdNumberField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_caller_id_number, **kwargs)
+
+
+def CallerIdNameField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_caller_id_name, **kwargs)
+
+
+def GatewayField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_gateway, **kwargs)
+
+
+def SipUserField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_sip_user, **kwargs)
+
+
+def SipDomainField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_sip_domain, **kwargs)
+
+
+def SipProfileField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_sip_profile, **kwargs)
+
+
+def DialPrefixField(**kwargs: Any) -> GrammarField:
+    return GrammarField(_dial_prefix, **kwargs)
+
+
+def NodeNameField(**kwargs: Any) -> GrammarField:
+    return GrammarField(_node_name, **kwargs)
+
+
+def HostField(**kwargs: Any) -> GrammarField:
+    return GrammarField(_esl_host, **kwargs)
+
+
+def EslPasswordField(**kwargs: Any) -> GrammarField:
+    kwargs.setdefault("style", {"input_type": "password"})
+    return GrammarField(_esl_password, **kwargs)

@@ -1,0 +1,85 @@
+"""Trunks (carrier gateways) and FreeSWITCH nodes; a node's ESL password is write-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from campaigns.api.fields import (
+    CallerIdNameField,
+    CallerIdNumberField,
+    DialPrefixField,
+    EslPasswordField,
+    GatewayField,
+    HostField,
+    NodeNameField,
+    SipProfileField,
+)
+from campaigns.models import Node, Trunk
+
+
+class TrunkSerializer(serializers.ModelSerializer):
+    gateway = GatewayField(max_length=64)
+    dial_prefix = DialPrefixField(max_length=16, required=False, allow_blank=True)
+    caller_id_number = CallerIdNumberField(max_length=32, required=False, allow_blank=True)
+    caller_id_name = CallerIdNameField(max_length=64, required=False, allow_blank=True)
+
+    class Meta:
+        model = Trunk
+        fields = [
+            "id",
+            "name",
+            "gateway",
+            "dial_prefix",
+            "caller_id_number",
+            "caller_id_name",
+            "cps_limit",
+            "max_concurrent",
+            "enabled",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class NodeSerializer(serializers.ModelSerializer):
+    name = NodeNameField(max_length=63)
+    esl_host = HostField(max_length=253)
+    sip_profile = SipProfileField(max_length=64, required=False)
+    # Write-only: never echoed back, not even masked, so no response can leak it.
+    esl_password = EslPasswordField(max_length=128, write_only=True, required=False)
+
+    class Meta:
+        model = Node
+        fields = [
+            "id",
+            "name",
+            "esl_host",
+            "esl_port",
+            "esl_password",
+            "sip_profile",
+            "enabled",
+            "max_sessions",
+            "max_cps",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_name(self, value: str) -> str:
+        """Node names are unique; checked here so the error names the field."""
+        others = Node.objects.filter(name=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("node with this name already exists.", code="unique")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Required to create a node; an update without it keeps the stored password.
+        if self.instance is None and "esl_password" not in attrs:
+            raise serializers.ValidationError(
+                {"esl_password": ["This field is required."]}, code="required"
+            )
+        return attrs

@@ -1,0 +1,28 @@
+"""Routes under /api/."""
+
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from campaigns.api.views.campaigns import CampaignViewSet
+from campaigns.api.views.infrastructure import (
+    AgentGroupViewSet,
+    AgentViewSet,
+    DoNotCallViewSet,
+    NodeViewSet,
+    TrunkViewSet,
+)
+from campaigns.api.views.targets import CallAttemptViewSet, TargetViewSet
+
+router = DefaultRouter()
+router.register("campaigns", CampaignViewSet)
+router.register("targets", TargetViewSet)
+router.register("attempts", CallAttemptViewSet)
+router.register("agents", AgentViewSet)
+router.register("agent-groups", AgentGroupViewSet)
+router.register("trunks", TrunkViewSet)
+router.register("nodes", NodeViewSet)
+router.register("do-not-call", DoNotCallViewSet)
+
+app_name = "api"
+urlpatterns = router.urls

@@ -1,0 +1,90 @@
+"""Campaigns: CRUD, lifecycle actions (start, pause, resume, cancel) and statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from campaigns.api.exceptions import Conflict
+from campaigns.api.filters import CampaignFilter
+from campaigns.api.serializers.campaigns import CampaignSerializer, TransitionSerializer
+from campaigns.api.views.base import ApiViewMixin
+from campaigns.models import Campaign, CampaignStatus
+from campaigns.services.stats import campaign_stats
+
+# A campaign that may still dial keeps its targets and attempts: cancel it first.
+DELETABLE = (CampaignStatus.DRAFT, CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
+
+CONFLICT = OpenApiResponse(
+    inline_serializer(
+        "ConflictError", {"detail": serializers.CharField(), "code": serializers.CharField()}
+    ),
+    description="The campaign's status does not allow this",
+)
+
+
+def _transition_schema(verb: str) -> Any:
+    return extend_schema(
+        summary=f"{verb.capitalize()} the campaign",
+        request=TransitionSerializer,
+        responses={200: CampaignSerializer, 409: CONFLICT},
+    )
+
+
+class CampaignViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Outbound campaigns; their status changes only through the lifecycle actions."""
+
+    queryset = Campaign.objects.select_related("trunk", "agent_group")
+    serializer_class = CampaignSerializer
+    filterset_class = CampaignFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at", "status", "status_changed_at"]
+    action_verbs = {"start": "change", "pause": "change", "resume": "change", "cancel": "change"}
+
+    def perform_destroy(self, instance: Campaign) -> None:
+        if instance.status not in DELETABLE:
+            raise Conflict(
+                f"A {instance.status} campaign cannot be deleted; cancel it first.",
+                code="campaign_active",
+            )
+        super().perform_destroy(instance)
+
+    def _transition(self, request: Request, name: str) -> Response:
+        serializer = TransitionSerializer(
+            data=request.data,
+            context={"campaign": self.get_object(), "transition": name, "actor": request.user},
+        )
+        serializer.is_valid(raise_exception=True)
+        campaign = serializer.save()
+        return Response(CampaignSerializer(campaign, context=self.get_serializer_context()).data)
+
+    @_transition_schema("start")
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "start")
+
+    @_transition_schema("pause")
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "pause")
+
+    @_transition_schema("resume")
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "resume")
+
+    @_transition_schema("cancel")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "cancel")
+
+    @extend_schema(summary="Campaign statistics", responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def stats(self, request: Request, pk: str | None = None) -> Response:
+        return Response(campaign_stats(self.get_object()))

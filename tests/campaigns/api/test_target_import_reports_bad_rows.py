@@ -1,0 +1,128 @@
+"""A CSV/XLSX upload keeps the good rows and reports the bad ones by file line, with the reason."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from campaigns.models import DoNotCall, Target
+
+CSV = (
+    b"number,extension,external_ref,note\n"
+    b"+14155550100,567,crm-1,first\n"  # 2: good
+    b"(212) 555-0100,,crm-2,\n"  # 3: good, national US number normalised
+    b"not-a-number,,crm-3,\n"  # 4: bad number
+    b"+14155550101,12;3,crm-4,\n"  # 5: bad extension
+    b"+14155550100,567,crm-5,\n"  # 6: duplicate of line 2
+    b"+14155550199,,crm-6,\n"  # 7: on the do-not-call list
+    b"4155550102 x 89,,crm-7,\n"  # 8: good, extension inside the number
+)
+
+REPORT = {
+    "created": 3,
+    "rows": 7,
+    "dry_run": False,
+    "errors": [
+        {"line": 4, "field": "number", "reason": "not a phone number"},
+        {
+            "line": 5,
+            "field": "extension",
+            "reason": "extension may contain only 0-9 * # A-D and w/W pauses",
+        },
+    ],
+    "duplicates": [{"line": 6, "number": "+14155550100", "extension": "567"}],
+    "do_not_call": [{"line": 7, "number": "+14155550199"}],
+}
+
+
+@pytest.fixture
+def listed(db):
+    return DoNotCall.objects.create(number="+14155550199")
+
+
+def _upload(client, campaign, content, name="targets.csv", **extra):
+    upload = SimpleUploadedFile(name, content)
+    return client.post("/api/targets/import/", {"campaign": campaign.pk, "file": upload, **extra})
+
+
+def test_a_csv_with_good_and_bad_rows_keeps_the_good_and_reports_the_bad(
+    as_supervisor, campaign, listed
+):
+    response = _upload(as_supervisor, campaign, CSV)
+
+    assert (response.status_code, response.json()) == (201, REPORT)
+    stored = Target.objects.filter(campaign=campaign).order_by("id")
+    assert [(t.number, t.extension, t.external_ref, t.state) for t in stored] == [
+        ("+14155550100", "567", "crm-1", "pending"),
+        ("+12125550100", "", "crm-2", "pending"),
+        ("+14155550199", "", "crm-6", "do_not_call"),
+        ("+14155550102", "89", "crm-7", "pending"),
+    ]
+    assert stored[0].custom_data == {"note": "first"}
+
+
+def test_the_same_rows_as_xlsx_give_the_same_report(as_supervisor, campaign, listed):
+    book = openpyxl.Workbook()
+    for record in CSV.decode().splitlines():
+        book.active.append(record.split(","))
+    content = io.BytesIO()
+    book.save(content)
+
+    response = _upload(as_supervisor, campaign, content.getvalue(), name="targets.xlsx")
+
+    assert (response.status_code, response.json()) == (201, REPORT)
+
+
+def test_a_dry_run_reports_and_stores_nothing(as_supervisor, campaign, listed):
+    response = _upload(as_supervisor, campaign, CSV, dry_run="true")
+
+    assert response.status_code == 200
+    assert response.json() == {**REPORT, "dry_run": True}
+    assert Target.objects.filter(campaign=campaign).count() == 0
+
+
+def test_a_file_where_every_row_is_bad_is_a_400_with_the_report(as_supervisor, campaign):
+    response = _upload(as_supervisor, campaign, b"number\nnope\n+1\n")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"line": 2, "field": "number", "reason": "not a phone number"},
+        {"line": 3, "field": "number", "reason": "not a phone number"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "errors"),
+    [
+        ("t.csv", b"phone,ext\n+14155550100,1\n", {"file": ['The header has no "number" column.']}),
+        ("t.pdf", b"%PDF-1.4", {"file": ["Unsupported file type; upload a .csv or .xlsx file."]}),
+        ("t.xlsx", b"PK\x03\x04garbage", {"file": ["The file is not a readable .xlsx workbook."]}),
+        ("t.csv", b"", {"file": ["The submitted file is empty."]}),
+    ],
+)
+def test_an_unreadable_file_is_a_400_on_the_file_field(
+    as_supervisor, campaign, name, content, errors
+):
+    response = _upload(as_supervisor, campaign, content, name=name)
+
+    assert (response.status_code, response.json()) == (400, errors)
+    assert Target.objects.count() == 0
+
+
+def test_an_import_without_a_campaign_or_file_names_both_fields(as_supervisor, db):
+    response = as_supervisor.post("/api/targets/import/", {})
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"campaign": ["This field is required."], "file": ["No file was submitted."]},
+    )
+
+
+def test_a_viewer_may_not_import(as_viewer, campaign):
+    response = _upload(as_viewer, campaign, CSV)
+
+    assert response.status_code == 403
+    assert Target.objects.count() == 0
