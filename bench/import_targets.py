@@ -1,0 +1,114 @@
+"""Benchmark: import a 100,000-row CSV (with bad rows, duplicates and do-not-call numbers).
+
+Runs the same service as the admin, the API and `manage.py import_targets` against the
+PostgreSQL named by DATABASE_URL, in a database of its own that it creates, migrates and drops.
+Progress goes to stderr; the figures go to stdout as `name: value unit` lines.
+
+    .venv/bin/python bench/import_targets.py [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AREAS = ["212", "415", "312", "713", "305", "617", "206", "303", "404", "602"]
+
+
+def make_csv(rows: int, seed: int = 7) -> tuple[bytes, int]:
+    """A CSV of `rows` data lines: ~1% bad, ~1% duplicates; returns (bytes, bad line count)."""
+    rng = random.Random(seed)
+    lines = ["number,extension,external_ref,company,segment"]
+    bad: set[int] = set()  # indexes into lines
+    for i in range(rows):
+        roll = rng.random()
+        if roll < 0.01:
+            bad.add(len(lines))
+            lines.append(f"not-a-number-{i},1,ref-{i},Bad Co,x")
+            continue
+        if roll < 0.02 and i > 1:
+            copied = rng.randrange(1, len(lines))
+            if copied in bad:  # a repeated bad line is rejected again, not a duplicate
+                bad.add(len(lines))
+            lines.append(lines[copied])
+            continue
+        area = AREAS[i % len(AREAS)]
+        exchange = 200 + (i // 10_000) % 700
+        number = f"({area}) {exchange}-{i % 10_000:04d}"
+        extension = str(rng.randrange(100, 999)) if roll < 0.6 else ""
+        lines.append(f"{number},{extension},ref-{i},Company {i % 97},seg-{i % 5}")
+    return ("\n".join(lines) + "\n").encode(), len(bad)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
+    os.environ.setdefault(
+        "DATABASE_URL", "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard"
+    )
+    # A database of its own, created and dropped here, so a bench run never touches real data.
+    os.environ["TEST_DATABASE_NAME"] = f"bench_import_{os.getpid()}"
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from tqdm import tqdm
+
+    if connection.vendor != "postgresql":
+        print("bench/import_targets.py needs DATABASE_URL to name PostgreSQL", file=sys.stderr)
+        return 2
+    data, bad = make_csv(args.rows)
+    print(f"generated {args.rows} rows ({len(data) / 1e6:.1f} MB, {bad} bad)", file=sys.stderr)
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        from campaigns.models import AgentGroup, Campaign, DoNotCall, Target, Trunk
+        from campaigns.services.importing import import_targets
+
+        trunk = Trunk.objects.create(name="bench", gateway="bench")
+        group = AgentGroup.objects.create(name="bench")
+        campaign = Campaign.objects.create(name="bench", trunk=trunk, agent_group=group)
+        DoNotCall.objects.bulk_create(
+            DoNotCall(number=f"+1212200{i:04d}") for i in range(0, 10_000, 50)
+        )
+        bar = tqdm(total=args.rows, unit="rows", file=sys.stderr, desc="import")
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(done - bar.n)
+
+        started = time.perf_counter()
+        report = import_targets(campaign, data, filename="bench.csv", progress=progress)
+        elapsed = time.perf_counter() - started
+        bar.close()
+        stored = Target.objects.filter(campaign=campaign).count()
+        expected = report.created + len(report.do_not_call)
+        if stored != expected or len(report.rejected_lines) != bad:
+            print(f"MISMATCH: stored {stored}, expected {expected}; rejected "
+                  f"{len(report.rejected_lines)} of {bad} bad lines", file=sys.stderr)
+            return 1
+        print(
+            f"created {report.created}, rejected {len(report.rejected_lines)}, duplicates "
+            f"{len(report.duplicates)}, do-not-call {len(report.do_not_call)}",
+            file=sys.stderr,
+        )
+        print(f"import_rows_per_s: {report.rows / elapsed:.0f} rows/s")
+        print(f"import_seconds: {elapsed:.2f} s")
+    finally:
+        teardown_databases(old, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
