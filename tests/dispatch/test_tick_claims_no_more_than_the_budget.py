@@ -11,18 +11,26 @@ from campaigns.services import dispatch
 from telephony.pacing import trunk_scope
 from tests.dispatch.world import add_targets, running_campaign, states
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# In-process only, so a rolled-back transaction suffices; publishing after commit is checked
+# with pytest-django's on_commit capture.
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 NOW = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)
 
 
-def run(now=NOW):
-    published: list[tuple[list[int], str | None]] = []
-    report = dispatch.tick(now, lambda ids, node: published.append((ids, node)))
-    return report, published
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    def tick(now=NOW):
+        published: list[tuple[list[int], str | None]] = []
+        with django_capture_on_commit_callbacks(execute=True):
+            report = dispatch.tick(now, lambda ids, node: published.append((ids, node)))
+            assert published == []  # nothing goes out before the claim commits
+        return report, published
+
+    return tick
 
 
-def test_claim_is_capped_by_routable_agents(dispatch_settings, presence_store):
+def test_claim_is_capped_by_routable_agents(dispatch_settings, presence_store, run):
     campaign = running_campaign(presence_store, NOW, agents=3)
     ids = add_targets(campaign, 50)
 
@@ -34,7 +42,7 @@ def test_claim_is_capped_by_routable_agents(dispatch_settings, presence_store):
 
 
 def test_claim_is_capped_by_free_concurrency_counting_targets_in_flight(
-        dispatch_settings, presence_store):
+        dispatch_settings, presence_store, run):
     campaign = running_campaign(presence_store, NOW, agents=20, max_concurrent=6)
     ids = add_targets(campaign, 50)
     Target.objects.filter(id__in=ids[:2]).update(state=TargetState.DIALING)
@@ -47,7 +55,7 @@ def test_claim_is_capped_by_free_concurrency_counting_targets_in_flight(
 
 
 def test_claim_is_capped_by_trunk_tokens_shared_with_other_workers(
-        dispatch_settings, presence_store):
+        dispatch_settings, presence_store, run):
     campaign = running_campaign(presence_store, NOW, agents=20, trunk_cps=4)
     ids = add_targets(campaign, 50)
     # Another worker already spent the trunk's tokens for the next half second.
@@ -62,7 +70,7 @@ def test_claim_is_capped_by_trunk_tokens_shared_with_other_workers(
 
 
 def test_node_rate_is_capped_below_freeswitch_sessions_per_second(
-        dispatch_settings, presence_store):
+        dispatch_settings, presence_store, run):
     campaign = running_campaign(presence_store, NOW, agents=20, node_cps=5)
     ids = add_targets(campaign, 50)
 
@@ -72,7 +80,7 @@ def test_node_rate_is_capped_below_freeswitch_sessions_per_second(
     assert report.claimed[campaign.id] == ids[:4]
 
 
-def test_no_usable_node_means_nothing_is_claimed(dispatch_settings, presence_store):
+def test_no_usable_node_means_nothing_is_claimed(dispatch_settings, presence_store, run):
     campaign = running_campaign(presence_store, NOW, agents=5)
     add_targets(campaign, 10)
     for name in presence_store.node_statuses():
@@ -86,7 +94,7 @@ def test_no_usable_node_means_nothing_is_claimed(dispatch_settings, presence_sto
     assert states(campaign) == {TargetState.PENDING: 10}
 
 
-def test_agents_unknown_to_presence_count_as_offline(dispatch_settings, presence_store):
+def test_agents_unknown_to_presence_count_as_offline(dispatch_settings, presence_store, run):
     campaign = running_campaign(presence_store, NOW, agents=0)
     add_targets(campaign, 10)
     from tests.factories import make_agent
@@ -99,7 +107,8 @@ def test_agents_unknown_to_presence_count_as_offline(dispatch_settings, presence
     assert report.claimed == {}
 
 
-def test_claims_are_published_in_bounded_batches_after_commit(dispatch_settings, presence_store):
+def test_claims_are_published_in_bounded_batches_after_commit(
+        dispatch_settings, presence_store, run):
     dispatch_settings.DISPATCH_BATCH_SIZE = 4
     campaign = running_campaign(presence_store, NOW, agents=10)
     ids = add_targets(campaign, 30)
@@ -111,7 +120,7 @@ def test_claims_are_published_in_bounded_batches_after_commit(dispatch_settings,
 
 
 def test_two_campaigns_sharing_a_group_do_not_spend_the_same_agents(
-        dispatch_settings, presence_store):
+        dispatch_settings, presence_store, run):
     first = running_campaign(presence_store, NOW, agents=4)
     from tests.factories import make_campaign
 
@@ -128,7 +137,7 @@ def test_two_campaigns_sharing_a_group_do_not_spend_the_same_agents(
     assert len(report.claimed[second.id]) == 1
 
 
-def test_due_retries_go_first_and_future_ones_wait(dispatch_settings, presence_store):
+def test_due_retries_go_first_and_future_ones_wait(dispatch_settings, presence_store, run):
     campaign = running_campaign(presence_store, NOW, agents=3)
     ids = add_targets(campaign, 5)
     Target.objects.filter(id=ids[4]).update(state=TargetState.RETRY_WAIT,

@@ -12,7 +12,8 @@ from campaigns.models import Target, TargetState
 from campaigns.services import dispatch
 from tests.dispatch.world import add_targets, running_campaign
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# In-process only (no other process reads these rows), so a rolled-back transaction suffices.
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 MONDAY = 0b0000001

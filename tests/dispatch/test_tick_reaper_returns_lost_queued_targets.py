@@ -11,7 +11,8 @@ from campaigns.services import dispatch
 from tests.dispatch.world import add_targets
 from tests.factories import make_campaign
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# In-process only (no other process reads these rows), so a rolled-back transaction suffices.
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 NOW = dt.datetime(2026, 3, 4, 15, 0, tzinfo=dt.UTC)
 
