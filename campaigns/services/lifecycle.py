@@ -48,6 +48,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 FINAL_STATUSES = frozenset({S.COMPLETED, S.CANCELLED})
 
+# Test-only switch: the control test turns the compare-and-set off to show the race is real.
+_COMPARE_AND_SET = True
+
 # Sent after the transaction that moved a campaign commits: sender=Campaign, campaign,
 # from_status, to_status, actor, reason. The dashboard or the dispatcher may listen.
 status_changed = Signal()
@@ -85,7 +88,8 @@ def _transition(
         from_status = campaign.status
         to_status = _target_status(name, campaign, now)
         # Compare-and-set: a concurrent transition (another admin, the tick) may have moved it.
-        moved = Campaign.objects.filter(id=campaign.id, status=from_status).update(
+        guard = {"status": from_status} if _COMPARE_AND_SET else {}
+        moved = Campaign.objects.filter(id=campaign.id, **guard).update(
             status=to_status, status_changed_at=now, updated_at=now
         )
         if moved != 1:
