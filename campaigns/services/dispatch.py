@@ -1,4 +1,4 @@
-"""The dispatcher's once-a-second tick: budgets, the claim of due targets, and the queued reaper.
+"""The dispatcher's once-a-second tick (the claim: dispatch_claim; the math: dispatch_budget).
 
 `tick(now, enqueue)` (DESIGN.md call path step 1):
 
@@ -29,20 +29,20 @@ import functools
 import logging
 import time
 import uuid
-import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count
 
 from campaigns.errors import IllegalTransition
 from campaigns.models import Agent, Campaign, CampaignStatus, Target, TargetState
 from campaigns.services import lifecycle
+from campaigns.services.dispatch_budget import Limits, all_zones, batches, node_room, open_zones
+from campaigns.services.dispatch_claim import claim_due_targets, reap_queued
 from campaigns.services.nodes import configured_nodes
-from telephony.config import NodeConfig
 from telephony.pacing import Pacer, campaign_scope, node_scope, trunk_scope
 from telephony.presence import PresenceStore
 
@@ -51,9 +51,8 @@ log = logging.getLogger(__name__)
 Enqueue = Callable[[list[int], str | None], None]
 IN_FLIGHT = (TargetState.QUEUED, TargetState.DIALING)
 
-# TEST ONLY: when False the claim reads due rows without locking them, so two claimers can hand
-# out the same target. It exists so the concurrency control test can show the race is real.
-CLAIM_GUARD = True
+__all__ = ["Limits", "TickReport", "batches", "claim_due_targets", "node_room", "reap_queued",
+           "run_tick", "tick"]
 
 
 @functools.cache
@@ -73,134 +72,6 @@ def pacer() -> Pacer:
 
 def presence() -> PresenceStore:
     return PresenceStore(redis_client(), settings.REDIS_KEY_PREFIX)
-
-
-# -- budget math (pure) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Everything that caps one campaign's claim this tick; each figure is 'how many more'."""
-
-    campaign_free: int  # max_concurrent minus calls live or in flight
-    trunk_free: int  # the trunk's max_concurrent minus its live calls and in-flight targets
-    cps_tokens: int  # calls the trunk and campaign buckets pass in the next second
-    node_room: int  # calls the usable nodes can take (sessions and sps - 1), summed
-    agents: int  # routable agents of the campaign's group on usable nodes (unknown = 0)
-
-    def budget(self) -> int:
-        """The number of targets to claim: the smallest limit, never negative."""
-        return max(0, min(self.campaign_free, self.trunk_free, self.cps_tokens,
-                          self.node_room, self.agents))
-
-
-def node_room(node: NodeConfig, session_count: int | None, max_sessions: int | None,
-              live: int, tokens: int) -> int:
-    """Calls one node can take now: session headroom (the tighter of config and HEARTBEAT), CPS."""
-    limit = node.max_sessions if max_sessions is None else min(node.max_sessions, max_sessions)
-    # HEARTBEAT figures are up to 20 s old; our live set is current: trust the larger load.
-    busy = max(session_count or 0, live)
-    return max(0, min(limit - busy, tokens))
-
-
-def open_zones(campaign: Campaign, now: dt.datetime, zones: Iterable[str]) -> list[str]:
-    """The zones, among `zones`, in which the campaign's daily window is open at `now`."""
-    return [zone for zone in zones if campaign.is_in_window(now, zone)]
-
-
-@functools.cache
-def all_zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-# -- the claim ------------------------------------------------------------------------------
-
-_CLAIM_SQL = """
-WITH retry AS (
-    SELECT id FROM campaigns_target
-    WHERE campaign_id = %(campaign)s AND state = 'retry_wait' AND next_attempt_at <= %(now)s
-      {zone_filter}
-    ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
-), later AS (
-    SELECT id FROM campaigns_target
-    WHERE campaign_id = %(campaign)s AND state = 'pending' AND next_attempt_at <= %(now)s
-      {zone_filter}
-    ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
-), fresh AS (
-    SELECT id FROM campaigns_target
-    WHERE campaign_id = %(campaign)s AND state = 'pending' AND next_attempt_at IS NULL
-      {zone_filter}
-    -- (next_attempt_at, id), not just id: the order of target_due_idx, so the scan starts at
-    -- the first due row instead of walking the primary key past every row already dialled.
-    ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
-), picked AS (
-    SELECT id FROM (
-        SELECT id, 0 AS rank FROM retry
-        UNION ALL SELECT id, 1 FROM later
-        UNION ALL SELECT id, 2 FROM fresh
-    ) due ORDER BY rank, id LIMIT %(limit)s
-)
-UPDATE campaigns_target AS t SET state = 'queued', updated_at = %(now)s
-FROM picked WHERE t.id = picked.id
-RETURNING t.id
-"""
-
-
-def claim_due_targets(campaign_id: int, limit: int, now: dt.datetime,
-                      zones: Sequence[str] | None = None) -> list[int]:
-    """Move up to `limit` due targets of one campaign to queued, in one statement; return ids.
-
-    Due: pending or retry_wait with next_attempt_at empty or past; retries first, then the oldest.
-    `zones`, when given, keeps only targets whose own zone is listed ('' = the campaign's zone).
-    Each branch walks the (campaign, state, next_attempt_at, id) index and stops at `limit`.
-    """
-    if limit <= 0 or zones == []:
-        return []
-    if connection.vendor == "postgresql":
-        return _claim_postgresql(campaign_id, limit, now, zones)
-    return _claim_portable(campaign_id, limit, now, zones)
-
-
-def _claim_postgresql(campaign_id: int, limit: int, now: dt.datetime,
-                      zones: Sequence[str] | None) -> list[int]:
-    # The race: two ticks (or a tick and an operator) claim the same rows at once. FOR UPDATE
-    # SKIP LOCKED makes each row go to exactly one claimer; the loser skips it, never waits.
-    sql = _CLAIM_SQL.format(
-        zone_filter="AND timezone = ANY(%(zones)s)" if zones is not None else "",
-        lock="FOR UPDATE SKIP LOCKED" if CLAIM_GUARD else "",
-    )
-    params = {"campaign": campaign_id, "now": now, "limit": limit, "zones": list(zones or [])}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def _claim_portable(campaign_id: int, limit: int, now: dt.datetime,
-                    zones: Sequence[str] | None) -> list[int]:
-    """SQLite (the embedded demo): one writer at a time, so read-then-compare-and-set is safe."""
-    due = Target.objects.filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        campaign_id=campaign_id, state__in=(TargetState.PENDING, TargetState.RETRY_WAIT),
-    )
-    if zones is not None:
-        due = due.filter(timezone__in=list(zones))
-    with transaction.atomic():
-        ids = list(due.order_by("id").values_list("id", flat=True)[:limit])
-        # Compare-and-set on the state: a row another claimer took meanwhile is not moved.
-        Target.objects.filter(
-            id__in=ids, state__in=(TargetState.PENDING, TargetState.RETRY_WAIT)
-        ).update(state=TargetState.QUEUED, updated_at=now)
-        return sorted(
-            Target.objects.filter(id__in=ids, state=TargetState.QUEUED).values_list("id", flat=True)
-        )
-
-
-def batches(ids: Sequence[int], size: int) -> list[list[int]]:
-    """Split claimed ids into dial tasks of at most `size` targets."""
-    return [list(ids[i:i + size]) for i in range(0, len(ids), size)]
-
-
-# -- the tick -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -392,31 +263,3 @@ def tick(now: dt.datetime, enqueue: Enqueue, lock_seconds: float = 10.0) -> Tick
         log.info("tick: claimed %d targets in %d batches for campaigns %s",
                  report.claimed_total, report.batches, sorted(report.claimed))
     return report
-
-
-def reap_queued(now: dt.datetime, timeout_seconds: float | None = None, limit: int = 1000) -> int:
-    """Return targets stuck queued past the timeout (their dial task was lost) to pending.
-
-    No attempt is counted: the call was never placed (the dial task moves queued -> dialing
-    before it places a call, and reaps its own stuck dialing attempts).
-    """
-    timeout = (settings.DISPATCH_QUEUED_TIMEOUT_SECONDS if timeout_seconds is None
-               else timeout_seconds)
-    cutoff = now - dt.timedelta(seconds=timeout)
-    moved = 0
-    # Per campaign, so each look-up walks the (campaign, state, ...) index, never the table.
-    for campaign_id in Campaign.objects.order_by("id").values_list("id", flat=True):
-        with transaction.atomic():
-            ids = list(Target.objects.filter(campaign_id=campaign_id, state=TargetState.QUEUED,
-                                             updated_at__lt=cutoff)
-                       .order_by("id").values_list("id", flat=True)[:limit])
-            if not ids:
-                continue
-            # Compare-and-set: a dial task that just woke up may move one to dialing meanwhile.
-            moved += Target.objects.filter(id__in=ids, state=TargetState.QUEUED,
-                                           updated_at__lt=cutoff).update(
-                state=TargetState.PENDING, updated_at=now)
-    if moved:
-        log.warning("reaper: %d targets were stuck queued for over %ss; back to pending",
-                    moved, timeout)
-    return moved

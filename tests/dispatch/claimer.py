@@ -21,10 +21,10 @@ def main() -> None:
     from django.utils import timezone
 
     from campaigns.models import Target, TargetState
-    from campaigns.services import dispatch
+    from campaigns.services import dispatch, dispatch_claim
 
     campaign_id, limit, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-    dispatch.CLAIM_GUARD = sys.argv[4] == "1"
+    dispatch_claim.CLAIM_GUARD = sys.argv[4] == "1"
     Target.objects.exists()  # connect before the start line
     print("ready", flush=True)
     sys.stdin.readline()
