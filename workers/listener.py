@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import os
-import random
 import signal
 import socket
 import threading
@@ -29,10 +28,10 @@ from typing import Any
 
 import redis
 
-from telephony.client import ESLConnection
+from telephony.client import Backoff, ConnectInfo, ESLConnection, EventStream
 from telephony.config import NodeConfig
 from telephony.dialstring import validate_sip_profile
-from telephony.errors import AuthenticationError, ESLError
+from telephony.errors import ESLError
 from telephony.events import (
     SUBSCRIBED_EVENTS,
     Heartbeat,
@@ -80,7 +79,7 @@ class ListenerConfig:
 
 
 class NodeFeed(threading.Thread):
-    """One node's event connection: connect, subscribe, reconcile, pump, reconnect."""
+    """One node's event stream: (re)connect with the client's backoff, reconcile, pump."""
 
     def __init__(self, node: NodeConfig, listener: Listener) -> None:
         super().__init__(name=f"listener-{node.name}", daemon=True)
@@ -95,79 +94,67 @@ class NodeFeed(threading.Thread):
         self.last_activity = time.time()
         self.lost_declared = False
         self.kick = threading.Event()
-        self._conn: ESLConnection | None = None
+        self._stream: EventStream | None = None
         self._channel_names = frozenset(SUBSCRIBED_EVENTS) - {"HEARTBEAT"}
         self._profile = validate_sip_profile(node.sip_profile)
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Connect while we own the node; back off after each failure."""
-        backoff = 0.5
+        """Pump the node's events while this listener owns it."""
         stop = self.listener.stopping
         while not stop.is_set() and not self.retired.is_set():
             if not self.owned.wait(0.5):
                 continue
-            conn = ESLConnection.for_node(
-                self.node, timeout=self.config.command_timeout,
-                connect_timeout=self.config.connect_timeout,
-                event_queue_size=100_000, on_overflow="disconnect")
-            self._conn = conn
-            reason = ""
+            stream = EventStream(
+                self.node, SUBSCRIBED_EVENTS, presence_subclasses(self.config.drop),
+                on_connect=self._on_connect, on_disconnect=self._on_disconnect,
+                timeout=self.config.command_timeout, connect_timeout=self.config.connect_timeout,
+                backoff=Backoff(maximum=self.config.backoff_max))
+            self._stream = stream
             try:
-                conn.connect()
-                conn.subscribe(SUBSCRIBED_EVENTS, presence_subclasses(self.config.drop))
-                self._connected(conn)
-                backoff = 0.5
-                self._pump(conn)
-                reason = conn.lost_reason or (
-                    "stopping" if stop.is_set() else
-                    "silent past grace" if self.kick.is_set() else "lease released")
-            except AuthenticationError:
-                reason = "authentication refused"  # never the password itself
-                backoff = self.config.backoff_max
-            except (ESLError, OSError, RegistrationListError) as exc:
-                reason = conn.lost_reason or str(exc)
+                self._pump(stream)
             except redis.RedisError as exc:
-                reason = f"redis: {exc}"
+                log.warning("node %s: redis failed, reconnecting: %s", self.node.name, exc)
+                stop.wait(1.0)
             finally:
-                conn.close()
-                self._conn = None
-            if self.connected:
-                self.connected = False
-                self.last_activity = time.time()
-            log.info("node %s (%s:%s) disconnected: %s", self.node.name, self.node.host,
-                     self.node.port, reason)
-            if SHUTDOWN_NOTICE.rstrip(".") in reason:
-                # The node announced its shutdown: it is gone now, not after the grace period.
-                self.listener.declare_lost(self, "shutdown notice")
-            if stop.is_set() or self.retired.is_set():
-                break
-            stop.wait(backoff * (0.5 + random.random()))  # jitter spreads reconnects
-            backoff = min(backoff * 2, self.config.backoff_max)
+                stream.close()
+                self._stream = None
+                if self.connected:
+                    self._on_disconnect("stopping" if stop.is_set() else "lease released")
 
     def close(self) -> None:
         """Drop the connection now (stop, retire, or lease lost)."""
-        conn = self._conn
-        if conn is not None:
-            conn.close()
+        stream = self._stream
+        if stream is not None:
+            stream.close()
 
     # -- connect and reconcile --------------------------------------------------------------
 
-    def _connected(self, conn: ESLConnection) -> None:
-        """Record the Core-UUID, announce the connect, and replace the node's registrations."""
-        core = conn.api("global_getvar core_uuid").strip()
+    def _on_connect(self, conn: ESLConnection, info: ConnectInfo) -> None:
+        """After every (re)connect: record the Core-UUID, announce, replace the registrations."""
+        core = info.core_uuid or ""
         now = time.time()
         restarted = self.store.node_connected(self.node.name, core, now)
         self.core = core
-        self.connected = True
-        self.last_activity = now
-        self.lost_declared = False
         self.listener.announce(self.node.name, "NODE_CONNECTED", core,
-                               {"restarted": restarted, "previous": ""})
-        log.info("node %s (%s:%s) connected, core %s%s", self.node.name, self.node.host,
-                 self.node.port, core, " (restarted)" if restarted else "")
+                               {"restarted": bool(restarted and info.previous_core_uuid),
+                                "previous": info.previous_core_uuid or ""})
         self._reconcile(conn)
+        self.connected = True
+        self.last_activity = time.time()
+        self.lost_declared = False
+        log.info("node %s (%s:%s) connected, core %s%s", self.node.name, self.node.host,
+                 self.node.port, core, " (restarted)" if info.restarted else "")
+
+    def _on_disconnect(self, reason: str) -> None:
+        self.connected = False
+        self.last_activity = time.time()
+        log.info("node %s (%s:%s) disconnected: %s", self.node.name, self.node.host,
+                 self.node.port, reason)
+        if SHUTDOWN_NOTICE.rstrip(".") in reason:
+            # The node announced its shutdown: it is gone now, not after the grace period.
+            self.listener.declare_lost(self, "shutdown notice")
 
     def _reconcile(self, conn: ESLConnection) -> None:
         """The node's own registration list replaces what Redis holds for it."""
@@ -181,25 +168,35 @@ class NodeFeed(threading.Thread):
 
     # -- the event pump ---------------------------------------------------------------------
 
-    def _pump(self, conn: ESLConnection) -> None:
+    def _pump(self, stream: EventStream) -> None:
         stop = self.listener.stopping
         next_reconcile = time.time() + self.config.reconcile_seconds
-        self.kick.clear()
-        while not stop.is_set() and self.owned.is_set() and not self.kick.is_set():
-            first = conn.read_event(timeout=0.5)
+        while not stop.is_set() and self.owned.is_set() and not self.retired.is_set():
+            if self.kick.is_set():
+                # Silent past the grace period: drop the socket; the stream reconnects and
+                # on_connect reconciles.
+                self.kick.clear()
+                conn = stream.conn
+                if conn is not None:
+                    conn.close()
+            first = stream.next_event(0.5)
             if first is not None:
                 batch = [first]
                 while len(batch) < _BATCH:
-                    more = conn.read_event(timeout=0)
+                    more = stream.next_event(0)
                     if more is None:
                         break
                     batch.append(more)
-                self._handle(conn, batch)
-            if time.time() >= next_reconcile:
-                self._reconcile(conn)
+                self._handle(stream, batch)
+            conn = stream.conn
+            if conn is not None and time.time() >= next_reconcile:
+                try:
+                    self._reconcile(conn)
+                except (ESLError, RegistrationListError) as exc:
+                    log.warning("node %s: reconcile failed: %s", self.node.name, exc)
                 next_reconcile = time.time() + self.config.reconcile_seconds
 
-    def _handle(self, conn: ESLConnection, batch: Sequence[Event]) -> None:
+    def _handle(self, stream: EventStream, batch: Sequence[Event]) -> None:
         """Apply one burst: presence to the store, channel events to the stream."""
         now = time.time()
         name = self.node.name
@@ -214,7 +211,7 @@ class NodeFeed(threading.Thread):
                 self.core = core
                 self.store.node_connected(name, core, now)
                 self.listener.announce(name, "NODE_CONNECTED", core, {"restarted": True})
-                self._reconcile(conn)
+                self._reconcile_now(stream)
             if event.name in self._channel_names:
                 pipe.xadd(self.listener.events_key,
                           stream_fields(name, event, event.headers, event.body),
@@ -226,12 +223,25 @@ class NodeFeed(threading.Thread):
             if isinstance(found, Heartbeat):
                 pipe.execute()
                 if self.store.node_heartbeat(name, found, now):
-                    self._reconcile(conn)
+                    self._reconcile_now(stream)
                 continue
             self.store.apply(name, found, now, client=pipe)
         pipe.hset(f"{self.store.base}:node:{name}", "last_seen", repr(now))
         pipe.execute()
         self.last_activity = now
+
+    def _reconcile_now(self, stream: EventStream) -> None:
+        """Reconcile after a mid-stream restart; if that fails, reconnecting will do it."""
+        conn = stream.conn
+        try:
+            if conn is None:
+                raise ESLError("not connected")
+            self._reconcile(conn)
+        except (ESLError, RegistrationListError) as exc:
+            log.warning("node %s: reconcile after restart failed (%s); reconnecting",
+                        self.node.name, exc)
+            if conn is not None:
+                conn.close()
 
 
 class Listener:
