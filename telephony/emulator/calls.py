@@ -427,7 +427,6 @@ class CallEngine:
         a.partner, a.other_type = b, "originatee"
         b.partner, b.other_type = a, "originator"
         b.is_b_leg = True
-        a.current_app = App("uuid_bridge")
         self._emit(
             a, "CHANNEL_BRIDGE", **{"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid}
         )
@@ -508,16 +507,12 @@ class CallEngine:
             partner.history_partner = ch.uuid
             partner.partner = None
             partner.other_type = ""
-            if partner.current_app is not None and partner.current_app.name in (
-                "bridge",
-                "uuid_bridge",
-            ):
-                partner.variables["last_bridge_hangup_cause"] = cause
-                if partner.current_app.name == "uuid_bridge":
-                    partner.current_app = None
-                    self.hangup(partner, "NORMAL_CLEARING")
-                else:
-                    self._complete_app(partner)
+            partner.variables["last_bridge_hangup_cause"] = cause
+            app = partner.current_app
+            if app is not None and app.name == "bridge":
+                self._complete_app(partner)
+            elif app is None:
+                self.hangup(partner, "NORMAL_CLEARING")  # uuid_bridge: the other side goes too
             return
         self._finish(ch)
 
