@@ -17,6 +17,7 @@ ROW_VALUE = serializers.CharField(
     allow_blank=True, allow_null=True, max_length=1000, trim_whitespace=False
 )
 COLUMN_MAX_LENGTH = 100
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -111,6 +112,15 @@ class TargetImportSerializer(serializers.Serializer):
                 f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
                 "use the import_targets command."
             )
+        head = value.read(4)
+        value.seek(0)
+        # A text CSV never holds a NUL byte (an XLSX is a zip and may); PostgreSQL text and jsonb
+        # refuse NUL, so it is refused here, for the whole file, rather than as a 500 on insert.
+        if head != ZIP_MAGIC and any(b"\x00" in chunk for chunk in value.chunks()):
+            raise serializers.ValidationError(
+                "The file contains NUL bytes; save it as a UTF-8 CSV or an .xlsx workbook."
+            )
+        value.seek(0)
         return value
 
     def save(self, **kwargs: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -310,6 +311,39 @@ def test_bulk_targets_with_hostile_rows_store_only_grammatical_targets(
     body = response.json()
     if response.status_code == 201:
         assert body["created"] >= 1
+    for number, extension in Target.objects.values_list("number", "extension"):
+        assert dialstring.validate_e164(number) == number
+        assert dialstring.validate_extension(extension) == extension
+
+
+cells = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12)).map(
+    lambda text: text.replace('"', '""')
+)
+
+
+@PROPERTY
+@given(
+    header=st.lists(
+        st.sampled_from(["number", "extension", "external_ref", "timezone", "x", ""]),
+        min_size=1,
+        max_size=4,
+    ),
+    body=st.lists(st.lists(cells, max_size=5), max_size=4),
+    raw=st.binary(max_size=64),
+    name=st.sampled_from(["t.csv", "t.xlsx", "t.txt", "t"]),
+)
+def test_hostile_uploads_are_never_a_500(as_supervisor, campaign, header, body, raw, name):
+    text = "\n".join(",".join(f'"{c}"' for c in row) for row in [header, *body]).encode(
+        "utf-8", "surrogatepass"
+    )
+    for content in (text, raw, text + raw):
+        upload = SimpleUploadedFile(name, content)
+
+        response = as_supervisor.post(
+            "/api/targets/import/", {"campaign": campaign.pk, "file": upload}
+        )
+
+        assert response.status_code in (200, 201, 400), response.content
     for number, extension in Target.objects.values_list("number", "extension"):
         assert dialstring.validate_e164(number) == number
         assert dialstring.validate_extension(extension) == extension

@@ -21,6 +21,8 @@ CSV = (
     b"4155550102 x 89,,crm-7,\n"  # 8: good, extension inside the number
 )
 
+UNCLOSED_QUOTE = "CSV syntax error on line 2: unexpected end of data"
+NUL_BYTES = "The file contains NUL bytes; save it as a UTF-8 CSV or an .xlsx workbook."
 REPORT = {
     "created": 3,
     "rows": 7,
@@ -101,6 +103,8 @@ def test_a_file_where_every_row_is_bad_is_a_400_with_the_report(as_supervisor, c
         ("t.pdf", b"%PDF-1.4", {"file": ["Unsupported file type; upload a .csv or .xlsx file."]}),
         ("t.xlsx", b"PK\x03\x04garbage", {"file": ["The file is not a readable .xlsx workbook."]}),
         ("t.csv", b"", {"file": ["The submitted file is empty."]}),
+        ("t.csv", b"number,ref\n+14155550100,a\x00b\n", {"file": [NUL_BYTES]}),
+        ("t.csv", b'number\n"+1415\n', {"file": [UNCLOSED_QUOTE]}),
     ],
 )
 def test_an_unreadable_file_is_a_400_on_the_file_field(
