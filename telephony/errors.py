@@ -13,6 +13,7 @@ class ESLError(Exception):
 
     def __init__(self, message: str, *, node: str | None = None) -> None:
         self.node = node
+        self.detail = message  # without the node prefix, for log lines that already name it
         super().__init__(f"{node}: {message}" if node else message)
 
 

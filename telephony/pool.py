@@ -160,7 +160,7 @@ class CommandPool:
             slot.config.name,
             slot.failures,
             slot.retry_at - self.clock(),
-            exc,
+            exc.detail,
         )
 
     @staticmethod

@@ -163,7 +163,7 @@ class EventStream:
                     self.last_error = str(exc)
                     self.failures += 1
                     self._retry_at = self.clock() + self.backoff.delay(self.failures, self.rng)
-                    log.warning("event connection to %s failed: %s", self.node.name, exc)
+                    log.warning("event connection to %s failed: %s", self.node.name, exc.detail)
                 except Exception as exc:  # on_connect failed (e.g. reconcile): back off, retry
                     self.last_error = f"on_connect failed: {exc}"
                     self.failures += 1
