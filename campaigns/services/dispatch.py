@@ -15,7 +15,8 @@
 
 The tick only reads the token buckets: the dial task takes the tokens (all scopes at once) when it
 places each call, so the budget is what can be dialled in the next second, not a reservation.
-Everything a tick reads is O(campaigns + nodes + agents) plus O(budget) rows, never O(targets).
+Everything a tick reads is O(campaigns + nodes) plus O(budget) rows and agents (presence is read
+only until enough routable agents are found), never O(targets).
 
 With `use_target_timezone`, the campaign's daily window is applied in each target's own zone
 (blank: the campaign's zone) instead of the campaign's: the claim keeps only targets whose zone
@@ -105,18 +106,34 @@ def _move_by_dates(now: dt.datetime, report: TickReport) -> None:
         report.completed.append(campaign.id)
 
 
-def _routable_agents(groups: dict[int, str], usable: set[str], now: float) -> dict[int, int]:
-    """Routable agents per group id, on usable nodes; an agent presence does not know is offline."""
-    rows = list(Agent.objects.filter(group_id__in=list(groups), enabled=True)
-                .values_list("group_id", "sip_user", "sip_domain"))
-    views = presence().snapshot([f"{u}@{d}" for _, u, d in rows], now)
-    counts = dict.fromkeys(groups, 0)
+def _routable_agents(caps: dict[int, int], usable: set[str], now: float,
+                     page: int = 64) -> dict[int, int]:
+    """Routable agents per group id on usable nodes, counted up to each group's cap.
+
+    Presence is read a page of agents at a time and counting stops at the cap (what the other
+    limits could use at most), so a tick reads a few agents, not every agent of a large group.
+    An agent presence does not know is offline (fail closed).
+    """
+    counts = dict.fromkeys(caps, 0)
+    wanted = [gid for gid, cap in caps.items() if cap > 0]
+    if not wanted or not usable:
+        return counts
+    rows = (Agent.objects.filter(group_id__in=wanted, enabled=True)
+            .order_by("group_id", "id").values_list("group_id", "sip_user", "sip_domain"))
+    members: dict[int, list[str]] = {}
     for group_id, user, domain in rows:
-        view = views[f"{user}@{domain}"]
-        on_usable = any(r.trusted and not r.unreachable and r.node in usable
-                        for r in view.registrations)
-        if view.routable and on_usable:
-            counts[group_id] += 1
+        members.setdefault(group_id, []).append(f"{user}@{domain}")
+    store = presence()
+    for group_id, agents in members.items():
+        for start in range(0, len(agents), page):
+            if counts[group_id] >= caps[group_id]:
+                break
+            views = store.snapshot(agents[start:start + page], now)
+            counts[group_id] += sum(
+                1 for view in views.values()
+                if view.routable and any(r.trusted and not r.unreachable and r.node in usable
+                                         for r in view.registrations)
+            )
     return counts
 
 
@@ -176,8 +193,6 @@ def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
 
     # Shared capacity, read once per tick and drawn down as campaigns claim.
     room = _node_capacity(epoch)
-    agents = _routable_agents({c.agent_group_id: c.agent_group.name for c, _ in open_now},
-                              set(room), epoch)
     states: dict[tuple[int, str], int] = {
         (cid, state): n for cid, state, n in
         Target.objects.filter(campaign_id__in=[c.id for c, _ in open_now], state__in=IN_FLIGHT)
@@ -199,14 +214,25 @@ def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
     trunk_tokens = {t: pace.available([trunk_scope(t, trunk.cps_limit)], epoch)
                     for t, trunk in trunks.items()}
 
+    campaign_tokens = {
+        c.id: pace.available([campaign_scope(c.id, c.calls_per_second)], epoch) for c, _ in open_now
+    }
+    # What each group's campaigns could use at most without the agent limit: agents are
+    # counted only that far.
+    caps: dict[int, int] = {}
+    for campaign, _ in open_now:
+        cap = max(0, min(campaign.max_concurrent - busy[campaign.id],
+                         campaign.trunk.max_concurrent - trunk_used[campaign.trunk_id],
+                         trunk_tokens[campaign.trunk_id], campaign_tokens[campaign.id],
+                         sum(room.values())))
+        caps[campaign.agent_group_id] = caps.get(campaign.agent_group_id, 0) + cap
+    agents = _routable_agents(caps, set(room), epoch)
+
     for campaign, zones in open_now:
         limits = Limits(
             campaign_free=campaign.max_concurrent - busy[campaign.id],
             trunk_free=campaign.trunk.max_concurrent - trunk_used[campaign.trunk_id],
-            cps_tokens=min(
-                trunk_tokens[campaign.trunk_id],
-                pace.available([campaign_scope(campaign.id, campaign.calls_per_second)], epoch),
-            ),
+            cps_tokens=min(trunk_tokens[campaign.trunk_id], campaign_tokens[campaign.id]),
             node_room=sum(room.values()),
             agents=agents.get(campaign.agent_group_id, 0),
         )

@@ -149,3 +149,15 @@ def test_due_retries_go_first_and_future_ones_wait(dispatch_settings, presence_s
 
     assert report.claimed[campaign.id] == sorted([ids[4], ids[1], ids[2]])
     assert Target.objects.get(id=ids[0]).state == TargetState.RETRY_WAIT
+
+
+def test_presence_is_read_only_until_enough_agents_are_found(
+        dispatch_settings, presence_store, run):
+    campaign = running_campaign(presence_store, NOW, agents=150, calls_per_second=5)
+    ids = add_targets(campaign, 20)
+
+    report, _ = run()
+
+    # The other limits allow 5 calls: one page of agents answers that, not all 150.
+    assert 5 <= report.budgets[campaign.id].agents < 150
+    assert report.claimed[campaign.id] == ids[:5]
