@@ -41,7 +41,7 @@ def status_text(node: Node) -> str:
         "FreeSWITCH (Version 1.10.12-release  64bit) is ready\n"
         f"{node.sessions_since_startup} session(s) since startup\n"
         f"{live} session(s) - peak {node.peak_sessions}, last 5min {node.peak_sessions} \n"
-        f"{node._sps_count if int(time.monotonic()) == node._sps_second else 0} "
+        f"{node._sps_count if int(time.time()) == node._sps_second else 0} "
         f"session(s) per Sec out of max {node.sps}, peak {node._sps_peak}, "
         f"last 5min {node._sps_peak} \n"
         f"{node.max_sessions} session(s) max\n"

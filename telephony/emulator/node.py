@@ -374,8 +374,12 @@ class Node:
     # -- limits ------------------------------------------------------------------------------
 
     def admit_session(self) -> bool:
-        """sessions-per-second and max-sessions, both counting every new session (B legs too)."""
-        sec = int(time.monotonic())
+        """sessions-per-second and max-sessions, both counting every new session (B legs too).
+
+        The per-second window is the wall-clock second, so the channel records (created epochs)
+        show the limit exactly; FreeSWITCH's own timer has an arbitrary phase.
+        """
+        sec = int(time.time())
         if sec != self._sps_second:
             self._sps_last = self._sps_count if sec == self._sps_second + 1 else 0
             self._sps_second = sec
@@ -400,7 +404,7 @@ class Node:
 
     def sps_remaining(self) -> int:
         """Session-Per-Sec in HEARTBEAT: the budget left in the current second."""
-        if int(time.monotonic()) != self._sps_second:
+        if int(time.time()) != self._sps_second:
             return self.sps
         return max(self._sps_left, 0)
 
