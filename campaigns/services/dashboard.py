@@ -5,12 +5,16 @@ GROUP BYs that PostgreSQL answers from the indexes declared on the models (the t
 state from `target_due_idx`, whose prefix is (campaign, state); outcomes from
 `attempt_campaign_outcome_idx`; per-minute rates from `attempt_campaign_time_idx` and
 `attempt_ended_idx`, bounded by a recent window). Snapshots are cached for a second or two so
-that any number of open dashboards cost the database one computation per interval.
+that any number of open dashboards cost the database one computation per interval (see
+`_cached`). Counting a million targets by state still reads a million index or heap entries
+(about a quarter of a second, `bench/dashboard.py`): that is why the interval stretches with
+the cost of the computation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +25,10 @@ from django.db.models.functions import TruncMinute
 from campaigns.models import CallAttempt, Campaign, CampaignStatus, Outcome, Target, TargetState
 
 CACHE_SECONDS = 2
+MAX_FRESH_SECONDS = 15
+LOAD_FACTOR = 10
+REFRESH_LOCK_SECONDS = 30
+KEEP_STALE_SECONDS = 120
 RATE_WINDOW_MINUTES = 15
 CAUSE_WINDOW_MINUTES = 60
 TOP_CAUSES = 12
@@ -38,11 +46,26 @@ _CALLEE_OUTCOMES = (
 
 
 def _cached(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Return the cached value under key, computing and storing it for CACHE_SECONDS if absent."""
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+    """Serve key from the cache; let one process recompute it when stale, the others wait not.
+
+    The snapshot stays fresh for CACHE_SECONDS, or longer when computing it was slow (ten times
+    its cost, so one open dashboard never keeps more than a tenth of a database core busy, up to
+    MAX_FRESH_SECONDS). When it goes stale, the process that wins a short lock recomputes it
+    while every other poll is answered with the previous snapshot: no stampede of identical
+    GROUP BYs when many supervisors watch one big campaign.
+    """
+    entry = cache.get(key)
+    if entry is not None:
+        if entry["fresh_until"] > time.time():
+            return entry["value"]
+        if not cache.add(f"{key}:refresh", 1, REFRESH_LOCK_SECONDS):
+            return entry["value"]  # another process is computing it right now
+    started = time.perf_counter()
+    value = compute()
+    cost = time.perf_counter() - started
+    fresh = min(MAX_FRESH_SECONDS, max(CACHE_SECONDS, cost * LOAD_FACTOR))
+    cache.set(key, {"value": value, "fresh_until": time.time() + fresh}, KEEP_STALE_SECONDS)
+    cache.delete(f"{key}:refresh")
     return value
 
 

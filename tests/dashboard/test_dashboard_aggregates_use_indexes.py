@@ -18,7 +18,7 @@ def _plan(queryset) -> str:
 
 @pytest.fixture
 def big_table(campaign):
-    """200,000 targets over 20 campaigns, written by PostgreSQL itself in one statement."""
+    """100,000 targets over 20 campaigns, written by PostgreSQL itself in one statement."""
     assert connection.vendor == "postgresql"
     others = [campaign.pk]
     for n in range(19):
@@ -34,7 +34,7 @@ def big_table(campaign):
             SELECT (%s::bigint[])[1 + g %% 20], '+1' || (2000000000 + g)::text, '', '', '{}', '',
                 (ARRAY['pending','completed','failed','retry_wait'])[1 + g %% 4], 0, '', '',
                 now(), now()
-            FROM generate_series(1, 200000) AS g
+            FROM generate_series(1, 100000) AS g
             """,
             [others],
         )

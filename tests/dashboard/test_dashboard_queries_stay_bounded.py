@@ -52,3 +52,24 @@ def test_system_json_costs_a_fixed_number_of_queries(client, supervisor, campaig
     # Session and user lookups, then the system figures and the node list: never per row.
     assert len(captured) <= 10
     cache.delete("dashboard:system")
+
+
+def test_a_stale_snapshot_is_recomputed_by_one_process_while_others_get_the_old_one(
+    campaign, make_targets, django_assert_num_queries
+):
+    key = f"dashboard:campaign:{campaign.pk}"
+    cache.delete(key)
+    make_targets("pending", 3)
+    campaign_snapshot(campaign, timezone.now())
+    entry = cache.get(key)
+    cache.set(key, {**entry, "fresh_until": 0}, 60)  # now stale
+    make_targets("pending", 2, start=500)
+    # Another process holds the refresh lock: this poll gets the stale figures at no cost.
+    cache.add(f"{key}:refresh", 1, 30)
+    with django_assert_num_queries(0):
+        assert campaign_snapshot(campaign, timezone.now())["targets"]["total"] == 3
+    # The lock is free again: the next poll recomputes.
+    cache.delete(f"{key}:refresh")
+    assert campaign_snapshot(campaign, timezone.now())["targets"]["total"] == 5
+    assert cache.get(f"{key}:refresh") is None
+    cache.delete(key)
