@@ -19,7 +19,7 @@ def test_listener_logs_and_redis_never_hold_the_password_even_when_it_is_refused
     started.append(listener)
 
     listener.wait_for(f"node fs1 (127.0.0.1:{emulator.ports['fs1']}) connected")
-    wait_until(lambda: "fs2: authentication failed: -ERR invalid" in listener.log(),
+    wait_until(lambda: "authentication failed: -ERR invalid" in listener.log(),
                what="fs2 refused")
     listener.stop()
 
