@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,17 @@ WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat
 PREVIEW_LINES = 200
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "switchboard-imports"
 _TOKEN = re.compile(r"[0-9a-f]{32}")
+UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+
+
+def _sweep_old_uploads(now: float) -> None:
+    """Delete uploads whose preview was abandoned more than a day ago."""
+    for stale in UPLOAD_DIR.glob("*"):
+        try:
+            if now - stale.stat().st_mtime > UPLOAD_MAX_AGE_SECONDS:
+                stale.unlink()
+        except FileNotFoundError:  # another request swept it first
+            continue
 
 
 class CampaignForm(forms.ModelForm):
@@ -227,6 +239,7 @@ class CampaignAdmin(ModelAdmin):
             suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
             token = secrets.token_hex(16)
             UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
+            _sweep_old_uploads(time.time())
             stored = UPLOAD_DIR / f"{token}{suffix}"
             with stored.open("wb") as handle:
                 for chunk in upload.chunks():

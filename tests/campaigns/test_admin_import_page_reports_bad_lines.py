@@ -61,3 +61,23 @@ def test_an_unreadable_file_is_reported_on_the_form(admin_client, campaign):
 def test_a_forged_upload_token_is_refused(admin_client, campaign, token):
     url = reverse("admin:campaigns_campaign_import", args=[campaign.pk])
     assert admin_client.post(url, {"token": token, "suffix": "csv"}).status_code == 404
+
+
+def test_abandoned_uploads_are_swept_after_a_day(admin_client, campaign):
+    import os
+    import time
+
+    from campaigns.admin.campaigns import UPLOAD_DIR
+
+    UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
+    stale = UPLOAD_DIR / ("a" * 32 + ".csv")
+    stale.write_bytes(b"number\n")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+
+    url = reverse("admin:campaigns_campaign_import", args=[campaign.pk])
+    preview = admin_client.post(url, {"file": SimpleUploadedFile("t.csv", CSV)})
+
+    assert not stale.exists()
+    assert (UPLOAD_DIR / f"{preview.context['token']}.csv").exists()
+    (UPLOAD_DIR / f"{preview.context['token']}.csv").unlink()
