@@ -4,6 +4,7 @@ The demo runs as a user runs it: its own SQLite database, its own private Redis,
 nodes and every Switchboard process, in a temporary run directory on free ports.
 """
 
+import base64
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_LINE = re.compile(r"user: admin\s+password: (\S+)")
+FLOWER_LINE = re.compile(r"Flower\s+(http://\S+)\s+user: (\S+)\s+password: (\S+)")
 
 
 def _free(port: int) -> bool:
@@ -112,7 +115,17 @@ def test_demo_places_calls_stops_on_ctrl_c_and_runs_again(tmp_path):
     first = Demo(run_dir, ports, duration=240)
     try:
         password = first.wait_for(ADMIN_LINE.pattern, 120).group(1)
+        flower_url, flower_user, flower_password = first.wait_for(FLOWER_LINE.pattern, 10).groups()
         first.wait_for(r"Stop with Ctrl-C", 30)
+
+        # Flower answers only with its basic-auth credentials.
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(flower_url, timeout=5)
+        assert refused.value.code == 401
+        request = urllib.request.Request(flower_url, headers={"Authorization": "Basic " + (
+            base64.b64encode(f"{flower_user}:{flower_password}".encode()).decode())})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
 
         with urllib.request.urlopen(f"http://127.0.0.1:{web}/healthz", timeout=5) as response:
             assert response.status == 200
