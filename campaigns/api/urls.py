@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from campaigns.api.views.auth import TokenView
 from campaigns.api.views.campaigns import CampaignViewSet
 from campaigns.api.views.infrastructure import (
     AgentGroupViewSet,
@@ -25,4 +27,9 @@ router.register("nodes", NodeViewSet)
 router.register("do-not-call", DoNotCallViewSet)
 
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = [
+    # POST username and password, get the user's API token (anonymous, so the anon throttle
+    # is what slows down password guessing here).
+    path("auth/token/", TokenView.as_view(), name="token"),
+    *router.urls,
+]

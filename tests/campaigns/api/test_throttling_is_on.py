@@ -24,8 +24,9 @@ def test_a_user_past_the_rate_gets_429(monkeypatch, as_viewer):
     statuses = [as_viewer.get("/api/campaigns/").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
-    body = as_viewer.get("/api/campaigns/").json()
-    assert body["detail"].startswith("Request was throttled. Expected available in ")
+    refused = as_viewer.get("/api/campaigns/")
+    assert refused.json()["detail"].startswith("Request was throttled. Expected available in ")
+    assert 0 < int(refused["Retry-After"]) <= 60
 
 
 def test_an_anonymous_client_past_the_rate_gets_429(monkeypatch, outsider):
@@ -36,6 +37,16 @@ def test_an_anonymous_client_past_the_rate_gets_429(monkeypatch, outsider):
     statuses = [outsider.get("/api/campaigns/").status_code for _ in range(3)]
 
     assert statuses == [401, 401, 429]
+
+
+def test_password_guessing_for_a_token_is_throttled(monkeypatch, outsider, db):
+    rates = {"user": "3/minute", "anon": "2/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    guess = {"username": "admin", "password": "guess"}
+
+    statuses = [outsider.post("/api/auth/token/", guess).status_code for _ in range(3)]
+
+    assert statuses == [400, 400, 429]
 
 
 def test_another_user_is_not_throttled_by_the_first(monkeypatch, as_viewer, as_supervisor):

@@ -32,3 +32,37 @@ def test_a_logged_in_session_reads_the_api(viewer):
     client.force_login(viewer)
 
     assert client.get("/api/campaigns/").status_code == 200
+
+
+def test_a_user_exchanges_username_and_password_for_their_token(db):
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("alice", password="correct horse battery")
+    client = APIClient()
+
+    good = client.post(
+        "/api/auth/token/", {"username": "alice", "password": "correct horse battery"}
+    )
+    bad = client.post("/api/auth/token/", {"username": "alice", "password": "wrong"})
+
+    assert (good.status_code, good.json()) == (200, {"token": Token.objects.get(user=user).key})
+    assert (bad.status_code, bad.json()) == (
+        400, {"non_field_errors": ["Unable to log in with provided credentials."]}
+    )
+
+
+def test_hostile_credentials_are_a_400_not_a_500(db):
+    client = APIClient()
+
+    nul = client.post("/api/auth/token/", {"username": "a\x00", "password": "x"}, format="json")
+    surrogate = client.generic(
+        "POST", "/api/auth/token/", '{"username": "\\ud800", "password": "x"}',
+        content_type="application/json",
+    )
+
+    assert (nul.status_code, nul.json()) == (
+        400, {"username": ["Null characters are not allowed."]}
+    )
+    assert (surrogate.status_code, surrogate.json()) == (
+        400, {"detail": "JSON parse error - text is not valid UTF-8"}
+    )
