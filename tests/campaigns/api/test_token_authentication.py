@@ -66,3 +66,14 @@ def test_hostile_credentials_are_a_400_not_a_500(db):
     assert (surrogate.status_code, surrogate.json()) == (
         400, {"detail": "JSON parse error - text is not valid UTF-8"}
     )
+
+
+def test_a_session_write_without_the_csrf_token_is_refused(supervisor):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(supervisor)
+
+    response = client.post("/api/agent-groups/", {"name": "Support"}, format="json")
+
+    assert (response.status_code, response.json()) == (
+        403, {"detail": "CSRF Failed: CSRF cookie not set."}
+    )
