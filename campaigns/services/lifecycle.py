@@ -169,3 +169,18 @@ def start_due_campaigns(now: dt.datetime) -> list[int]:
             continue
         started.append(campaign.id)
     return started
+
+
+def complete_ended_campaigns(now: dt.datetime) -> list[int]:
+    """Complete every running or paused campaign whose end date has passed; return their ids."""
+    ended = []
+    for campaign in Campaign.objects.filter(
+        status__in=[S.RUNNING, S.PAUSED], ends_at__isnull=False, ends_at__lte=now
+    ):
+        try:
+            complete(campaign, reason="end date reached", now=now)
+        except IllegalTransition as exc:  # moved meanwhile by an operator or another tick
+            log.info("campaign %s not completed by the tick: %s", campaign.id, exc)
+            continue
+        ended.append(campaign.id)
+    return ended

@@ -57,6 +57,32 @@ def test_the_tick_starts_scheduled_campaigns_whose_start_date_arrived(campaign, 
     assert campaign.events.get().reason == "start date reached"
 
 
+def test_the_tick_completes_campaigns_whose_end_date_passed(campaign, trunk, group):
+    from tests.factories import make_campaign
+
+    still_on = make_campaign(
+        trunk, group, status=CampaignStatus.RUNNING, ends_at=NOW + dt.timedelta(minutes=5)
+    )
+    paused = make_campaign(
+        trunk, group, status=CampaignStatus.PAUSED, ends_at=NOW - dt.timedelta(days=1)
+    )
+    campaign.status = CampaignStatus.RUNNING
+    campaign.ends_at = NOW
+    campaign.save()
+    waiting = make_target(campaign)
+
+    assert sorted(lifecycle.complete_ended_campaigns(NOW)) == sorted([campaign.id, paused.id])
+    statuses = {c.id: c.status for c in type(campaign).objects.all()}
+    assert statuses == {
+        campaign.id: CampaignStatus.COMPLETED,
+        paused.id: CampaignStatus.COMPLETED,
+        still_on.id: CampaignStatus.RUNNING,
+    }
+    waiting.refresh_from_db()
+    assert waiting.state == TargetState.CANCELLED
+    assert campaign.events.get().reason == "end date reached"
+
+
 @pytest.mark.parametrize("name", ["cancel", "complete"])
 def test_ending_a_campaign_cancels_its_waiting_targets_but_not_those_in_flight(campaign, name):
     campaign.status = CampaignStatus.RUNNING
