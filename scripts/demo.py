@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parent.parent
@@ -137,8 +138,13 @@ def build_env(args: argparse.Namespace, run_dir: Path, redis_url: str) -> dict[s
     return env
 
 
-def prepare_database(env: dict[str, str], admin_password: str, agents: int, targets: int):
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM arrived while the demo was still starting."""
+
+
+def prepare_database(env: dict[str, str], admin_password: str, agents: int, targets: int) -> Any:
     """Migrate, collect static files, create the admin and seed; in this process, then close."""
+    # Django reads its settings from the environment at setup: the demo's must be in place.
     os.environ.update(env)
     import django
 
@@ -154,10 +160,10 @@ def prepare_database(env: dict[str, str], admin_password: str, agents: int, targ
         call_command("setup_schedules", verbosity=0, stdout=io.StringIO())
     else:
         say("WARNING: `manage.py setup_schedules` does not exist in this checkout: no tick")
-    created = demo_seed.ensure_admin(admin_password)
+    demo_seed.ensure_admin(admin_password)
     seeded = demo_seed.seed(agent_count=agents, target_count=targets)
     connections.close_all()  # the children open their own
-    return seeded, created
+    return seeded
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{signal.Signals(signum).name} received: stopping")
         stopping.set()
 
+    def unless_stopping() -> None:
+        """Between start-up steps: give up at once if Ctrl-C came meanwhile."""
+        if stopping.is_set():
+            raise Interrupted
+
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
@@ -198,13 +209,17 @@ def main(argv: list[str] | None = None) -> int:
             wait_for_port(HOST, args.redis_port, 20, lambda c=child: c.alive)
 
         admin_password = stable_secret(run_dir, "admin-password", 12)
-        seeded, _ = prepare_database(env, admin_password, args.agents, args.targets)
+        unless_stopping()
+        seeded = prepare_database(env, admin_password, args.agents, args.targets)
         say(f"seeded campaign #{seeded.campaign_id} with {seeded.targets} targets and "
             f"{len(seeded.users)} agents")
+        unless_stopping()
         control = start_cluster(supervisor, args, python)
         agents = AgentSimulator(control, NODE_NAMES, seeded.users, domain=seeded.domain)
         agents.log_in_everyone()
+        unless_stopping()
         start_services(supervisor, args, python)
+        unless_stopping()
         # The simulator is a thread: start it after the last child, since the children are
         # started with a pre-exec hook, which is only safe while this process has one thread.
         agents.start_thread()
@@ -212,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         status = supervise(supervisor, args, stopping)
         agents.stop()
         say("agent simulator: " + ", ".join(f"{k} {v}" for k, v in agents.counts.items()))
+    except Interrupted:
+        status = 0
     except Exception as exc:  # report, stop what was started, exit non-zero
         say(f"failed: {exc}")
         status = 1
