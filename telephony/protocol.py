@@ -45,7 +45,8 @@ MAX_CONTENT_LENGTH: Final = 64 * 1024 * 1024
 # A header block longer than this without its blank line is garbage, not a slow peer.
 MAX_HEADER_BLOCK: Final = 1024 * 1024
 
-EventFormat = Literal["plain", "json", "xml"]
+# The formats this parser decodes; FreeSWITCH also offers xml, which nothing here reads.
+EventFormat = Literal["plain", "json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +332,7 @@ _CAUSE = re.compile(r"^[A-Z][A-Z_]{0,63}$")
 # Application arguments that may travel in a header; anything else (long, %, line breaks) goes in a
 # text/plain body, which FreeSWITCH takes verbatim.
 _SAFE_ARG = re.compile(r"^[\x20-\x24\x26-\x7e]{0,1024}$")
-_FORMATS: Final = ("plain", "json", "xml")
+_FORMATS: Final = ("plain", "json")
 
 
 def check_line(value: str, what: str) -> str:

@@ -92,9 +92,10 @@ def test_bad_subscriptions_are_refused(names, custom, message):
         build_event_command("plain", names, custom)
 
 
-def test_an_unknown_event_format_is_refused():
-    with pytest.raises(InvalidCommand, match="invalid event format 'yaml'"):
-        build_event_command("yaml", ["HEARTBEAT"])  # type: ignore[arg-type]
+@pytest.mark.parametrize("fmt", ["yaml", "xml"])
+def test_a_format_the_parser_cannot_decode_is_refused(fmt):
+    with pytest.raises(InvalidCommand, match=f"invalid event format '{fmt}'"):
+        build_event_command(fmt, ["HEARTBEAT"])
 
 
 def test_nixevent_uses_the_same_ordering():
