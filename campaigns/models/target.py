@@ -89,22 +89,16 @@ class Target(models.Model):
 
     def clean(self) -> None:
         """Normalise the number (campaign region), derive the zone, check the grammars."""
-        from campaigns.validators import (
-            NumberError,
-            parse_number_and_extension,
-            timezone_for_number,
-            validate_time_zone,
-        )
+        from campaigns.validators import NumberError, parse_target, time_zone_names
 
         region = self.campaign.default_region if self.campaign_id else "US"
         try:
-            self.number, self.extension = parse_number_and_extension(
+            self.number, self.extension, zone = parse_target(
                 self.number or "", self.extension or "", region
             )
         except (NumberError, dialstring.DialstringError) as exc:
             field = "number" if isinstance(exc, NumberError) else "extension"
             raise ValidationError({field: [str(exc)]}) from None
-        if self.timezone:
-            validate_time_zone(self.timezone)
-        else:
-            self.timezone = timezone_for_number(self.number)
+        if self.timezone and self.timezone not in time_zone_names():
+            raise ValidationError({"timezone": ["Unknown time zone; use an IANA name."]})
+        self.timezone = self.timezone or zone
