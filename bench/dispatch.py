@@ -78,6 +78,7 @@ class Bench:
             # Far ends refuse at once: calls end by themselves and free the node's sessions.
             node.outcomes.set("*", _busy())
         self.serial = 0
+        self.seen: dict[str, float] = {}
         self._make_world()
 
     def _make_world(self) -> None:
@@ -136,15 +137,16 @@ class Bench:
                 self.store.release(json.loads(token)["token"], time.time(), 0)
 
     def originates(self) -> list[tuple[float, str]]:
-        """(time, origination uuid) of every originate the nodes received, and forget them."""
+        """(time, origination uuid) of the originates the nodes received since the last call."""
         out = []
         for name in self.cluster.nodes:
-            handle = self.cluster.node(name)
-            for entry in handle.call("commands", contains="bgapi originate"):
+            since = self.seen.get(name, 0.0)
+            for entry in self.cluster.node(name).call("commands", since=since,
+                                                      contains="bgapi originate"):
                 text = entry["command"]
                 start = text.find("origination_uuid=") + len("origination_uuid=")
                 out.append((entry["t"], text[start:start + 36]))
-            handle.call("reset_records")
+                self.seen[name] = max(self.seen.get(name, 0.0), entry["t"])
         return out
 
     def wait_originates(self, n: int, timeout: float = 300) -> list[tuple[float, str]]:

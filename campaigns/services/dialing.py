@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from campaigns.models import (
     Agent,
@@ -55,6 +56,7 @@ PACED_RETRY_SECONDS = 0.5
 TOKEN_WAIT_SECONDS = 1.0  # how long one dial waits for a CPS token before handing back
 LEASE_MARGIN_SECONDS = 30.0  # reservation lease beyond originate timeout and settle delay
 CALL_TTL_SECONDS = 86_400
+STATUS_CACHE_SECONDS = 0.5  # node statuses change on connect/loss; a batch may reuse them briefly
 
 
 # --- the Redis record of one call in flight --------------------------------------------------
@@ -123,6 +125,8 @@ class Pacer(Protocol):
 
     def count(self, scope: str) -> int: ...
 
+    def counts(self, scopes: Sequence[str]) -> dict[str, int]: ...
+
 
 class Presence(Protocol):
     """The reservation half of telephony.presence.PresenceStore."""
@@ -152,6 +156,8 @@ class Dialer:
     # Test-only switch (STYLE rule 15): skip the queued->dialing compare-and-set to show the race.
     guard: bool = True
     placed: list[str] = field(default_factory=list)
+    _agents: dict[tuple[str, str], Agent | None] = field(default_factory=dict)
+    _statuses: tuple[float, dict[str, Any]] = (0.0, {})
 
     # -- public ---------------------------------------------------------------------------
 
@@ -178,8 +184,12 @@ class Dialer:
             if moved != 1:
                 log.info("target %s is no longer queued: not dialled again", target_id)
                 return "skipped"
+        # One read for the target, its campaign and trunk, and whether the number is on the
+        # do-not-call list (checked here, at the last moment).
         target = Target.objects.select_related(
             "campaign", "campaign__trunk", "campaign__agent_group"
+        ).annotate(
+            do_not_call=Exists(DoNotCall.objects.filter(number=OuterRef("number")))
         ).get(id=target_id)
         campaign = target.campaign
         refusal = self._last_moment_refusal(target, campaign, now)
@@ -207,14 +217,18 @@ class Dialer:
             # Paused (or outside its hours): stop at once, dial it later without counting.
             self._set_state(target, TargetState.PENDING, now, next_attempt_at=None)
             return "not_running"
-        if DoNotCall.objects.filter(number=target.number).exists():
+        if getattr(target, "do_not_call", False):
             self._set_state(target, TargetState.DO_NOT_CALL, now)
             return "do_not_call"
         return None
 
     def _usable_nodes(self, node_hint: str | None, excluded: set[str]) -> list[str]:
         """Nodes that are up (listener and our own connection agree) and below max sessions."""
-        statuses = self.presence.node_statuses()
+        ts = self.clock()
+        if ts - self._statuses[0] > STATUS_CACHE_SECONDS:
+            self._statuses = (ts, self.presence.node_statuses())
+        statuses = self._statuses[1]
+        live = self.pacer.counts([f"node:{name}" for name in self.nodes])
         usable = []
         for name, config in self.nodes.items():
             status = statuses.get(name)
@@ -222,7 +236,7 @@ class Dialer:
                 continue
             if not self.commands.is_up(name):
                 continue
-            if self.pacer.count(f"node:{name}") >= config.max_sessions:
+            if live[f"node:{name}"] >= config.max_sessions:
                 continue
             usable.append(name)
         if node_hint in usable:  # the tick's preference first, the rest as fallbacks
@@ -263,7 +277,7 @@ class Dialer:
             return "paced"
 
         agent_user, _, agent_domain = reservation.agent.partition("@")
-        agent = Agent.objects.filter(sip_user=agent_user, sip_domain=agent_domain).first()
+        agent = self._agent(agent_user, agent_domain)
         attempt = self._record_attempt(target, campaign, node, agent)
         request = OriginateRequest(
             mode=Mode(campaign.mode),
@@ -303,7 +317,6 @@ class Dialer:
             self.commands.bgapi(node, command, job_uuid=str(attempt.job_uuid))
         except ESLError as exc:
             return self._after_send_failure(target, attempt, record, node, exc, excluded)
-        CallAttempt.objects.filter(id=attempt.id).update(originated_at=self._now())
         self.placed.append(str(attempt.uuid))
         return "placed"
 
@@ -316,6 +329,13 @@ class Dialer:
             if self.clock() >= deadline:
                 return False
             time.sleep(0.02)
+
+    def _agent(self, user: str, domain: str) -> Agent | None:
+        """The agent row, cached for the life of this Dialer (one batch): it rarely changes."""
+        key = (user, domain)
+        if key not in self._agents:
+            self._agents[key] = Agent.objects.filter(sip_user=user, sip_domain=domain).first()
+        return self._agents[key]
 
     def _record_attempt(self, target: Target, campaign: Campaign, node: str,
                         agent: Agent | None) -> CallAttempt:
@@ -331,6 +351,9 @@ class Dialer:
                 node=node,
                 agent=agent,
                 queued_at=target.updated_at,
+                # Stamped as the originate goes out (right after this commit); an ESL failure
+                # before the node took it ends the attempt as a node failure.
+                originated_at=self._now(),
             )
 
     def _after_send_failure(self, target: Target, attempt: CallAttempt, record: CallRecord,
@@ -350,7 +373,6 @@ class Dialer:
                 log.warning("attempt %s left for the reconciler", attempt.id)
                 return "in_doubt"
         if exists:
-            CallAttempt.objects.filter(id=attempt.id).update(originated_at=self._now())
             return "placed"
         if not forget_call(self.redis, self.prefix, call_uuid):
             return "placed"  # the results side already finished it: the node did take it
