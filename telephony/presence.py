@@ -61,12 +61,17 @@ class NodeStatus:
     session_per_sec_last: int | None
     idle_cpu: float | None
     lost_reason: str
+    trusted_until: float | None = None
     figures: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def up(self) -> bool:
         """True when the node is connected, reconciled and its registrations trusted."""
         return self.state == "up"
+
+    def trusted(self, now: float) -> bool:
+        """Up, and a listener has vouched for it recently (a dead listener fails closed)."""
+        return self.up and (self.trusted_until is None or self.trusted_until > now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,9 +242,14 @@ class PresenceStore:
             pairs += [key, value]
         return bool(self._run("HEARTBEAT", [node, beat.core, _num(now), *pairs]))
 
-    def node_seen(self, node: str, now: float) -> None:
-        """Note that the node is alive (any event counts)."""
-        self.client.hset(f"{self.base}:node:{node}", "last_seen", _num(now))
+    def node_seen(self, node: str, now: float, trust_seconds: float, client: Any = None) -> None:
+        """Note that the node is alive (any event counts) and vouch for it `trust_seconds` more.
+
+        Only the listener calls this. Once it stops (no listener alive), the node's agents stop
+        being routable when `trusted_until` passes: unknown means offline.
+        """
+        (client or self.client).hset(f"{self.base}:node:{node}", mapping={
+            "last_seen": _num(now), "trusted_until": _num(now + trust_seconds)})
 
     def node_lost(self, node: str, now: float, reason: str) -> bool:
         """Stop trusting the node's registrations; True if it was not lost already."""
@@ -276,6 +286,7 @@ class PresenceStore:
             session_per_sec_last=_i(h.get("session_per_sec_last")),
             idle_cpu=_f(h.get("idle_cpu")),
             lost_reason=h.get("lost_reason", ""),
+            trusted_until=_f(h.get("trusted_until")),
             figures=h,
         )
 
@@ -331,16 +342,17 @@ class PresenceStore:
         for _, node, call_id in reg_ids:
             pipe.hgetall(f"{self.base}:reg:{node}:{call_id}")
         for node in sorted(nodes):
-            pipe.hmget(f"{self.base}:node:{node}", "state", "core")
+            pipe.hmget(f"{self.base}:node:{node}", "state", "core", "trusted_until")
         fetched = pipe.execute()
-        node_info = {node: (_s(v[0]), _s(v[1]))
+        node_info = {node: (_s(v[0]), _s(v[1]), _f(v[2]))
                      for node, v in zip(sorted(nodes), fetched[len(reg_ids):], strict=True)}
         regs: dict[str, list[RegistrationView]] = {agent: [] for agent in names}
         for (agent, node, call_id), raw in zip(reg_ids, fetched[: len(reg_ids)], strict=True):
             h = {_s(k): _s(v) for k, v in raw.items()}
             if not h:
                 continue
-            state, core = node_info[node]
+            state, core, trusted_until = node_info[node]
+            node_ok = state == "up" and (trusted_until is None or trusted_until > now)
             expires = _f(h.get("expires")) or 0.0
             regs[agent].append(RegistrationView(
                 node=node, call_id=call_id, contact=h.get("contact", ""),
@@ -348,7 +360,7 @@ class PresenceStore:
                 network=f"{h.get('ip', '')}:{h.get('port', '')}",
                 user_agent=h.get("user_agent", ""), expires_at=expires,
                 unreachable=h.get("unreachable") == "1",
-                trusted=state == "up" and core == h.get("core") and expires > now,
+                trusted=node_ok and core == h.get("core") and expires > now,
             ))
         out: dict[str, AgentPresence] = {}
         for index, agent in enumerate(names):

@@ -13,7 +13,7 @@ Layout (P = "<prefix>:presence"):
   P:tomb:<node>:<call-id>       string "ip:port" of a connection a TCP-drop event reported dead
   P:agent:<agent>               hash   enabled, groups, wrapup_s, intent, activity, token, ...
   P:ready:<group>               zset   the group's enabled agents by the time they became ready
-  P:node:<node>                 hash   state, core, last_seen, HEARTBEAT figures
+  P:node:<node>                 hash   state, core, last_seen, trusted_until, HEARTBEAT figures
   P:changes                     stream every change, for the dashboard and the API
 """
 
@@ -277,8 +277,10 @@ for i = 1, n do rank[ARGV[6 + i]] = i end
 local nodes = {}
 local function node_core(node)
   if nodes[node] == nil then
-    local s = redis.call('HMGET', P .. ':node:' .. node, 'state', 'core')
-    nodes[node] = (s[1] == 'up' and s[2]) or false
+    local s = redis.call('HMGET', P .. ':node:' .. node, 'state', 'core', 'trusted_until')
+    -- trusted_until: the listener vouches for the node only so long without news from it.
+    local fresh = not s[3] or tonumber(s[3]) > now
+    nodes[node] = (s[1] == 'up' and fresh and s[2]) or false
   end
   return nodes[node]
 end

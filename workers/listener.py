@@ -143,6 +143,7 @@ class NodeFeed(threading.Thread):
         self._reconcile(conn)
         self.connected = True
         self.last_activity = time.time()
+        self.store.node_seen(self.node.name, self.last_activity, self.config.grace_seconds)
         self.lost_declared = False
         log.info("node %s (%s:%s) connected, core %s%s", self.node.name, self.node.host,
                  self.node.port, core, " (restarted)" if info.restarted else "")
@@ -226,7 +227,7 @@ class NodeFeed(threading.Thread):
                     self._reconcile_now(stream)
                 continue
             self.store.apply(name, found, now, client=pipe)
-        pipe.hset(f"{self.store.base}:node:{name}", "last_seen", repr(now))
+        self.store.node_seen(name, now, self.config.grace_seconds, client=pipe)
         pipe.execute()
         self.last_activity = now
 

@@ -44,3 +44,14 @@ def test_sigterm_drains_closes_connections_and_frees_the_leases(
     assert owners(store, emulator) == {name: None for name in emulator.ports}
     wait_until(lambda: all(emulator.control.stats(n)["listeners"] == 0 for n in emulator.ports),
                what="emulator sees no listener left")
+
+
+def test_with_no_listener_alive_the_nodes_agents_stop_being_routable(
+        emulator, listener, routable, store):
+    emulator.control.register_agent("fs1", "1000", transport="tcp")
+    wait_until(routable, what="registered")
+
+    listener.signal(signal.SIGKILL)  # nobody declares the node lost: its trust just lapses
+
+    wait_until(lambda: not routable(), timeout=15, what="unroutable once trust lapsed")
+    assert store.node_status("fs1").state == "up"  # nobody said otherwise; it is just stale
