@@ -26,13 +26,13 @@ class ApiViewMixin:
     def check_permissions(self, request: Any) -> None:
         # Throttle before the permission check, so an anonymous client refused with 401 still
         # spends its anon rate (DRF's own order checks throttles last, after permissions).
-        super().check_throttles(request)  # type: ignore[misc]
+        super().check_throttles(request)
         request.throttles_checked = True
-        super().check_permissions(request)  # type: ignore[misc]
+        super().check_permissions(request)
 
     def check_throttles(self, request: Any) -> None:
         if not getattr(request, "throttles_checked", False):
-            super().check_throttles(request)  # type: ignore[misc]
+            super().check_throttles(request)
 
     def perform_destroy(self, instance: Any) -> None:
         """Delete, or answer 409 when other rows still point at the object."""
