@@ -150,8 +150,8 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _csv_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int | None]:
-    """(line, fields) for each record of a CSV file, and the rough number of data lines."""
+def _csv_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
+    """(line, fields or a syntax error) for each CSV record, and the rough count of data lines."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -163,19 +163,23 @@ def _csv_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int | No
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
-    def records() -> Iterator[tuple[int, list[str]]]:
+    def records() -> Iterator[tuple[int, list[str] | str]]:
         start = 1
-        try:
-            for record in reader:
-                yield start, record
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise ImportFileError(f"CSV syntax error on line {reader.line_num}: {exc}") from None
+        while True:
+            try:
+                record: list[str] | str = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # A broken quote spoils that record only: report it and read on.
+                record = f"CSV syntax error: {exc}"
+            yield start, record
+            start = reader.line_num + 1
 
     return records(), max(text.count("\n") - 1, 0)
 
 
-def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int | None]:
+def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
     """(line, cells as text) for each row of the first worksheet, and its data row count."""
     import openpyxl  # imported here: only XLSX imports pay for it
 
@@ -186,7 +190,7 @@ def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int | N
     sheet = book.worksheets[0]
     total = sheet.max_row - 1 if sheet.max_row else None
 
-    def records() -> Iterator[tuple[int, list[str]]]:
+    def records() -> Iterator[tuple[int, list[str] | str]]:
         try:
             for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield line, [_cell_text(value) for value in row]
@@ -267,11 +271,18 @@ class _Validator:
 
 
 def _rows_from_records(
-    records: Iterator[tuple[int, list[str]]], validator: _Validator
+    records: Iterator[tuple[int, list[str] | str]], validator: _Validator
 ) -> Iterator[_Row | None]:
     """Validated rows (None for a rejected or blank one) from header-led records."""
     header: _Header | None = None
     for line, cells in records:
+        if isinstance(cells, str):  # the record could not be parsed at all
+            if header is None:
+                raise ImportFileError(f"The header line is not valid CSV ({cells}).")
+            validator.report.rows += 1
+            validator.report.errors.append(RowError(line, "row", cells))
+            yield None
+            continue
         if header is None:
             header = _parse_header(cells)
             continue

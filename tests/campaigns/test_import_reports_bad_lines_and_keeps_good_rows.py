@@ -76,6 +76,19 @@ def test_semicolon_separated_files_from_european_spreadsheets_are_read(campaign)
     }
 
 
+def test_a_broken_quote_spoils_only_its_own_line(campaign):
+    data = (
+        b'number,note\n(212) 555-0100,"fine"\n(212) 555-0101,"bad"x\n'
+        b'(212) 555-0102,ok\n"(212) 555-0103,open\n'
+    )
+    report = import_targets(campaign, data, fmt="csv")
+    assert report.errors == [
+        RowError(3, "row", "CSV syntax error: ',' expected after '\"'"),
+        RowError(5, "row", "CSV syntax error: unexpected end of data"),
+    ]
+    assert report.created == 2
+
+
 def test_a_row_with_more_fields_than_the_header_is_rejected(campaign):
     report = import_targets(campaign, b"number\n(212) 555-0100,extra\n(212) 555-0101\n", fmt="csv")
     assert report.errors == [RowError(2, "row", "has 2 fields, the header has 1")]
