@@ -478,6 +478,11 @@ def import_rows(
 
     def validated() -> Iterator[_Row | None]:
         for line, item in enumerate(items, start=first_line):
+            if not isinstance(item, Mapping):
+                report.rows += 1
+                report.errors.append(RowError(line, "row", "not an object with named fields"))
+                yield None
+                continue
             normalised = {str(key).strip(): _cell_text(value) for key, value in item.items()}
             values = {
                 key.lower(): value

@@ -72,12 +72,14 @@ def test_json_rows_are_checked_like_lines_and_numbered_by_position(campaign):
         {"number": "(212) 555-0100", "extension": "1"},
         {"number": 2125550199},
         {"number": "(212) 555-0101,,9", "external_ref": "x" * 101},
+        ["(212) 555-0102"],
     ]
     report = import_rows(campaign, rows)
     assert [tuple(error) for error in report.errors] == [
         (2, "number", "not a phone number"),
         (3, "number", "number is empty"),
         (6, "external_ref", "longer than 100 characters"),
+        (7, "row", "not an object with named fields"),
     ]
     assert report.duplicates == [Duplicate(4, "+12125550100", "1")]
     assert report.do_not_call == [DoNotCallRow(5, "+12125550199")]
