@@ -77,6 +77,7 @@ class CallEngine:
 
         def on_up(ch: Channel) -> None:
             finish(f"+OK {ch.uuid}\n")
+            ch.cid_flipped = True  # the caller profile flips once originate returns (file 03)
             self._set_state(ch, "CS_EXECUTE")
             ch.hit_dialplan = True
             self._run_next_app(ch)
@@ -185,33 +186,34 @@ class CallEngine:
                 on_up(ch)
 
         def fail(cause: str, status: str, disposition: str, timeout: bool = False) -> None:
+            ch.network_addr = "127.0.0.1"
             ch.term_status = status
             ch.disposition = disposition
             self._fail_leg(ch, cause, on_fail, timeout_order=timeout)
 
         def ring() -> None:
             ch.progress_at = time.time()
-            ch.callstate = "RINGING"
+            ch.network_addr = "127.0.0.1"
             self._emit(ch, "CHANNEL_PROGRESS")
-            self._emit(ch, "CHANNEL_CALLSTATE")
+            self._set_callstate(ch, "RINGING")
 
         def early() -> None:
             ch.progress_media_at = time.time()
+            ch.network_addr = "127.0.0.1"
             ch.media = True
             self._emit(ch, "CHANNEL_PROGRESS_MEDIA")
-            ch.callstate = "EARLY"
-            self._emit(ch, "CHANNEL_CALLSTATE")
+            self._set_callstate(ch, "EARLY")
             if not ignore_early:
                 go_up()  # the early-media quirk: originate returns before the answer
 
         def answer() -> None:
             ch.answered_at = time.time()
+            ch.network_addr = "127.0.0.1"
             ch.media = True
             ch.answer_state = "answered"
             ch.term_status = "200"
             self._emit(ch, "CHANNEL_ANSWER")
-            ch.callstate = "ACTIVE"
-            self._emit(ch, "CHANNEL_CALLSTATE")
+            self._set_callstate(ch, "ACTIVE")
             self._flush_pending_dtmf(ch)
             for key in sorted(k for k in variables if k.startswith("execute_on_answer")):
                 app = parse_app_line(variables[key])
@@ -264,6 +266,10 @@ class CallEngine:
             ch.state = state
         node = self.node
         node.emit_channel(ch, name, extra)
+
+    def _set_callstate(self, ch: Channel, callstate: str) -> None:
+        ch.prev_callstate, ch.callstate = ch.callstate, callstate
+        self._emit(ch, "CHANNEL_CALLSTATE")
 
     def _set_state(self, ch: Channel, state: str) -> None:
         ch.state = state
@@ -452,8 +458,7 @@ class CallEngine:
         if timeout_order:
             on_fail(cause)
         self._set_state(ch, "CS_HANGUP")
-        ch.callstate = "HANGUP"
-        self._emit(ch, "CHANNEL_CALLSTATE")
+        self._set_callstate(ch, "HANGUP")
         self._set_state(ch, "CS_REPORTING")
         self._emit_hangup_complete(ch)
         if not timeout_order:
@@ -525,8 +530,7 @@ class CallEngine:
         if ch.done:
             return
         self._set_state(ch, "CS_HANGUP")
-        ch.callstate = "HANGUP"
-        self._emit(ch, "CHANNEL_CALLSTATE")
+        self._set_callstate(ch, "HANGUP")
         self._set_state(ch, "CS_REPORTING")
         self._emit_hangup_complete(ch)
         self._destroy(ch)
@@ -625,7 +629,9 @@ class CallEngine:
 
 
 def _app_headers(app: App, app_uuid: str) -> dict[str, str]:
-    out = {"Application": app.name, "Application-Data": app.arg}
+    out = {"Application": app.name}
+    if app.arg:
+        out["Application-Data"] = app.arg  # FreeSWITCH leaves it out when empty (`park`)
     out["Application-UUID"] = app_uuid
     return out
 

@@ -10,6 +10,11 @@ from typing import Any
 
 from telephony.emulator.dialplan import App
 
+CALLSTATE_NUMBERS = {
+    "DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4, "HELD": 5, "RING_WAIT": 6,
+    "HANGUP": 7, "UNHELD": 8,
+}  # fmt: skip
+
 STATE_NUMBERS = {
     "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
     "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8,
@@ -103,6 +108,9 @@ class Channel:
     history_partner: str = ""
     pending_dtmf: list[tuple[str, str, int]] = field(default_factory=list)
     fail_cb: Callable[[str], None] | None = None
+    prev_callstate: str = "DOWN"
+    cid_flipped: bool = False
+    network_addr: str = ""
 
     def cancel_timers(self) -> None:
         """Stop every pending timer of this leg."""
@@ -143,13 +151,26 @@ class Channel:
             ("Caller-Direction", "outbound"),
             ("Caller-Logical-Direction", "outbound"),
         ]
-        if self.cid_name != "Outbound Call":
-            h.append(("Caller-Caller-ID-Name", self.cid_name))
+        if self.cid_flipped:
+            # After originate returns, FreeSWITCH swaps caller and callee ids (file 03).
+            h += [
+                ("Caller-Caller-ID-Name", "Outbound Call"),
+                ("Caller-Caller-ID-Number", self.number),
+                ("Caller-Orig-Caller-ID-Number", "0000000000"),
+                ("Caller-Callee-ID-Number", self.cid_number),
+            ]
+        else:
+            if self.cid_name != "Outbound Call":
+                h.append(("Caller-Caller-ID-Name", self.cid_name))
+            h += [
+                ("Caller-Caller-ID-Number", self.cid_number),
+                ("Caller-Orig-Caller-ID-Number", "0000000000"),
+                ("Caller-Callee-ID-Name", "Outbound Call"),
+                ("Caller-Callee-ID-Number", self.number),
+            ]
+        if self.network_addr:
+            h.append(("Caller-Network-Addr", self.network_addr))
         h += [
-            ("Caller-Caller-ID-Number", self.cid_number),
-            ("Caller-Orig-Caller-ID-Number", "0000000000"),
-            ("Caller-Callee-ID-Name", "Outbound Call"),
-            ("Caller-Callee-ID-Number", self.number),
             ("Caller-ANI", self.cid_number),
             ("Caller-Destination-Number", self.number),
             ("Caller-Unique-ID", self.uuid),

@@ -13,7 +13,7 @@ from telephony.emulator import api as api_commands
 from telephony.emulator import registrations as regs
 from telephony.emulator import wire
 from telephony.emulator.calls import CallEngine
-from telephony.emulator.channel import Channel
+from telephony.emulator.channel import CALLSTATE_NUMBERS, Channel
 from telephony.emulator.connection import EslConnection
 from telephony.emulator.outcomes import OutcomeTable
 from telephony.emulator.registrations import Registration
@@ -319,6 +319,9 @@ class Node:
         head: list[tuple[str, str]] = []
         if name == "CHANNEL_HANGUP_COMPLETE":
             head.append(("Hangup-Cause", ch.hangup_cause))
+        elif name == "CHANNEL_CALLSTATE":
+            head.append(("Original-Channel-Call-State", ch.prev_callstate))
+            head.append(("Channel-Call-State-Number", str(CALLSTATE_NUMBERS[ch.callstate])))
         tail: list[tuple[str, str]] = []
         for key, value in extra.items():
             (head if key.startswith("Bridge-") else tail).append((key, value))
