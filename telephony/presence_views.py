@@ -1,0 +1,106 @@
+"""Read models of the presence store: reservations, node status, an agent's three axes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """One agent held for one call until the lease ends or the token is released."""
+
+    agent: str
+    node: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    """What the listener knows about a node; only an `up` node's registrations are trusted."""
+
+    name: str
+    state: str  # up, syncing (connected, reconcile pending), lost, unknown
+    core: str
+    connected: bool
+    last_seen: float | None
+    last_heartbeat: float | None
+    session_count: int | None
+    max_sessions: int | None
+    session_per_sec: int | None
+    session_per_sec_last: int | None
+    idle_cpu: float | None
+    lost_reason: str
+    trusted_until: float | None = None
+    figures: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def up(self) -> bool:
+        """True when the node is connected, reconciled and its registrations trusted."""
+        return self.state == "up"
+
+    def trusted(self, now: float) -> bool:
+        """Up, and a listener has vouched for it recently (a dead listener fails closed)."""
+        return self.up and (self.trusted_until is None or self.trusted_until > now)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationView:
+    """One registration as shown to the API: where, how, until when, and whether it counts."""
+
+    node: str
+    call_id: str
+    contact: str
+    transport: str
+    network: str
+    user_agent: str
+    expires_at: float
+    unreachable: bool
+    trusted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPresence:
+    """The three axes of one agent, and whether it can take a call now."""
+
+    agent: str
+    known: bool
+    enabled: bool
+    groups: tuple[str, ...]
+    intent: str
+    reason: str
+    activity: str
+    activity_until: float | None
+    registrations: tuple[RegistrationView, ...]
+
+    @property
+    def registered(self) -> bool:
+        """At least one live, trusted, reachable registration."""
+        return any(r.trusted and not r.unreachable for r in self.registrations)
+
+    @property
+    def routable(self) -> bool:
+        """Registered, available and idle: the only state in which a call may be routed."""
+        return (self.known and self.enabled and self.registered
+                and self.intent == "available" and self.activity == "idle")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view for the API and the admin."""
+        return {
+            "agent": self.agent,
+            "enabled": self.enabled,
+            "groups": list(self.groups),
+            "registered": self.registered,
+            "intent": self.intent,
+            "reason": self.reason,
+            "activity": self.activity,
+            "activity_until": self.activity_until,
+            "routable": self.routable,
+            "registrations": [
+                {"node": r.node, "contact": r.contact, "transport": r.transport,
+                 "network": r.network, "user_agent": r.user_agent,
+                 "expires_at": r.expires_at, "unreachable": r.unreachable, "trusted": r.trusted}
+                for r in self.registrations
+            ],
+        }
