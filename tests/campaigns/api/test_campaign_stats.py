@@ -6,7 +6,7 @@ from campaigns.services.stats import campaign_stats
 from tests.factories import make_attempt, make_campaign, make_target
 
 
-def test_stats_count_the_campaigns_targets_and_outcomes(as_viewer, campaign):
+def test_stats_count_only_this_campaigns_targets_and_outcomes(as_viewer, campaign):
     answered = make_target(campaign, state="completed")
     busy = make_target(campaign, state="retry_wait")
     make_target(campaign)

@@ -68,7 +68,7 @@ def _pks(world, keys):
         ({"ordering": "-id"}, "cba"),
     ],
 )
-def test_target_filters(as_viewer, world, params, expected):
+def test_each_target_filter_returns_exactly_its_rows(as_viewer, world, params, expected):
     params = {k: (world["campaigns"][v].pk if k == "campaign" else v) for k, v in params.items()}
 
     assert _ids(as_viewer, "/api/targets/", **params) == _pks(world, expected)
@@ -87,14 +87,14 @@ def test_target_filters(as_viewer, world, params, expected):
         ({"ordering": "created_at"}, "xyz"),
     ],
 )
-def test_attempt_filters(as_viewer, world, params, expected):
+def test_each_attempt_filter_returns_exactly_its_rows(as_viewer, world, params, expected):
     lookup = {"campaign": lambda v: world["campaigns"][v].pk, "agent": lambda v: world["agent"].pk}
     params = {k: lookup.get(k, lambda v: v)(v) for k, v in params.items()}
 
     assert _ids(as_viewer, "/api/attempts/", **params) == _pks(world, expected)
 
 
-def test_campaign_filter_by_status_and_search(as_viewer, world):
+def test_campaigns_filter_by_status_and_search_by_name(as_viewer, world):
     assert _ids(as_viewer, "/api/campaigns/", status="running") == [world["campaigns"]["two"].pk]
     assert _ids(as_viewer, "/api/campaigns/", search="One") == [world["campaigns"]["one"].pk]
 

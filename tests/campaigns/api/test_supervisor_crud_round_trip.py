@@ -77,7 +77,9 @@ def _payloads(trunk, group):
 
 
 @pytest.mark.parametrize("index", range(6))
-def test_create_read_update_delete(as_supervisor, trunk, agent_group, index):
+def test_a_supervisor_creates_reads_updates_and_deletes_it(
+    as_supervisor, trunk, agent_group, index
+):
     url, model, created, changed = _payloads(trunk, agent_group)[index]
     before = model.objects.count()
 
