@@ -78,6 +78,8 @@ class CallEngine:
         def on_up(ch: Channel) -> None:
             finish(f"+OK {ch.uuid}\n")
             ch.cid_flipped = True  # the caller profile flips once originate returns (file 03)
+            if ch.hangup_cause or ch.done:
+                return  # hung up while execute_on_answer ran
             self._set_state(ch, "CS_EXECUTE")
             ch.hit_dialplan = True
             self._run_next_app(ch)
@@ -246,7 +248,7 @@ class CallEngine:
             status = outcome.term_status()
             if outcome.ring_ms is not None and outcome.ring_ms < outcome.fail_ms:
                 self._later(ch, outcome.ring_ms, ring)
-            disposition = "recv_refuse" if status == "503" else "recv_response"
+            disposition = "recv_refuse"  # every failure in captures 08-10 and 19
             if outcome.fail_ms < timeout_s * 1000:
                 self._later(ch, outcome.fail_ms, lambda: fail(cause, status, disposition))
         self._later(ch, timeout_s * 1000, no_answer)
@@ -387,6 +389,8 @@ class CallEngine:
             return
 
         def on_up(b: Channel) -> None:
+            if b.hangup_cause or b.done:
+                return
             if a.hangup_cause:
                 self.hangup(b, "ORIGINATOR_CANCEL")
                 return

@@ -126,3 +126,14 @@ def test_far_end_hangup_after_answer_ends_the_call_with_normal_clearing(cluster,
     assert ev["variable_sip_hangup_disposition"] == "recv_bye"
     assert ev["variable_billsec"] == "0"
     assert int(ev["variable_billmsec"]) >= 100
+
+
+def test_a_hangup_run_by_execute_on_answer_still_returns_the_originate(cluster, esl):
+    conn = esl()
+    out = conn.api(
+        f"originate {{origination_uuid={A},execute_on_answer='hangup CALL_REJECTED'}}"
+        "sofia/gateway/gw/4008 &park()"
+    )
+    assert out == f"+OK {A}\n"
+    assert conn.api(f"uuid_exists {A}") == "false"
+    assert cluster.node("fs1").channel(uuid=A)["hangup_cause"] == "CALL_REJECTED"

@@ -139,6 +139,7 @@ def test_busy_number_fails_in_the_order_of_capture_10(cluster, esl):
     assert values["variable_sip_term_status"] == "486"
     assert values["variable_sip_invite_failure_status"] == "486"
     assert values["variable_billsec"] == "0"
+    assert values["variable_sip_hangup_disposition"] == "recv_refuse"
 
 
 def test_ringing_past_originate_timeout_gives_no_answer_in_the_order_of_capture_11(cluster, esl):
