@@ -25,6 +25,11 @@ WITH retry AS (
     WHERE campaign_id = %(campaign)s AND state = 'retry_wait' AND next_attempt_at <= %(now)s
       {zone_filter}
     ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
+), undated AS (
+    SELECT id FROM campaigns_target
+    WHERE campaign_id = %(campaign)s AND state = 'retry_wait' AND next_attempt_at IS NULL
+      {zone_filter}
+    ORDER BY next_attempt_at, id LIMIT %(limit)s {lock}
 ), later AS (
     SELECT id FROM campaigns_target
     WHERE campaign_id = %(campaign)s AND state = 'pending' AND next_attempt_at <= %(now)s
@@ -40,6 +45,7 @@ WITH retry AS (
 ), picked AS (
     SELECT id FROM (
         SELECT id, 0 AS rank FROM retry
+        UNION ALL SELECT id, 0 FROM undated
         UNION ALL SELECT id, 1 FROM later
         UNION ALL SELECT id, 2 FROM fresh
     ) due ORDER BY rank, id LIMIT %(limit)s
@@ -57,6 +63,9 @@ def claim_due_targets(campaign_id: int, limit: int, now: dt.datetime,
     Due: pending or retry_wait with next_attempt_at empty or past; retries first, then the oldest.
     `zones`, when given, keeps only targets whose own zone is listed ('' = the campaign's zone).
     Each branch walks the (campaign, state, next_attempt_at, id) index and stops at `limit`.
+    The zone list is a filter on that walk: rows of closed zones are stepped over, so a campaign
+    whose targets are nearly all in closed zones costs more than its budget (never a table scan
+    of other campaigns, and a zone mix that is that lopsided is rare).
     """
     if limit <= 0 or zones == []:
         return []

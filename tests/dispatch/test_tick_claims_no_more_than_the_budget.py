@@ -161,3 +161,13 @@ def test_presence_is_read_only_until_enough_agents_are_found(
     # The other limits allow 5 calls: one page of agents answers that, not all 150.
     assert 5 <= report.budgets[campaign.id].agents < 150
     assert report.claimed[campaign.id] == ids[:5]
+
+
+def test_a_retry_without_a_date_is_due_at_once(dispatch_settings, presence_store, run):
+    campaign = running_campaign(presence_store, NOW, agents=1)
+    ids = add_targets(campaign, 3)
+    Target.objects.filter(id=ids[2]).update(state=TargetState.RETRY_WAIT, next_attempt_at=None)
+
+    report, _ = run()
+
+    assert report.claimed[campaign.id] == [ids[2]]
