@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from campaigns.services.nodes import configured_nodes
 from campaigns.services.presence import sync_agents, tcp_drop_format
 from workers.listener import Listener, ListenerConfig
 
 log = logging.getLogger("switchboard.listener")
+T = TypeVar("T")
+
+
+def _fresh(read: Callable[[], T]) -> Callable[[], T]:
+    """Run a database read on a healthy connection: this process lives for weeks."""
+    def call() -> T:
+        close_old_connections()
+        try:
+            return read()
+        finally:
+            close_old_connections()
+    return call
 
 
 class Command(BaseCommand):
@@ -38,6 +52,7 @@ class Command(BaseCommand):
         )
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=10,
                                       socket_connect_timeout=5, health_check_interval=30)
-        listener = Listener(client, config, nodes=configured_nodes, sync_agents=sync_agents)
+        listener = Listener(client, config, nodes=_fresh(configured_nodes),
+                            sync_agents=_fresh(sync_agents))
         listener.install_signal_handlers()
         listener.run()
