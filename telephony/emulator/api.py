@@ -267,7 +267,7 @@ def _uuid_send_dtmf(node: Node, args: str, done: Done, job: str) -> str:
     if ch is None or ch.hangup_cause:
         return "-ERR Cannot locate session!\n"
     # The digits are queued, not sent: +OK comes back at once (reference section 3).
-    node.calls.queue_dtmf(ch, data, "uuid_send_dtmf")
+    node.calls.apps.queue_dtmf(ch, data, "uuid_send_dtmf")
     return f"+OK {target} sent DTMF {data}.\n"
 
 
@@ -321,7 +321,7 @@ def _uuid_transfer(node: Node, args: str, done: Done, job: str) -> str:
     dest = rest[0]
     dialplan = rest[1] if len(rest) > 1 else "XML"
     quoted = f"'{dest}' {dialplan}"
-    if not node.calls.transfer(target, quoted):
+    if not node.calls.apps.transfer(target, quoted):
         return NO_CHANNEL
     return "+OK\n"
 
@@ -330,7 +330,7 @@ def _uuid_bridge(node: Node, args: str, done: Done, job: str) -> str:
     words = args.split()
     if len(words) != 2:
         return "-USAGE: <uuid> <other_uuid>\n"
-    return node.calls.uuid_bridge(words[0], words[1])
+    return node.calls.apps.uuid_bridge(words[0], words[1])
 
 
 def _global_getvar(node: Node, args: str, done: Done, job: str) -> str:

@@ -419,7 +419,7 @@ class EslConnection(asyncio.Protocol):
 
     def _cmd_sendmsg(self, cmd: Command, rest: str) -> None:
         target = rest.strip() or (cmd.header("session-id") or "")
-        ok = self.node.calls.sendmsg(target, cmd)
+        ok = self.node.calls.apps.sendmsg(target, cmd)
         if ok:
             self.write(wire.command_reply("+OK"))
         else:
