@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.api.fields import SipDomainField, SipUserField
 from campaigns.api.presence import page_presence, presence_of
+from campaigns.api.serializers.schemas import PresenceSerializer
 from campaigns.models import Agent, AgentGroup
 from campaigns.services.presence import InvalidIntent, set_intent
 from telephony.presence import INTENTS
@@ -53,7 +53,7 @@ class AgentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
         list_serializer_class = AgentListSerializer
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(PresenceSerializer(allow_null=True))
     def get_presence(self, agent: Agent) -> dict[str, Any] | None:
         """The agent's live state from the presence store (the view fetches a page at once)."""
         return presence_of(agent, self.context)

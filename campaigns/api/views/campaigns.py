@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 from campaigns.api.exceptions import Conflict
 from campaigns.api.filters import CampaignFilter
 from campaigns.api.serializers.campaigns import CampaignSerializer, TransitionSerializer
+from campaigns.api.serializers.schemas import CampaignStatsSerializer
 from campaigns.api.views.base import ApiViewMixin
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services.stats import campaign_stats
@@ -84,7 +84,7 @@ class CampaignViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, "cancel")
 
-    @extend_schema(summary="Campaign statistics", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="Campaign statistics", responses={200: CampaignStatsSerializer})
     @action(detail=True, methods=["get"])
     def stats(self, request: Request, pk: str | None = None) -> Response:
         return Response(campaign_stats(self.get_object()))

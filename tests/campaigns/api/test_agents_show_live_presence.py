@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from campaigns.api.serializers.schemas import PresenceSerializer
 from campaigns.services import presence
 
 
@@ -18,6 +19,7 @@ def test_an_agent_unknown_to_the_store_is_shown_offline(as_viewer, agent, presen
 
     assert row["presence"]["agent"] == "1001@pbx.example.com"
     assert (row["presence"]["registered"], row["presence"]["routable"]) == (False, False)
+    assert set(row["presence"]) == set(PresenceSerializer().fields)  # the schema tells the truth
 
 
 def test_a_paused_agent_shows_its_intent_and_reason_in_the_list(as_viewer, agent, presence_prefix):
@@ -63,3 +65,12 @@ def test_a_viewer_may_not_set_an_intent(as_viewer, agent, presence_prefix):
     )
 
     assert response.status_code == 403
+
+
+def test_agents_are_listed_with_null_presence_when_redis_is_down(as_viewer, agent, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+    response = as_viewer.get("/api/agents/")
+
+    assert response.status_code == 200
+    assert [(r["id"], r["presence"]) for r in response.json()["results"]] == [(agent.pk, None)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from campaigns.api.serializers.schemas import CampaignStatsSerializer
 from campaigns.services.stats import campaign_stats
 from tests.factories import make_attempt, make_campaign, make_target
 
@@ -24,6 +25,15 @@ def test_stats_count_only_this_campaigns_targets_and_outcomes(as_viewer, campaig
         {"cause": "NORMAL_CLEARING", "calls": 1},
         {"cause": "USER_BUSY", "calls": 1},
     ]
+
+
+def test_the_documented_stats_shape_matches_the_service(as_viewer, campaign):
+    body = as_viewer.get(f"/api/campaigns/{campaign.pk}/stats/").json()
+    documented = CampaignStatsSerializer()
+
+    assert set(body) == set(documented.fields)
+    assert set(body["targets"]) == set(documented.fields["targets"].fields)
+    assert set(body["attempts"]) == set(documented.fields["attempts"].fields)
 
 
 def test_stats_of_a_missing_campaign_are_a_404(as_viewer, db):
