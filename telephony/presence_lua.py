@@ -15,6 +15,12 @@ Layout (P = "<prefix>:presence"):
   P:ready:<group>               zset   the group's enabled agents by the time they became ready
   P:node:<node>                 hash   state, core, last_seen, trusted_until, HEARTBEAT figures
   P:changes                     stream every change, for the dashboard and the API
+
+A change entry has fields kind, agent, node, detail, t (the caller's `now`). Kinds: register,
+unregister, socket_disconnect, expire, transport_drop, expired (swept by time),
+reconcile_remove, not_registered (USER_NOT_REGISTERED), unreachable, reachable (detail: the
+call-id); activity (detail: reserved/ringing/on_call/wrapup/idle), intent (detail: the intent),
+agent_sync; node_restart, node_up (detail: Core-UUID), node_lost (detail: the reason).
 """
 
 from __future__ import annotations
