@@ -137,6 +137,11 @@ def _routable_agents(caps: dict[int, int], usable: set[str], now: float,
     return counts
 
 
+def _horizon() -> float:
+    """Seconds until the next tick: the budget is what the buckets pass until then."""
+    return float(settings.CELERY_TICK_SECONDS)
+
+
 def _node_capacity(epoch: float) -> dict[str, int]:
     """Room per usable node: up in presence (unknown = down), sessions and CPS under the limit."""
     nodes = configured_nodes()
@@ -150,7 +155,7 @@ def _node_capacity(epoch: float) -> dict[str, int]:
         status = statuses.get(node.name)
         if status is None or not status.up:
             continue
-        tokens = pace.available([node_scope(node.name, node.max_cps)], epoch)
+        tokens = pace.available([node_scope(node.name, node.max_cps)], epoch, _horizon())
         room[node.name] = node_room(node, status.session_count, status.max_sessions,
                                     live[f"node:{node.name}"], tokens)
     return {name: n for name, n in room.items() if n > 0}
@@ -211,11 +216,12 @@ def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
     trunk_used = {t: live[f"trunk:{t}"] for t in trunks}
     for campaign, _ in open_now:
         trunk_used[campaign.trunk_id] += busy[campaign.id] - live[f"campaign:{campaign.id}"]
-    trunk_tokens = {t: pace.available([trunk_scope(t, trunk.cps_limit)], epoch)
+    trunk_tokens = {t: pace.available([trunk_scope(t, trunk.cps_limit)], epoch, _horizon())
                     for t, trunk in trunks.items()}
 
     campaign_tokens = {
-        c.id: pace.available([campaign_scope(c.id, c.calls_per_second)], epoch) for c, _ in open_now
+        c.id: pace.available([campaign_scope(c.id, c.calls_per_second)], epoch, _horizon())
+        for c, _ in open_now
     }
     # What each group's campaigns could use at most without the agent limit: agents are
     # counted only that far.
