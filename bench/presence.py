@@ -23,6 +23,7 @@ import concurrent.futures
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -288,6 +289,7 @@ def main() -> int:
             stop(proc)
         for key in client.scan_iter(match=f"{prefix}:*", count=1000):
             client.delete(key)
+        shutil.rmtree(work, ignore_errors=True)
     print(f"drop_to_unroutable_p50_ms: {p50:.2f} ms")
     print(f"drop_to_unroutable_p99_ms: {p99:.2f} ms")
     print(f"reservations_per_s: {rate:.0f} ops/s")
