@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
 
 from campaigns.models import (
     Agent,
@@ -57,6 +57,8 @@ TOKEN_WAIT_SECONDS = 1.0  # how long one dial waits for a CPS token before handi
 LEASE_MARGIN_SECONDS = 30.0  # reservation lease beyond originate timeout and settle delay
 CALL_TTL_SECONDS = 86_400
 STATUS_CACHE_SECONDS = 0.5  # node statuses change on connect/loss; a batch may reuse them briefly
+# A pause takes effect within this long inside a running batch (and at once for the next batch).
+CAMPAIGN_CACHE_SECONDS = 0.2
 
 
 # --- the Redis record of one call in flight --------------------------------------------------
@@ -158,49 +160,86 @@ class Dialer:
     placed: list[str] = field(default_factory=list)
     _agents: dict[tuple[str, str], Agent | None] = field(default_factory=dict)
     _statuses: tuple[float, dict[str, Any]] = (0.0, {})
+    _campaigns: dict[int, tuple[float, str]] = field(default_factory=dict)
+    _numbers: dict[int, int] = field(default_factory=dict)  # attempt rows per target so far
 
     # -- public ---------------------------------------------------------------------------
 
     def dial_batch(self, target_ids: Iterable[int], node_hint: str | None = None) -> dict[str, int]:
         """Dial each target on its own; return how many ended in each way."""
         tally: dict[str, int] = {}
-        for target_id in target_ids:
-            try:
-                result = self.dial_one(target_id, node_hint)
-            except Exception:  # one bad target must not lose the rest of the batch
-                log.exception("dial of target %s failed", target_id)
-                result = "error"
+        for result in self._dial_many(list(target_ids), node_hint).values():
             tally[result] = tally.get(result, 0) + 1
         return tally
 
     def dial_one(self, target_id: int, node_hint: str | None = None) -> str:
         """Dial one claimed target; return what happened (placed, skipped, requeued, ...)."""
+        return self._dial_many([target_id], node_hint)[target_id]
+
+    def _dial_many(self, ids: list[int], node_hint: str | None) -> dict[int, str]:
+        """Steps 1-2 for the batch in two statements, then steps 3-6 per call."""
         now = self._now()
-        if self.guard:
-            # Compare-and-set: a redelivered task (or a second worker) finds it no longer queued.
-            moved = Target.objects.filter(id=target_id, state=TargetState.QUEUED).update(
-                state=TargetState.DIALING, updated_at=now
-            )
-            if moved != 1:
-                log.info("target %s is no longer queued: not dialled again", target_id)
-                return "skipped"
-        # One read for the target, its campaign and trunk, and whether the number is on the
-        # do-not-call list (checked here, at the last moment).
-        target = Target.objects.select_related(
+        self._campaigns.clear()  # a new batch never trusts an earlier batch's status
+        claimed = self._claim(ids, now) if self.guard else list(ids)
+        results = {target_id: "skipped" for target_id in ids if target_id not in set(claimed)}
+        if len(claimed) < len(ids):
+            log.info("%d targets no longer queued: not dialled again", len(ids) - len(claimed))
+        # One read for the targets, their campaign and trunk, and whether each number is on the
+        # do-not-call list; the campaign's status is re-read per call (at the last moment).
+        targets = Target.objects.select_related(
             "campaign", "campaign__trunk", "campaign__agent_group"
         ).annotate(
             do_not_call=Exists(DoNotCall.objects.filter(number=OuterRef("number")))
-        ).get(id=target_id)
+        ).in_bulk(claimed)
+        self._numbers.update(
+            CallAttempt.objects.filter(target_id__in=claimed).order_by().values("target_id")
+            .annotate(n=Count("id")).values_list("target_id", "n")
+        )
+        for target_id in claimed:
+            try:
+                results[target_id] = self._dial_claimed(targets[target_id], node_hint)
+            except Exception:  # one bad target must not lose the rest of the batch
+                log.exception("dial of target %s failed", target_id)
+                results[target_id] = "error"
+        return results
+
+    def _claim(self, ids: list[int], now: dt.datetime) -> list[int]:
+        """Step 1 for the batch: compare-and-set queued -> dialing, one statement."""
+        if not ids:
+            return []
+        table = connection.ops.quote_name(Target._meta.db_table)
+        marks = ", ".join(["%s"] * len(ids))
+        # Compare-and-set: a redelivered task (or a second worker) finds them no longer queued.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, updated_at = %s "  # noqa: S608 - no user input
+                f"WHERE state = %s AND id IN ({marks}) RETURNING id",
+                [TargetState.DIALING, now, TargetState.QUEUED, *ids],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def _dial_claimed(self, target: Target, node_hint: str | None) -> str:
+        now = self._now()
         campaign = target.campaign
+        campaign.status = self._campaign_status(campaign.id)
         refusal = self._last_moment_refusal(target, campaign, now)
         if refusal is not None:
             return refusal
-
         excluded: set[str] = set()
         while True:
             outcome = self._try_node(target, campaign, node_hint, excluded)
             if outcome != "node_failed":
                 return outcome
+
+    def _campaign_status(self, campaign_id: int) -> str:
+        """The campaign's status now (re-read per batch and every CAMPAIGN_CACHE_SECONDS)."""
+        ts = self.clock()
+        cached = self._campaigns.get(campaign_id)
+        if cached is None or ts - cached[0] > CAMPAIGN_CACHE_SECONDS:
+            status = Campaign.objects.filter(id=campaign_id).values_list("status", flat=True)
+            cached = (ts, status.first() or CampaignStatus.CANCELLED)
+            self._campaigns[campaign_id] = cached
+        return cached[1]
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -340,21 +379,22 @@ class Dialer:
     def _record_attempt(self, target: Target, campaign: Campaign, node: str,
                         agent: Agent | None) -> CallAttempt:
         """Step 5: the attempt row with its uuid and Job-UUID, committed before anything is sent."""
-        with transaction.atomic():
-            number = CallAttempt.objects.filter(target_id=target.id).count() + 1
-            return CallAttempt.objects.create(
-                target=target,
-                campaign=campaign,
-                attempt_number=number,
-                uuid=uuid.uuid4(),
-                job_uuid=uuid.uuid4(),
-                node=node,
-                agent=agent,
-                queued_at=target.updated_at,
-                # Stamped as the originate goes out (right after this commit); an ESL failure
-                # before the node took it ends the attempt as a node failure.
-                originated_at=self._now(),
-            )
+        number = self._numbers.get(target.id, 0) + 1
+        self._numbers[target.id] = number
+        # Autocommit: the row is durable before the originate goes out.
+        return CallAttempt.objects.create(
+            target=target,
+            campaign=campaign,
+            attempt_number=number,
+            uuid=uuid.uuid4(),
+            job_uuid=uuid.uuid4(),
+            node=node,
+            agent=agent,
+            queued_at=target.updated_at,
+            # Stamped as the originate goes out (right after this commit); an ESL failure
+            # before the node took it ends the attempt as a node failure.
+            originated_at=self._now(),
+        )
 
     def _after_send_failure(self, target: Target, attempt: CallAttempt, record: CallRecord,
                             node: str, exc: ESLError, excluded: set[str]) -> str:
