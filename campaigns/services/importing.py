@@ -317,7 +317,7 @@ def _store_chunk(
 ) -> None:
     """Check a chunk against the do-not-call list and existing targets, then insert it."""
     numbers = {row.number for row in chunk}
-    blocked = set(DoNotCall.objects.filter(number__in=numbers).values_list("number", flat=True))
+    blocked = _blocked_numbers(numbers)
     with transaction.atomic():
         # Serialise imports into one campaign: two uploads of one file then split the rows
         # cleanly instead of contending for the same index entries row by row.
@@ -377,30 +377,50 @@ def _insert(campaign: Campaign, rows: list[_Row], blocked: set[str]) -> set[tupl
         )
         return {(row.number, row.extension) for row in rows}
     table = Target._meta.db_table
+    # The chunk travels as ONE JSON text parameter: Django's psycopg binds parameters on the
+    # client, and quoting six 5,000-element arrays (or 5,000 IN parameters) there costs more
+    # than validating the rows. json.dumps is C; PostgreSQL unpacks it with jsonb_to_recordset.
     sql = f"""
         INSERT INTO {table} (campaign_id, number, extension, external_ref, custom_data, timezone,
                              state, attempts, last_outcome, last_hangup_cause, created_at,
                              updated_at)
-        SELECT %s, n, e, r, c::jsonb, z, s, 0, '', '', %s, %s
-        FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-             AS u(n, e, r, c, z, s)
+        SELECT %s, r.n, r.e, r.r, r.c, r.z, r.s, 0, '', '', %s, %s
+        FROM jsonb_to_recordset(%s::jsonb) AS r(n text, e text, r text, c jsonb, z text, s text)
         ON CONFLICT (campaign_id, number, extension) DO NOTHING
         RETURNING number, extension
     """  # noqa: S608 - the table name comes from the model, every value is a parameter
-    params = [
-        campaign.pk,
-        now,
-        now,
-        [row.number for row in rows],
-        [row.extension for row in rows],
-        [row.external_ref for row in rows],
-        [json.dumps(row.custom_data) for row in rows],
-        [row.timezone for row in rows],
-        [state(row) for row in rows],
-    ]
+    payload = json.dumps(
+        [
+            {
+                "n": row.number,
+                "e": row.extension,
+                "r": row.external_ref,
+                "c": row.custom_data,
+                "z": row.timezone,
+                "s": state(row),
+            }
+            for row in rows
+        ]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [campaign.pk, now, now, payload])
         return {(number, extension) for number, extension in cursor.fetchall()}
+
+
+def _blocked_numbers(numbers: set[str]) -> set[str]:
+    """The numbers among `numbers` that are on the do-not-call list (one indexed query)."""
+    if not numbers:
+        return set()
+    if connection.vendor != "postgresql":
+        return set(DoNotCall.objects.filter(number__in=numbers).values_list("number", flat=True))
+    table = DoNotCall._meta.db_table
+    sql = f"""
+        SELECT number FROM {table}
+        WHERE number IN (SELECT jsonb_array_elements_text(%s::jsonb))
+    """  # noqa: S608 - the table name comes from the model, the numbers are one parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(sorted(numbers))])
+        return {number for (number,) in cursor.fetchall()}
 
 
 # --- Entry points ------------------------------------------------------------------------------
