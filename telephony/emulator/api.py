@@ -201,7 +201,7 @@ def _show(node: Node, args: str, done: Done, job: str) -> str:
                 "hostname": node.name,
                 "metadata": "",
             }
-            for r in node.live_registrations()
+            for r in node.registrar.live_registrations()
         ]
     else:
         return f"-ERR Cannot find {what}!\n" if what else "-USAGE\n"
@@ -215,7 +215,7 @@ def _show(node: Node, args: str, done: Done, job: str) -> str:
 def _sofia(node: Node, args: str, done: Done, job: str) -> str:
     words = args.split()
     now = time.time()
-    rows = node.live_registrations()
+    rows = node.registrar.live_registrations()
     if words[:1] == ["status"] and len(words) == 1:
         bar = "=" * 97
         return (
@@ -245,7 +245,7 @@ def _sofia(node: Node, args: str, done: Done, job: str) -> str:
 def _sofia_contact(node: Node, args: str, done: Done, job: str) -> str:
     target = args.strip().split("/")[-1]
     user, _, domain = target.partition("@")
-    reg = node.find_registration(user, domain)
+    reg = node.registrar.find_registration(user, domain)
     if reg is None:
         return "error/user_not_registered"
     return (

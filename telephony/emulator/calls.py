@@ -113,7 +113,7 @@ class CallEngine:
             return None
         reg = None
         if ep.kind == "user":
-            reg = node.find_registration(ep.target, ep.host)
+            reg = node.registrar.find_registration(ep.target, ep.host)
             if reg is None:
                 on_fail("USER_NOT_REGISTERED")
                 return None

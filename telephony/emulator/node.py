@@ -10,12 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from telephony.emulator import api as api_commands
-from telephony.emulator import registrations as regs
 from telephony.emulator import wire
 from telephony.emulator.calls import CallEngine
 from telephony.emulator.channel import CALLSTATE_NUMBERS, Channel
 from telephony.emulator.connection import EslConnection
 from telephony.emulator.outcomes import OutcomeTable
+from telephony.emulator.registrar import Registrar
 from telephony.emulator.registrations import Registration
 from telephony.emulator.wire import Command, Event
 
@@ -141,6 +141,7 @@ class Node:
         self.outcomes = OutcomeTable()
         self.calls = CallEngine(self)
         self.registrations: dict[str, Registration] = {}  # by call-id
+        self.registrar = Registrar(self)
         self.commands: collections.deque[dict[str, Any]] = collections.deque(maxlen=record_limit)
         self.history: collections.deque[Channel] = collections.deque(maxlen=record_limit // 10)
         self._timers: list[asyncio.TimerHandle] = []
@@ -464,112 +465,6 @@ class Node:
     def _sweep_tick(self) -> None:
         if not self.up:
             return
-        self.sweep()
+        self.registrar.sweep()
         self._timers.append(self.loop.call_later(self.sweep_interval, self._sweep_tick))
         self._timers = [t for t in self._timers if not t.cancelled()][-4:]
-
-    def sweep(self, now: float | None = None) -> list[str]:
-        """The registration expiry sweep: sofia::expire for rows past expiry (kept ~2 s after)."""
-        now = time.time() if now is None else now
-        fired: list[str] = []
-        for reg in list(self.registrations.values()):
-            if reg.expired_at or reg.expiry > now:
-                continue
-            reg.expired_at = now
-            self.emit_custom("sofia::expire", regs.expire_headers(reg))
-            fired.append(reg.call_id)
-
-            def drop(call_id: str = reg.call_id, row: Registration = reg) -> None:
-                if self.registrations.get(call_id) is row:
-                    del self.registrations[call_id]
-
-            # The row is still listed (negative EXPSECS) for a moment (files 13, 14b).
-            self.loop.call_later(self.expire_linger, drop)
-        return fired
-
-    # -- registrations -----------------------------------------------------------------------
-
-    def live_registrations(self) -> list[Registration]:
-        """Rows `sofia status ... reg` lists (including just-expired ones, as FreeSWITCH does)."""
-        return list(self.registrations.values())
-
-    def find_registration(self, user: str, domain: str = "") -> Registration | None:
-        """The newest routable registration of a user (expired rows are not routable)."""
-        found: Registration | None = None
-        for reg in self.registrations.values():
-            if reg.user != user or reg.expired_at:
-                continue
-            if domain and domain != reg.domain and domain not in (self.domain, self.ipv4):
-                continue
-            if found is None or reg.registered_at >= found.registered_at:
-                found = reg
-        return found
-
-    def register(self, reg: Registration) -> None:
-        """A successful REGISTER: pre_register, register_attempt, register."""
-        for old_id, old in list(self.registrations.items()):
-            same_aor = old.user == reg.user and old.domain == reg.domain
-            same_contact = (old.contact_ip, old.contact_port) == (reg.contact_ip, reg.contact_port)
-            if same_aor and same_contact and old_id != reg.call_id:
-                del self.registrations[old_id]
-        self.registrations[reg.call_id] = reg
-        self.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, reg.expires))
-        self.seq += 1  # FreeSWITCH fires an unsubscribed event in between (sequence gap)
-        self.emit_custom(
-            "sofia::register_attempt", regs.register_attempt_headers(reg, reg.expires, "RENEWED")
-        )
-        self.emit_custom("sofia::register", regs.register_headers(reg))
-
-    def register_failure(self, reg: Registration) -> None:
-        """A REGISTER with a wrong password: register_attempt FORBIDDEN, register_failure."""
-        self.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, reg.expires))
-        self.seq += 1
-        self.emit_custom(
-            "sofia::register_attempt",
-            regs.register_attempt_headers(reg, reg.expires, "FORBIDDEN"),
-        )
-        self.emit_custom("sofia::register_failure", regs.register_failure_headers(reg))
-
-    def unregister(self, reg: Registration) -> None:
-        """REGISTER with Expires: 0."""
-        self.registrations.pop(reg.call_id, None)
-        self.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, 0))
-        self.seq += 1
-        self.emit_custom(
-            "sofia::register_attempt", regs.register_attempt_headers(reg, 0, "RENEWED")
-        )
-        self.seq += 1
-        self.emit_custom("sofia::unregister", regs.unregister_headers(reg))
-
-    def drop(self, reg: Registration) -> str:
-        """The phone's TCP connection closed; what happens depends on the node's mode."""
-        if self.tcp_drop_mode == "stock-silent" or reg.transport == "udp":
-            return "none"
-        if self.tcp_drop_mode == "stock-unreg":
-            self.registrations.pop(reg.call_id, None)
-            self.emit_custom(
-                "sofia::unregister",
-                regs.socket_unregister_headers(reg),
-                calling="sofia::unregister/socket",
-            )
-            return "sofia::unregister"
-        self.emit_custom(
-            self.transport_error_subclass,
-            [
-                (self.transport_error_ip_header, reg.network_ip),
-                (self.transport_error_port_header, str(reg.network_port)),
-            ],
-        )
-        return self.transport_error_subclass
-
-    def set_reachable(self, reg: Registration, reachable: bool) -> bool:
-        """OPTIONS pings changed state; fires sip_user_state only on a change."""
-        state = "Reachable" if reachable else "Unreachable"
-        if reg.ping_status == state:
-            return False
-        reg.ping_status = state
-        self.emit_custom("sofia::sip_user_state", regs.user_state_headers(reg, reachable))
-        if not reachable and self.unregister_on_options_fail:
-            # unregister-on-options-fail: expiry becomes "now"; the next sweep expires it (23).
-            reg.expiry = float(int(time.time()))
-        return True

@@ -172,7 +172,7 @@ class NodeOps:
             )
         except ValueError as exc:
             raise ControlError(str(exc)) from exc
-        n.register(reg)
+        n.registrar.register(reg)
         return reg.to_dict()
 
     def register_failure(self, user: str, domain: str | None = None) -> JSON:
@@ -182,7 +182,7 @@ class NodeOps:
             str(user), domain or n.domain, expires=60, transport="udp",
             late_margin=n.late_margin, now=time.time(),
         )  # fmt: skip
-        n.register_failure(reg)
+        n.registrar.register_failure(reg)
         return {"ok": True}
 
     def _find(self, user: str, domain: str | None) -> Registration:
@@ -194,31 +194,31 @@ class NodeOps:
 
     def unregister_agent(self, user: str, domain: str | None = None) -> JSON:
         """REGISTER with Expires: 0: sofia::unregister."""
-        self.node.unregister(self._find(user, domain))
+        self.node.registrar.unregister(self._find(user, domain))
         return {"ok": True}
 
     def expire_agent(self, user: str, domain: str | None = None, now: bool = True) -> JSON:
         """Let the registration lapse: expiry set to now; `now` runs the sweep at once."""
         reg = self._find(user, domain)
         reg.expiry = float(int(time.time()))
-        fired = self.node.sweep() if _flag(now) else []
+        fired = self.node.registrar.sweep() if _flag(now) else []
         return {"expired": fired}
 
     def agent_unreachable(self, user: str, domain: str | None = None) -> JSON:
         """OPTIONS pings start failing: sip_user_state UNREACHABLE (expire at the next sweep)."""
-        return {"changed": self.node.set_reachable(self._find(user, domain), False)}
+        return {"changed": self.node.registrar.set_reachable(self._find(user, domain), False)}
 
     def agent_reachable(self, user: str, domain: str | None = None) -> JSON:
         """OPTIONS pings answered again: sip_user_state REACHABLE."""
-        return {"changed": self.node.set_reachable(self._find(user, domain), True)}
+        return {"changed": self.node.registrar.set_reachable(self._find(user, domain), True)}
 
     def drop_agent(self, user: str, domain: str | None = None) -> JSON:
         """The phone's TCP connection closes (kill -9); the node's tcp_drop_mode decides."""
-        return {"event": self.node.drop(self._find(user, domain))}
+        return {"event": self.node.registrar.drop(self._find(user, domain))}
 
     def sweep(self) -> JSON:
         """Run the registration expiry sweep now."""
-        return {"expired": self.node.sweep()}
+        return {"expired": self.node.registrar.sweep()}
 
     # -- lifecycle and limits ----------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""A node's sofia registrations: REGISTER, unREGISTER, expiry sweep, OPTIONS pings, TCP drops."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from telephony.emulator import registrations as regs
+from telephony.emulator.registrations import Registration
+
+if TYPE_CHECKING:
+    from telephony.emulator.node import Node
+
+
+class Registrar:
+    """Changes to the registration table, each firing the events FreeSWITCH fires."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def sweep(self, now: float | None = None) -> list[str]:
+        """The registration expiry sweep: sofia::expire for rows past expiry (kept ~2 s after)."""
+        now = time.time() if now is None else now
+        fired: list[str] = []
+        for reg in list(self.node.registrations.values()):
+            if reg.expired_at or reg.expiry > now:
+                continue
+            reg.expired_at = now
+            self.node.emit_custom("sofia::expire", regs.expire_headers(reg))
+            fired.append(reg.call_id)
+
+            def drop(call_id: str = reg.call_id, row: Registration = reg) -> None:
+                if self.node.registrations.get(call_id) is row:
+                    del self.node.registrations[call_id]
+
+            # The row is still listed (negative EXPSECS) for a moment (files 13, 14b).
+            self.node.loop.call_later(self.node.expire_linger, drop)
+        return fired
+
+    def live_registrations(self) -> list[Registration]:
+        """Rows `sofia status ... reg` lists (including just-expired ones, as FreeSWITCH does)."""
+        return list(self.node.registrations.values())
+
+    def find_registration(self, user: str, domain: str = "") -> Registration | None:
+        """The newest routable registration of a user (expired rows are not routable)."""
+        found: Registration | None = None
+        for reg in self.node.registrations.values():
+            if reg.user != user or reg.expired_at:
+                continue
+            if domain and domain != reg.domain and domain not in (self.node.domain, self.node.ipv4):
+                continue
+            if found is None or reg.registered_at >= found.registered_at:
+                found = reg
+        return found
+
+    def register(self, reg: Registration) -> None:
+        """A successful REGISTER: pre_register, register_attempt, register."""
+        for old_id, old in list(self.node.registrations.items()):
+            same_aor = old.user == reg.user and old.domain == reg.domain
+            same_contact = (old.contact_ip, old.contact_port) == (reg.contact_ip, reg.contact_port)
+            if same_aor and same_contact and old_id != reg.call_id:
+                del self.node.registrations[old_id]
+        self.node.registrations[reg.call_id] = reg
+        self.node.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, reg.expires))
+        self.node.seq += 1  # FreeSWITCH fires an unsubscribed event in between (sequence gap)
+        self.node.emit_custom(
+            "sofia::register_attempt", regs.register_attempt_headers(reg, reg.expires, "RENEWED")
+        )
+        self.node.emit_custom("sofia::register", regs.register_headers(reg))
+
+    def register_failure(self, reg: Registration) -> None:
+        """A REGISTER with a wrong password: register_attempt FORBIDDEN, register_failure."""
+        self.node.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, reg.expires))
+        self.node.seq += 1
+        self.node.emit_custom(
+            "sofia::register_attempt",
+            regs.register_attempt_headers(reg, reg.expires, "FORBIDDEN"),
+        )
+        self.node.emit_custom("sofia::register_failure", regs.register_failure_headers(reg))
+
+    def unregister(self, reg: Registration) -> None:
+        """REGISTER with Expires: 0."""
+        self.node.registrations.pop(reg.call_id, None)
+        self.node.emit_custom("sofia::pre_register", regs.pre_register_headers(reg, 0))
+        self.node.seq += 1
+        self.node.emit_custom(
+            "sofia::register_attempt", regs.register_attempt_headers(reg, 0, "RENEWED")
+        )
+        self.node.seq += 1
+        self.node.emit_custom("sofia::unregister", regs.unregister_headers(reg))
+
+    def drop(self, reg: Registration) -> str:
+        """The phone's TCP connection closed; what happens depends on the node's mode."""
+        if self.node.tcp_drop_mode == "stock-silent" or reg.transport == "udp":
+            return "none"
+        if self.node.tcp_drop_mode == "stock-unreg":
+            self.node.registrations.pop(reg.call_id, None)
+            self.node.emit_custom(
+                "sofia::unregister",
+                regs.socket_unregister_headers(reg),
+                calling="sofia::unregister/socket",
+            )
+            return "sofia::unregister"
+        self.node.emit_custom(
+            self.node.transport_error_subclass,
+            [
+                (self.node.transport_error_ip_header, reg.network_ip),
+                (self.node.transport_error_port_header, str(reg.network_port)),
+            ],
+        )
+        return self.node.transport_error_subclass
+
+    def set_reachable(self, reg: Registration, reachable: bool) -> bool:
+        """OPTIONS pings changed state; fires sip_user_state only on a change."""
+        state = "Reachable" if reachable else "Unreachable"
+        if reg.ping_status == state:
+            return False
+        reg.ping_status = state
+        self.node.emit_custom("sofia::sip_user_state", regs.user_state_headers(reg, reachable))
+        if not reachable and self.node.unregister_on_options_fail:
+            # unregister-on-options-fail: expiry becomes "now"; the next sweep expires it (23).
+            reg.expiry = float(int(time.time()))
+        return True
