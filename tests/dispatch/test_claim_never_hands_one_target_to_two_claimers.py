@@ -1,8 +1,8 @@
 """Several processes claiming one campaign at once never get the same target (a pair, STYLE 15).
 
 The guarded run uses the real claim (FOR UPDATE SKIP LOCKED); the control runs the very same
-statement with the lock clause switched off (dispatch_claim.CLAIM_GUARD, test only) and shows that the
-race it closes is real: then targets are handed out twice.
+statement with the lock clause switched off (dispatch_claim.CLAIM_GUARD, test only) and shows
+that the race it closes is real: then targets are handed out twice.
 """
 
 from __future__ import annotations
