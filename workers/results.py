@@ -9,8 +9,9 @@ One long-running process (STYLE rule 16) in the consumer group `results` of `{pr
 3. Dedupe by (Core-UUID, Event-Sequence): a marker in Redis, set after the commit. Events carry no
    Event-UUID, and a listener failover may append an event twice. The writes themselves are
    idempotent as well, so a replay that slips past the marker changes nothing.
-4. NODE_CONNECTED asks for a reconcile of that node (a Celery task, so the consumer never holds
-   ESL connections and never blocks on a node).
+4. NODE_CONNECTED and NODE_LOST ask for a reconcile of that node (a Celery task, so the consumer
+   never holds ESL connections and never blocks on a node). The periodic reconcile (beat) ends
+   what is overdue after that.
 
 Ordering matters (leg B ends before leg A in agent_first), so entries are applied in stream order
 by one consumer; a standby in the same group takes over pending entries when it lapses.
@@ -121,7 +122,8 @@ class Consumer:
         event = decode(fields)
         seen_key = f"{self.prefix}:events:seen:{event.core}:{event.seq}"
         if event.name in ("NODE_CONNECTED", "NODE_LOST"):
-            if event.name == "NODE_CONNECTED" and self.on_node_connected is not None:
+            # Both ends of an outage: calls lost with the node are settled by the reconcile.
+            if self.on_node_connected is not None:
                 self.on_node_connected(event.node)
             self.redis.xack(self.stream, GROUP, entry_id)
             return
