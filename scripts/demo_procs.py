@@ -86,11 +86,14 @@ class Supervisor:
         return [child for child in self.children if not child.alive]
 
     def stop_all(self, grace_seconds: float = 15.0) -> None:
-        """Stop tier by tier, highest first: signal a tier's groups, wait, kill what is left."""
+        """Stop tier by tier, highest first: signal each leader, wait, kill the groups' rest."""
         for tier in sorted({child.tier for child in self.children}, reverse=True):
             group = [child for child in self.children if child.tier == tier]
             for child in group:
-                _signal_group(child.process.pid, child.stop_signal)
+                # Only the leader: Celery and gunicorn drain their own pool processes on
+                # SIGTERM, and a pool process signalled directly dies mid-task.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.process.pid, child.stop_signal)
             deadline = time.monotonic() + grace_seconds
             for child in group:
                 remaining = max(0.1, deadline - time.monotonic())

@@ -148,6 +148,11 @@ def test_demo_places_calls_stops_on_ctrl_c_and_runs_again(tmp_path):
     assert "SIGINT received: stopping" in "".join(first.lines)
     time.sleep(0.5)
     assert processes_mentioning(str(run_dir)) == [], "a demo process outlived the demo"
+    # A clean stop: Celery's warm shutdown, no pool process killed mid-task, no crash anywhere.
+    for log in sorted((run_dir / "logs").glob("*.log")):
+        text = log.read_text(errors="replace")
+        assert "Traceback" not in text, f"{log.name}:\n{text[-3000:]}"
+    assert "Warm shutdown" in (run_dir / "logs" / "worker.log").read_text()
 
     # The same run directory again: same admin password, the same campaign, no duplicates.
     second = Demo(run_dir, ports, duration=3)
