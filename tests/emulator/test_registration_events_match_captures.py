@@ -178,32 +178,27 @@ def test_stored_expiry_is_expires_plus_the_60_second_margin(cluster, esl):
     assert "<contact>&quot;&quot; &lt;sip:1000@127.0.0.1:" in xml
 
 
-def test_unreachable_fires_sip_user_state_and_expire_follows_at_the_next_sweep(make_cluster):
-    cluster = make_cluster(sweep_interval=0.4)
-    from tests.emulator.eslraw import RawEsl
-
-    conn = RawEsl(cluster.ports["fs1"])
-    try:
-        conn.login()
-        conn.cmd(SUBSCRIBE)
-        fs1 = cluster.node("fs1")
-        fs1.register_agent(user="1001", expires=300)
-        assert fs1.agent_reachable(user="1001") == {"changed": False}  # fires only on a change
-        assert fs1.agent_unreachable(user="1001") == {"changed": True}
-        ev = conn.wait_event(lambda e: e.get("Event-Subclass") == "sofia::sip_user_state")
-        assert (ev["Ping-Status"], ev["Status"], ev["Phrase"]) == (
-            "UNREACHABLE", "503", "Service Unavailable",
-        )  # fmt: skip
-        real = _by_subclass("23-options-ping-unreachable.esl.txt", "sofia::sip_user_state")
-        assert _names(_customs(conn)[-1]) == _names(real)
-        # REACHABLE again does not undo it: the sweep still expires the row (file 23 part 2).
-        assert fs1.agent_reachable(user="1001") == {"changed": True}
-        expire = conn.wait_event(lambda e: e.get("Event-Subclass") == "sofia::expire")
-        assert int(expire["expires"]) <= int(time.time())
-        subclasses = [dict(h)["Event-Subclass"] for h in _customs(conn)]
-        assert "sofia::unregister" not in subclasses
-    finally:
-        conn.close()
+def test_unreachable_fires_sip_user_state_and_expire_follows_at_the_next_sweep(cluster, esl):
+    conn = esl()
+    conn.cmd(SUBSCRIBE)
+    fs1 = cluster.node("fs1")
+    row = fs1.register_agent(user="1001", expires=300)
+    assert fs1.agent_reachable(user="1001") == {"changed": False}  # fires only on a change
+    assert fs1.agent_unreachable(user="1001") == {"changed": True}
+    ev = conn.wait_event(lambda e: e.get("Event-Subclass") == "sofia::sip_user_state")
+    assert (ev["Ping-Status"], ev["Status"], ev["Phrase"]) == (
+        "UNREACHABLE", "503", "Service Unavailable",
+    )  # fmt: skip
+    real = _by_subclass("23-options-ping-unreachable.esl.txt", "sofia::sip_user_state")
+    assert _names(_customs(conn)[-1]) == _names(real)
+    # REACHABLE again does not undo it: the next sweep still expires the row (file 23 part 2).
+    assert fs1.agent_reachable(user="1001") == {"changed": True}
+    assert fs1.sweep() == {"expired": [row["call_id"]]}
+    expire = conn.wait_event(lambda e: e.get("Event-Subclass") == "sofia::expire")
+    assert int(expire["expires"]) <= int(time.time())
+    subclasses = [dict(h)["Event-Subclass"] for h in _customs(conn)]
+    assert "sofia::unregister" not in subclasses
+    assert conn.api("sofia_contact 1001@127.0.0.1") == "error/user_not_registered"
 
 
 def test_user_dial_fails_with_user_not_registered_for_an_agent_registered_elsewhere(make_cluster):
