@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -159,9 +160,11 @@ def cancel(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = N
 
 
 def start_due_campaigns(now: dt.datetime) -> list[int]:
-    """Start every scheduled campaign whose start date has arrived; return their ids."""
+    """Start every scheduled campaign whose start date has arrived (or that has none)."""
     started = []
-    for campaign in Campaign.objects.filter(status=S.SCHEDULED, starts_at__lte=now):
+    # A scheduled campaign without a start date is due at once (scheduled = "when due").
+    due = Q(starts_at__lte=now) | Q(starts_at__isnull=True)
+    for campaign in Campaign.objects.filter(due, status=S.SCHEDULED):
         try:
             start(campaign, reason="start date reached", now=now)
         except IllegalTransition as exc:  # another tick or an operator moved it first

@@ -50,10 +50,17 @@ def test_the_tick_starts_scheduled_campaigns_whose_start_date_arrived(campaign, 
     campaign.starts_at = NOW - dt.timedelta(seconds=1)
     campaign.save()
 
-    assert lifecycle.start_due_campaigns(NOW) == [campaign.id]
+    undated = make_campaign(trunk, group, status=CampaignStatus.SCHEDULED, starts_at=None)
+
+    assert sorted(lifecycle.start_due_campaigns(NOW)) == sorted([campaign.id, undated.id])
     campaign.refresh_from_db()
     later.refresh_from_db()
-    assert (campaign.status, later.status) == (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED)
+    undated.refresh_from_db()
+    assert (campaign.status, later.status, undated.status) == (
+        CampaignStatus.RUNNING,
+        CampaignStatus.SCHEDULED,
+        CampaignStatus.RUNNING,
+    )
     assert campaign.events.get().reason == "start date reached"
 
 
