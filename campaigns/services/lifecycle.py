@@ -7,7 +7,8 @@ non-final state. Decisions:
   `starts_at`, or one already past, it goes straight to *running*. The daily window is not a
   status: a running campaign outside its window simply gets no calls from the tick.
 - `start` on a scheduled campaign moves it to running ("start now"); `start_due_campaigns(now)`
-  is what the tick calls to do that for every scheduled campaign whose start date has arrived.
+  is what the tick calls to do that for every scheduled campaign whose start date has arrived
+  (or that has none).
 - `start`, `schedule` and `resume` refuse a campaign whose `ends_at` has passed.
 - `cancel` and `complete` also cancel the targets still waiting to be dialled (pending and
   retry_wait, one UPDATE), so no retry fires afterwards. Targets in flight finish normally.
