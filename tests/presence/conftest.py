@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import sys
+import time
+import uuid
+from types import SimpleNamespace
+
 import pytest
+import redis
 
 from telephony.events import (
     ReachabilityChanged,
@@ -12,6 +20,7 @@ from telephony.events import (
     Unregistered,
 )
 from telephony.presence import PresenceStore
+from tests.presence.processes import Emulator, Process
 
 CORE = "7e7311ca-ac7b-41e8-85c6-cb159a57b4df"
 NOW = 1_795_746_580.0
@@ -56,11 +65,6 @@ def online(store, node="fs1", agents=("1000@127.0.0.1",), group="sales", core=CO
 
 # -- real processes: the emulator and the listener -------------------------------------------
 
-import os as _os  # noqa: E402
-import sys as _sys  # noqa: E402
-import time as _time  # noqa: E402
-
-from tests.presence.processes import Emulator, Process  # noqa: E402
 
 AGENT_USERS = ("1000", "1001", "1002")
 
@@ -82,12 +86,12 @@ def listener_env(transactional_db, key_prefix, redis_url):
     for user in AGENT_USERS:
         Agent.objects.create(name=f"Agent {user}", sip_user=user, sip_domain="127.0.0.1",
                              group=group, wrapup_seconds=0)
-    env = dict(_os.environ)
+    env = dict(os.environ)
     env.update(
         DATABASE_URL=_database_url(connection.settings_dict), DATABASE_CONN_MAX_AGE="0",
         REDIS_URL=redis_url, REDIS_KEY_PREFIX=key_prefix, PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="switchboard.settings",
-        DJANGO_SECRET_KEY=_os.environ.get("DJANGO_SECRET_KEY", "test-only"),
+        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "test-only"),
         PRESENCE_NODE_GRACE_SECONDS="2", PRESENCE_RECONCILE_SECONDS="30",
         FREESWITCH_PASSWORD="ClueCon", LOG_LEVEL="INFO",
     )
@@ -116,7 +120,7 @@ def start_listener(listener_env, emulator, started):
 
     def start(env=None, wait=True, lease=2.0):
         full = {**listener_env, "FREESWITCH_NODES": emulator.node_list, **(env or {})}
-        proc = Process([_sys.executable, "manage.py", "listen", "--agent-sync", "0.5",
+        proc = Process([sys.executable, "manage.py", "listen", "--agent-sync", "0.5",
                         "--owner-lease", str(lease)], full, "listener")
         started.append(proc)
         if wait:
@@ -136,19 +140,14 @@ def listener(start_listener):
 def routable(store):
     """routable(agent) -> bool as of now, read from Redis the way the dispatcher sees it."""
     def check(agent="1000@127.0.0.1"):
-        return store.snapshot([agent], _time.time())[agent].routable
+        return store.snapshot([agent], time.time())[agent].routable
     return check
 
 
 # -- one emulator and one listener shared by the tests that do not disturb the nodes ----------
 
-import itertools as _itertools  # noqa: E402
-import uuid as _uuid  # noqa: E402
-from types import SimpleNamespace as _NS  # noqa: E402
 
-import redis as _redis  # noqa: E402
-
-_users = _itertools.count(3000)
+_users = itertools.count(3000)
 
 
 @pytest.fixture
@@ -167,24 +166,24 @@ def cluster(django_db_setup, django_db_blocker):
     """
     from django.db import connection
 
-    redis_url = _os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
-    prefix = f"sbtest:{_uuid.uuid4().hex[:12]}"
-    env = dict(_os.environ)
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
+    prefix = f"sbtest:{uuid.uuid4().hex[:12]}"
+    env = dict(os.environ)
     env.update(
         DATABASE_URL=_database_url(connection.settings_dict), DATABASE_CONN_MAX_AGE="0",
         REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix, PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="switchboard.settings",
-        DJANGO_SECRET_KEY=_os.environ.get("DJANGO_SECRET_KEY", "test-only"),
+        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "test-only"),
         PRESENCE_NODE_GRACE_SECONDS="5", PRESENCE_RECONCILE_SECONDS="0.5",
         FREESWITCH_PASSWORD="ClueCon",
     )
     procs = []
-    client = _redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url)
     try:
         emu = Emulator(env, extra=("--heartbeat", "0.5", "--sweep", "1"))
         procs.append(emu)
         env["FREESWITCH_NODES"] = emu.node_list
-        lis = Process([_sys.executable, "manage.py", "listen", "--agent-sync", "5"], env,
+        lis = Process([sys.executable, "manage.py", "listen", "--agent-sync", "5"], env,
                       "listener")
         procs.append(lis)
         for name, port in emu.ports.items():
@@ -192,9 +191,9 @@ def cluster(django_db_setup, django_db_blocker):
         store = PresenceStore(client, prefix)
 
         def registered(agent):
-            return store.snapshot([agent], _time.time())[agent].registered
+            return store.snapshot([agent], time.time())[agent].registered
 
-        yield _NS(emulator=emu, listener=lis, store=store, prefix=prefix,
+        yield SimpleNamespace(emulator=emu, listener=lis, store=store, prefix=prefix,
                   registered=registered)
     finally:
         for proc in reversed(procs):
