@@ -193,7 +193,11 @@ class CampaignAdmin(ModelAdmin):
         ]
         return format_html(
             '<table class="sb-progress">{}</table>',
-            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+            format_html_join(
+                "",
+                '<tr><th style="text-align:left;padding:2px 16px 2px 0">{}</th><td>{}</td></tr>',
+                rows,
+            ),
         )
 
     @admin.display(description="Import")
@@ -201,7 +205,11 @@ class CampaignAdmin(ModelAdmin):
         if not obj.pk:
             return "Save the campaign first."
         url = reverse("admin:campaigns_campaign_import", args=[obj.pk])
-        return format_html('<a href="{}">Import targets from a CSV or XLSX file</a>', url)
+        return format_html(
+            '<a class="text-primary-600 underline" href="{}">Import targets from a CSV or XLSX '
+            "file</a>",
+            url,
+        )
 
     def get_urls(self):
         urls = [
