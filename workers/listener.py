@@ -135,18 +135,20 @@ class NodeFeed(threading.Thread):
         """After every (re)connect: record the Core-UUID, announce, replace the registrations."""
         core = info.core_uuid or ""
         now = time.time()
-        restarted = self.store.node_connected(self.node.name, core, now)
+        # What Redis held, not what this process saw: the listener itself may be new.
+        previous = self.store.node_status(self.node.name).core
+        self.store.node_connected(self.node.name, core, now)
         self.core = core
+        restarted = bool(previous) and previous != core
         self.listener.announce(self.node.name, "NODE_CONNECTED", core,
-                               {"restarted": bool(restarted and info.previous_core_uuid),
-                                "previous": info.previous_core_uuid or ""})
+                               {"restarted": restarted, "previous": previous})
         self._reconcile(conn)
         self.connected = True
         self.last_activity = time.time()
         self.store.node_seen(self.node.name, self.last_activity, self.config.grace_seconds)
         self.lost_declared = False
         log.info("node %s (%s:%s) connected, core %s%s", self.node.name, self.node.host,
-                 self.node.port, core, " (restarted)" if info.restarted else "")
+                 self.node.port, core, " (restarted)" if restarted else "")
 
     def _on_disconnect(self, reason: str) -> None:
         self.connected = False
@@ -209,9 +211,10 @@ class NodeFeed(threading.Thread):
                 # A new Core-UUID mid-stream: the node restarted under us. Flush what is
                 # queued (it belongs to the old run), then invalidate and reconcile.
                 pipe.execute()
-                self.core = core
+                previous, self.core = self.core, core
                 self.store.node_connected(name, core, now)
-                self.listener.announce(name, "NODE_CONNECTED", core, {"restarted": True})
+                self.listener.announce(name, "NODE_CONNECTED", core,
+                                       {"restarted": True, "previous": previous})
                 self._reconcile_now(stream)
             if event.name in self._channel_names:
                 pipe.xadd(self.listener.events_key,

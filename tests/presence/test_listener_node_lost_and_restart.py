@@ -66,3 +66,18 @@ def test_a_restart_is_lost_at_once_and_the_new_core_uuid_invalidates_old_registr
 
     emulator.control.register_agent("fs1", "1000", transport="tcp")
     wait_until(routable, what="registered on the restarted node")
+
+
+def test_a_restart_while_no_listener_ran_is_reported_by_the_next_one(
+        emulator, start_listener, store):
+    first = start_listener()
+    old_core = emulator.control.stats("fs1")["core_uuid"]
+    first.stop()
+
+    new_core = emulator.control.lifecycle("fs1", "restart")["core_uuid"]
+    start_listener()
+
+    connected = [d for name, core, d in stream_names(store, "fs1")
+                 if name == "NODE_CONNECTED" and core == new_core]
+    assert connected[-1]["restarted"] is True
+    assert connected[-1]["previous"] == old_core
