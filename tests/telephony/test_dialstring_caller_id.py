@@ -15,6 +15,7 @@ VALID_NUMBERS = ["+14155550100", "4155550100", "0", "1" * 20]
 INVALID_NUMBERS = [
     ("", "caller ID number is empty"),
     ("1" * 21, "caller ID number is longer than 20 characters"),
+    ("1" * 100_000, "caller ID number is longer than 20 characters"),
     ("+", NUMBER_CHARSET),
     ("1+1", NUMBER_CHARSET),
     ("415 555", NUMBER_CHARSET),
@@ -38,6 +39,7 @@ VALID_NAMES = ["ACME", "ACME Sales", "J. Smith-Jones", "Team_2", "A" * 40]
 INVALID_NAMES = [
     ("", "caller ID name is empty"),
     ("A" * 41, "caller ID name is longer than 40 characters"),
+    ("A " * 50_000, "caller ID name is longer than 40 characters"),
     (" ACME", NAME_CHARSET),
     ("ACME ", NAME_CHARSET),
     ("ACME  Sales", NAME_CHARSET),

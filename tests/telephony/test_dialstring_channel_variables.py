@@ -22,6 +22,7 @@ def test_valid_variable_names_are_returned_unchanged(value):
     [
         ("", "variable name is empty"),
         ("a" * 65, "variable name is longer than 64 characters"),
+        ("a" * 100_000, "variable name is longer than 64 characters"),
         ("1abc", NAME_CHARSET),
         ("sb-attempt", NAME_CHARSET),
     ]
@@ -57,6 +58,7 @@ def test_valid_variable_values_are_rendered_as_text(value, expected):
     [
         ("", "variable value is empty"),
         ("a" * 129, "variable value is longer than 128 characters"),
+        ("a" * 100_000, "variable value is longer than 128 characters"),
         (1.5, "variable value must be text"),
     ]
     + [("abc" + char + "def", VALUE_CHARSET) for char in HOSTILE],

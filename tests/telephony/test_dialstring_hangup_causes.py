@@ -24,6 +24,7 @@ def test_known_hangup_causes_are_accepted(value):
         "BUSY",
         "17",
         "USER_BUSY,NO_ANSWER",
+        "A" * 100_000,
     ],
 )
 def test_unknown_hangup_causes_are_refused_with_the_exact_message(value):

@@ -40,6 +40,7 @@ def token_cases(what: str):
     cases = [
         ("", f"{what} is empty"),
         ("a" * 65, f"{what} is longer than 64 characters"),
+        ("a" * 100_000, f"{what} is longer than 64 characters"),
         ("-carrier", charset),
         (".carrier", charset),
     ]
@@ -81,6 +82,7 @@ VALID_DOMAINS = [
 INVALID_DOMAINS = [
     ("", "SIP domain is empty"),
     ("a" * 254, "SIP domain is longer than 253 characters"),
+    ("a." * 50_000, "SIP domain is longer than 253 characters"),
     ("256.0.0.1", "SIP domain is not a valid IPv4 address"),
     ("10.0.0", "SIP domain is not a valid IPv4 address"),
     ("::1", DOMAIN),

@@ -30,6 +30,7 @@ def test_valid_uuids_are_returned_in_canonical_form(value, expected):
         ("{" + GOOD_UUID + "}", UUID_FORMAT),
         (GOOD_UUID + "\napi status", UUID_FORMAT),
         (GOOD_UUID[:-1], UUID_FORMAT),
+        (GOOD_UUID * 10_000, UUID_FORMAT),
         (12, "uuid must be text"),
     ]
     + [(GOOD_UUID[:-1] + char, UUID_FORMAT) for char in HOSTILE],
