@@ -153,6 +153,12 @@ def test_demo_places_calls_stops_on_ctrl_c_and_runs_again(tmp_path):
         text = log.read_text(errors="replace")
         assert "Traceback" not in text, f"{log.name}:\n{text[-3000:]}"
     assert "Warm shutdown" in (run_dir / "logs" / "worker.log").read_text()
+    # No secret of the run (ESL, Flower, Django key) appears in any process's log.
+    secrets = [(run_dir / "secrets" / name).read_text().strip()
+               for name in ("esl-password", "flower-password", "django-secret-key")]
+    for log in (run_dir / "logs").glob("*.log"):
+        text = log.read_text(errors="replace")
+        assert not [s for s in secrets if s in text], log.name
 
     # The same run directory again: same admin password, the same campaign, no duplicates.
     second = Demo(run_dir, ports, duration=3)
