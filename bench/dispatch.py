@@ -13,8 +13,9 @@ not agent availability. Progress on stderr; exactly these lines on stdout:
     dispatch_to_raw_ratio: <v> x             1w over raw
     conn_per_call_calls_per_s: <v> calls/s   the same dial path in-process, opening a fresh
                                              ESL connection per call (as Newfies-Dialer does)
-    due_to_originate_p50_ms: <v> ms          targets made due at a steady 50 calls/s, one
-    due_to_originate_p99_ms: <v> ms          2-process worker: due -> originate at the node
+    due_to_originate_p50_ms: <v> ms          targets falling due at a steady 50 calls/s, the
+    due_to_originate_p99_ms: <v> ms          real tick every second, a 2-process worker:
+                                             next_attempt_at -> originate at the node
 
 Figures from a shared noisy machine are indications, never pass/fail.
 """
@@ -316,34 +317,41 @@ def conn_per_call_rate(bench: Bench) -> float:
 
 
 def due_to_originate(bench: Bench) -> list[float]:
-    """Targets made due at a steady rate; ms from due to the originate reaching the node."""
-    from campaigns.models import CallAttempt
-    from workers.celery import DIAL_BATCH, app
+    """Targets falling due at a steady rate, dispatched by the real tick once a second through a
+    2-process worker; ms from each target's due time (next_attempt_at) to its originate."""
+    from campaigns.models import CallAttempt, Target, TargetState
+    from campaigns.services import dispatch
+    from workers.tasks.tick import enqueue_dial_batch
 
     total = LATENCY_RATE * LATENCY_SECONDS
     ids = bench.fresh_targets(total)
     bench.originates()
-    due: dict[int, float] = {}
     with worker(2):
         warm = bench.fresh_targets(4)
+        from workers.celery import DIAL_BATCH, app
+
         app.signature(DIAL_BATCH, args=(warm, None)).apply_async()
         bench.wait_originates(len(warm))
-        per_tick = 5  # a batch of 5 every 100 ms: 50 calls/s
-        started = time.time()
-        for k, i in enumerate(range(0, total, per_tick)):
-            delay = started + k * per_tick / LATENCY_RATE - time.time()
-            if delay > 0:
-                time.sleep(delay)
-            batch = ids[i:i + per_tick]
-            now = time.time()
-            for target_id in batch:
-                due[target_id] = now
-            app.signature(DIAL_BATCH, args=(batch, None)).apply_async()
-        got = bench.wait_originates(total)
+        start = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=1)
+        rows = list(Target.objects.filter(id__in=ids).order_by("id"))
+        for i, row in enumerate(rows):
+            row.state = TargetState.PENDING
+            row.next_attempt_at = start + dt.timedelta(seconds=i / LATENCY_RATE)
+        Target.objects.bulk_update(rows, ["state", "next_attempt_at"], batch_size=1000)
+        got: list[tuple[float, str]] = []
+        deadline = time.monotonic() + LATENCY_SECONDS + 60
+        next_tick = time.monotonic()
+        while len(got) < total and time.monotonic() < deadline:
+            if time.monotonic() >= next_tick:
+                dispatch.tick(dt.datetime.now(tz=dt.UTC), enqueue_dial_batch)
+                next_tick += 1.0  # the beat cadence
+            time.sleep(0.05)
+            got += bench.originates()
+    due = dict(Target.objects.filter(id__in=ids).values_list("id", "next_attempt_at"))
     by_uuid = dict(CallAttempt.objects.filter(target_id__in=ids).values_list("uuid", "target_id"))
-    latencies = [(t - due[by_uuid[uuid.UUID(u)]]) * 1000 for t, u in got
+    latencies = [(t - due[by_uuid[uuid.UUID(u)]].timestamp()) * 1000 for t, u in got
                  if uuid.UUID(u) in by_uuid]
-    say(f"  latency run: {len(latencies)} calls at {LATENCY_RATE}/s offered")
+    say(f"  latency run: {len(latencies)} of {total} calls due at {LATENCY_RATE}/s")
     return latencies
 
 
