@@ -48,6 +48,7 @@ from telephony.dialstring import DialstringError
 CHUNK_ROWS = 5000
 MAX_VALUE_LENGTH = 1000
 EXTERNAL_REF_MAX = 100
+COLUMN_NAME_MAX = 100
 KNOWN_COLUMNS = ("number", "extension", "external_ref", "timezone")
 
 Progress = Callable[[int, int | None], None]
@@ -220,6 +221,10 @@ def _parse_header(cells: list[str]) -> _Header:
         key = name.lower()
         if not name:
             continue
+        if len(name) > COLUMN_NAME_MAX or not name.isprintable():
+            raise ImportFileError(
+                f"A column name is longer than {COLUMN_NAME_MAX} characters or is not printable."
+            )
         if key in seen:
             raise ImportFileError(f'The header names the column "{name[:50]}" twice.')
         seen.add(key)
@@ -254,16 +259,20 @@ class _Validator:
         except DialstringError as exc:
             errors.append(RowError(line, "extension", str(exc)))
         external_ref = values.get("external_ref", "").strip()
-        if len(external_ref) > EXTERNAL_REF_MAX:
+        if "\x00" in external_ref:  # PostgreSQL text cannot hold NUL: refuse the row, not the file
+            errors.append(RowError(line, "external_ref", "contains a NUL character"))
+        elif len(external_ref) > EXTERNAL_REF_MAX:
             errors.append(
                 RowError(line, "external_ref", f"longer than {EXTERNAL_REF_MAX} characters")
             )
         zone = values.get("timezone", "").strip()
-        if zone and zone not in self.zones:
+        if zone and zone not in self.zones:  # a NUL can never name a zone
             errors.append(RowError(line, "timezone", "unknown time zone"))
         custom: dict[str, str] = {}
         for name, value in extra.items():
-            if len(value) > MAX_VALUE_LENGTH:
+            if "\x00" in value:
+                errors.append(RowError(line, name, "contains a NUL character"))
+            elif len(value) > MAX_VALUE_LENGTH:
                 errors.append(RowError(line, name, f"longer than {MAX_VALUE_LENGTH} characters"))
             elif value != "":
                 custom[name] = value
@@ -506,6 +515,17 @@ def import_rows(
                 yield None
                 continue
             normalised = {str(key).strip(): _cell_text(value) for key, value in item.items()}
+            bad_key = next(
+                (key for key in normalised if len(key) > COLUMN_NAME_MAX or not key.isprintable()),
+                None,
+            )
+            if bad_key is not None:
+                report.rows += 1
+                report.errors.append(
+                    RowError(line, "row", "a field name is too long or not printable")
+                )
+                yield None
+                continue
             values = {
                 key.lower(): value
                 for key, value in normalised.items()

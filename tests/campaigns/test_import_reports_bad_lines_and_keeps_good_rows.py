@@ -101,6 +101,14 @@ def test_a_row_with_more_fields_than_the_header_is_rejected(campaign):
         (b"", "The file is empty."),
         (b"phone,extension\n2125550100,1\n", 'The header has no "number" column.'),
         (b"number,Number\n1,2\n", 'The header names the column "Number" twice.'),
+        (
+            b"number," + b"x" * 101 + b"\n1,2\n",
+            "A column name is longer than 100 characters or is not printable.",
+        ),
+        (
+            b'number,"a\x07b"\n1,2\n',
+            "A column name is longer than 100 characters or is not printable.",
+        ),
         (b"\xff\xfe\x00\x81\x8d", "The file is neither UTF-8 nor Windows-1252 text."),
     ],
 )

@@ -73,6 +73,9 @@ def test_json_rows_are_checked_like_lines_and_numbered_by_position(campaign):
         {"number": 2125550199},
         {"number": "(212) 555-0101,,9", "external_ref": "x" * 101},
         ["(212) 555-0102"],
+        {"number": "(212) 555-0103", "external_ref": "a\x00b"},
+        {"number": "(212) 555-0104", "note": "x\x00"},
+        {"number": "(212) 555-0105", "bad\nname": "x"},
     ]
     report = import_rows(campaign, rows)
     assert [tuple(error) for error in report.errors] == [
@@ -80,6 +83,9 @@ def test_json_rows_are_checked_like_lines_and_numbered_by_position(campaign):
         (3, "number", "number is empty"),
         (6, "external_ref", "longer than 100 characters"),
         (7, "row", "not an object with named fields"),
+        (8, "external_ref", "contains a NUL character"),
+        (9, "note", "contains a NUL character"),
+        (10, "row", "a field name is too long or not printable"),
     ]
     assert report.duplicates == [Duplicate(4, "+12125550100", "1")]
     assert report.do_not_call == [DoNotCallRow(5, "+12125550199")]
