@@ -163,7 +163,8 @@ def _call_rows(node: Node) -> list[dict[str, str]]:
 def _rows_json(rows: list[dict[str, str]]) -> str:
     if not rows:
         return '{"row_count": 0}\n'
-    return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":")) + "\n"
+    # Captures 12 and 17: with rows there is no trailing newline; empty has one.
+    return json.dumps({"row_count": len(rows), "rows": rows}, separators=(",", ":"))
 
 
 def _rows_text(rows: list[dict[str, str]]) -> str:
