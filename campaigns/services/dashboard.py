@@ -182,6 +182,11 @@ def compute_system_snapshot(now: dt.datetime) -> dict[str, Any]:
         .order_by("name")
         .values("id", "name", "status")[:50]
     )
+    recent = list(
+        Campaign.objects.exclude(status__in=[CampaignStatus.RUNNING, CampaignStatus.PAUSED])
+        .order_by("-updated_at")
+        .values("id", "name", "status")[:10]
+    )
     active_ids = [row["id"] for row in active]
     # In-progress calls per active campaign: the (campaign, outcome) index, one probe each.
     live = {
@@ -214,6 +219,9 @@ def compute_system_snapshot(now: dt.datetime) -> dict[str, Any]:
                 {**row, "status_label": CampaignStatus(row["status"]).label,
                  "live_calls": live.get(row["id"], 0)}
                 for row in active
+            ],
+            "recent": [
+                {**row, "status_label": CampaignStatus(row["status"]).label} for row in recent
             ],
         },
         "live_calls": sum(live.values()),

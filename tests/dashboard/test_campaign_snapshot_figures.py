@@ -80,3 +80,25 @@ def test_calls_per_minute_is_a_full_series_with_quiet_minutes_as_zero(
 )
 def test_answer_rate_counts_only_callee_outcomes(outcomes, expected):
     assert answer_rate(outcomes) == expected
+
+
+def test_system_snapshot_lists_active_campaigns_with_live_calls_and_the_latest_others(
+    campaign, make_targets
+):
+    from campaigns.models import CallAttempt, Campaign
+    from campaigns.services.dashboard import compute_system_snapshot
+
+    running = Campaign.objects.create(name="Running one", trunk=campaign.trunk,
+                                      agent_group=campaign.agent_group, status="running")
+    target = make_targets("dialing", 1)[0]
+    target.campaign = running
+    target.save()
+    CallAttempt.objects.create(target=target, campaign=running, attempt_number=1)  # ringing
+    snap = compute_system_snapshot(timezone.now())
+    assert [(c["name"], c["live_calls"]) for c in snap["campaigns"]["active"]] == [
+        ("Running one", 1)
+    ]
+    assert snap["live_calls"] == 1
+    assert [c["name"] for c in snap["campaigns"]["recent"]] == ["Spring <b>outreach</b>"]
+    assert snap["campaigns"]["by_status"]["running"] == 1
+    assert snap["campaigns"]["by_status"]["draft"] == 1

@@ -112,17 +112,20 @@
       return row;
     }));
 
-    const campaigns = document.querySelector("#campaigns tbody");
-    campaigns.replaceChildren(...data.campaigns.active.map((c) => {
+    function campaignRow(c, withLiveCalls) {
       const row = document.createElement("tr");
       const link = document.createElement("a");
       link.href = `campaigns/${c.id}/`;
       link.textContent = c.name;
       cell(row, link);
       cell(row, pill(c.status_label, c.status));
-      cell(row, c.live_calls);
+      if (withLiveCalls) cell(row, c.live_calls);
       return row;
-    }));
+    }
+    document.querySelector("#campaigns tbody").replaceChildren(
+      ...data.campaigns.active.map((c) => campaignRow(c, true)));
+    document.querySelector("#recent-campaigns tbody").replaceChildren(
+      ...data.campaigns.recent.map((c) => campaignRow(c, false)));
     setText("campaigns-by-status", Object.entries(data.campaigns.by_status)
       .filter(([, n]) => n > 0).map(([s, n]) => `${s}: ${n}`).join(" · ") || "no campaigns yet");
   }
