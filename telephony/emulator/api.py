@@ -225,6 +225,7 @@ def _sofia(node: Node, args: str, done: Done, job: str) -> str:
             f"{node.domain:>25}\t  alias\t                                  internal\tALIASED\n"
             f"                 external\tprofile\t{'sip:mod_sofia@' + node.ipv4 + ':5080':>42}"
             "\tRUNNING (0)\n"
+            f"{'external::example.com':>25}\tgateway\t{'sip:joeuser@example.com':>42}\tNOREG\n"
             f"                 internal\tprofile\t{'sip:mod_sofia@' + node.ipv4 + ':5060':>42}"
             "\tRUNNING (0)\n"
             f"{bar}\n2 profiles 1 alias\n"
@@ -234,13 +235,33 @@ def _sofia(node: Node, args: str, done: Done, job: str) -> str:
             return "Invalid Profile!\n"
         if words[3:4] == ["reg"]:
             return regs.status_listing(rows, node.name, now)
-        return (
-            f"{'=' * 97}\nName             \t{words[2]}\n"
-            f"REGISTRATIONS    \t{len(rows)}\n{'=' * 97}\n"
-        )
+        return _profile_text(node, words[2], len(rows))
     if words[:2] == ["xmlstatus", "profile"] and len(words) >= 4 and words[3] == "reg":
         return regs.xml_listing(rows, node.name, now)
     return "-ERR Usage: sofia status|xmlstatus profile <name> [reg]\n"
+
+
+def _profile_text(node: Node, profile: str, registrations: int) -> str:
+    """`sofia status profile <p>` (capture 02), with this node's addresses."""
+    ip = node.ipv4
+    port = 5060 if profile == "internal" else 5080
+    rows = [
+        ("Name", profile), ("Domain Name", "N/A"), ("Auto-NAT", "false"),
+        ("DBName", f"sofia_reg_{profile}"), ("Pres Hosts", f"{node.domain},{node.domain}"),
+        ("Dialplan", "XML"), ("Context", "public"), ("Challenge Realm", "auto_from"),
+        ("RTP-IP", ip), ("Ext-RTP-IP", ip), ("SIP-IP", ip), ("Ext-SIP-IP", ip),
+        ("URL", f"sip:mod_sofia@{ip}:{port}"),
+        ("BIND-URL", f"sip:mod_sofia@{ip}:{port};maddr={ip};transport=udp,tcp"),
+        ("HOLD-MUSIC", "local_stream://moh"), ("OUTBOUND-PROXY", "N/A"),
+        ("CODECS IN", "OPUS,G722,PCMU,PCMA,H264,VP8"),
+        ("CODECS OUT", "OPUS,G722,PCMU,PCMA,H264,VP8"), ("TEL-EVENT", "101"),
+        ("DTMF-MODE", "rfc2833"), ("CNG", "13"), ("SESSION-TO", "0"), ("MAX-DIALOG", "0"),
+        ("MAX-RECV-RPS", "1000"), ("NOMEDIA", "false"), ("LATE-NEG", "true"),
+        ("PROXY-MEDIA", "false"), ("AGGRESSIVENAT", "false"), ("CALLS-IN", "0"),
+        ("FAILED-CALLS-IN", "0"), ("CALLS-OUT", str(node.sessions_since_startup)),
+        ("FAILED-CALLS-OUT", "0"), ("REGISTRATIONS", str(registrations)),
+    ]  # fmt: skip
+    return "=" * 97 + "\n" + "".join(f"{name:<17}\t{value}\n" for name, value in rows)
 
 
 def _sofia_contact(node: Node, args: str, done: Done, job: str) -> str:

@@ -28,6 +28,8 @@ DETERMINISTIC = [
     "api uuid_send_dtmf 11111111-2222-3333-4444-555555555555 1",
     "api uuid_exists 11111111-2222-3333-4444-555555555555",
     "api sofia status profile internal reg",
+    "api sofia status",
+    "api sofia status profile internal",
     "nosuchcommand",
     "api version",
 ]
