@@ -82,19 +82,32 @@ def make_do_not_call(number: str, **fields: Any) -> DoNotCall:
     return DoNotCall.objects.create(number=number, **fields)
 
 
-def make_superuser(username: str = "admin", password: str = "pw-for-tests-only"):
-    return get_user_model().objects.create_superuser(username, f"{username}@example.com", password)
+def _password(user, password: str | None):
+    """Hash a password only when a test logs in with one: hashing is slow by design."""
+    if password is None:
+        user.set_unusable_password()  # tests log in with client.force_login
+    else:
+        user.set_password(password)
+    user.save()
+    return user
 
 
-def make_supervisor(username: str = "supervisor", password: str = "pw-for-tests-only"):
+def make_superuser(username: str = "admin", password: str | None = None):
+    user = get_user_model()(
+        username=username, email=f"{username}@example.com", is_staff=True, is_superuser=True
+    )
+    return _password(user, password)
+
+
+def make_supervisor(username: str = "supervisor", password: str | None = None):
     """A staff user in the Supervisors group, which holds every campaigns permission."""
     group, _ = Group.objects.get_or_create(name="Supervisors")
     group.permissions.set(Permission.objects.filter(content_type__app_label="campaigns"))
-    user = get_user_model().objects.create_user(username, password=password, is_staff=True)
+    user = _password(get_user_model()(username=username, is_staff=True), password)
     user.groups.add(group)
     return user
 
 
-def make_viewer(username: str = "viewer", password: str = "pw-for-tests-only"):
+def make_viewer(username: str = "viewer", password: str | None = None):
     """A logged-in user with no campaigns permission."""
-    return get_user_model().objects.create_user(username, password=password)
+    return _password(get_user_model()(username=username), password)
