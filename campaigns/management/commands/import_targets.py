@@ -32,6 +32,8 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        # The raw stream under Django's OutputWrapper: the wrapper would end each of tqdm's
+        # "\r" redraws with a newline.
         bar = tqdm(
             unit="rows", disable=options["no_progress"], file=self.stderr._out, desc=path.name
         )
