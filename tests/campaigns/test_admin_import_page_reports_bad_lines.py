@@ -81,3 +81,13 @@ def test_abandoned_uploads_are_swept_after_a_day(admin_client, campaign):
     assert not stale.exists()
     assert (UPLOAD_DIR / f"{preview.context['token']}.csv").exists()
     (UPLOAD_DIR / f"{preview.context['token']}.csv").unlink()
+
+
+def test_staff_without_campaign_permissions_may_not_import(client, viewer, campaign):
+    viewer.is_staff = True
+    viewer.save()
+    client.force_login(viewer)
+    url = reverse("admin:campaigns_campaign_import", args=[campaign.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"file": SimpleUploadedFile("t.csv", CSV)}).status_code == 403
+    assert not Target.objects.exists()
