@@ -112,12 +112,16 @@ class CallEngine:
             on_fail(ep.target)
             return None
         reg = None
+        chan_uuid = variables.get("origination_uuid") or str(uuid.uuid4())
         if ep.kind == "user":
             reg = node.registrar.find_registration(ep.target, ep.host)
             if reg is None:
+                if ep.profile:
+                    # sofia/<profile>/<user>%<host>: a lone CHANNEL_DESTROY first (file 19).
+                    ghost = Channel(chan_uuid, "N/A", ep.target, time.time(), {}, bare=True)
+                    self.emit(ghost, "CHANNEL_DESTROY", state="CS_NONE")
                 on_fail("USER_NOT_REGISTERED")
                 return None
-        chan_uuid = variables.get("origination_uuid") or str(uuid.uuid4())
         if chan_uuid in self.channels or not node.admit_session():
             # Duplicate UUID, over max-sessions or over sessions-per-second: no channel events.
             on_fail("DESTINATION_OUT_OF_ORDER")

@@ -111,6 +111,7 @@ class Channel:
     prev_callstate: str = "DOWN"
     cid_flipped: bool = False
     network_addr: str = ""
+    bare: bool = False  # a session that never got a caller profile (file 19's lone DESTROY)
 
     def cancel_timers(self) -> None:
         """Stop every pending timer of this leg."""
@@ -123,7 +124,7 @@ class Channel:
         h: list[tuple[str, str]] = [
             ("Channel-State", self.state),
             ("Channel-Call-State", self.callstate),
-            ("Channel-State-Number", str(STATE_NUMBERS.get(self.state, 0))),
+            ("Channel-State-Number", "0" if self.bare else str(STATE_NUMBERS.get(self.state, 0))),
             ("Channel-Name", self.name),
             ("Unique-ID", self.uuid),
             ("Call-Direction", "outbound"),
@@ -136,6 +137,10 @@ class Channel:
         h.append(("Answer-State", self.answer_state))
         if self.hangup_cause:
             h.append(("Hangup-Cause", self.hangup_cause))
+        if self.bare:
+            base = {"direction": "outbound", "is_outbound": "true", "uuid": self.uuid}
+            base["call_uuid"] = self.uuid
+            return h + [("variable_" + k, v) for k, v in base.items()]
         if self.media:
             h.extend(_CODEC_HEADERS)
         h.extend(self._caller_headers())

@@ -18,6 +18,17 @@ SIP_STATUS = {
     "NORMAL_CLEARING": "200",
 }
 
+# sofia_glue_sip_cause_to_freeswitch(): SIP final response -> hangup cause (captures 10, 19).
+SIP_TO_CAUSE = {
+    "400": "NORMAL_TEMPORARY_FAILURE", "401": "CALL_REJECTED", "402": "CALL_REJECTED",
+    "403": "CALL_REJECTED", "404": "UNALLOCATED_NUMBER", "407": "CALL_REJECTED",
+    "408": "RECOVERY_ON_TIMER_EXPIRE", "480": "NO_USER_RESPONSE",
+    "481": "NORMAL_TEMPORARY_FAILURE", "484": "INVALID_NUMBER_FORMAT", "486": "USER_BUSY",
+    "487": "ORIGINATOR_CANCEL", "500": "NORMAL_TEMPORARY_FAILURE",
+    "503": "NORMAL_TEMPORARY_FAILURE", "504": "RECOVERY_ON_TIMER_EXPIRE", "600": "USER_BUSY",
+    "603": "CALL_REJECTED", "608": "CALL_REJECTED",
+}  # fmt: skip
+
 KINDS = ("answer", "busy", "no_answer", "unallocated", "reject", "failure", "cause")
 
 
@@ -30,6 +41,8 @@ class Outcome:
     answer_ms: answer this long after the INVITE. hangup_ms: the far end hangs up this long
     after answering (None: stays up until killed). fail_ms: when a failure arrives.
     cause: the hangup cause for kind "cause" (and overrides the others' cause if set).
+    sip_status: the far end's final response; for kind "reject" or "failure" without a cause it
+    picks the cause as sofia does (404 UNALLOCATED_NUMBER, 480 NO_USER_RESPONSE, ...).
     """
 
     kind: str = "answer"
@@ -64,6 +77,8 @@ class Outcome:
         """The cause for a rejected call."""
         if self.cause:
             return self.cause.upper()
+        if self.sip_status and self.kind in ("reject", "failure"):
+            return SIP_TO_CAUSE.get(self.sip_status, "NORMAL_UNSPECIFIED")
         return {
             "busy": "USER_BUSY",
             "unallocated": "UNALLOCATED_NUMBER",
