@@ -115,6 +115,27 @@ def compute_cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def group_agents(group_id: int, now: dt.datetime) -> dict[str, int]:
+    """How many of one agent group's agents are registered, available and on a call now."""
+    key = f"dashboard:group:{group_id}"
+    value = cache.get(key)
+    if value is None:
+        agents = [
+            f"{user}@{domain}"
+            for user, domain in Agent.objects.filter(group_id=group_id, enabled=True)
+            .values_list("sip_user", "sip_domain")
+        ]
+        presence = presence_store().snapshot(agents, now.timestamp())
+        value = {
+            "enabled": len(agents),
+            "registered": sum(1 for a in presence.values() if a.registered),
+            "available": sum(1 for a in presence.values() if a.routable),
+            "on_call": sum(1 for a in presence.values() if a.activity in ("ringing", "on_call")),
+        }
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
 def cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
     """The cluster figures, computed at most once per CACHE_SECONDS."""
     value = cache.get("dashboard:cluster")

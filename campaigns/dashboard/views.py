@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from campaigns.dashboard.cluster import cluster_snapshot
+from campaigns.dashboard.cluster import cluster_snapshot, group_agents
 from campaigns.models import Campaign
 from campaigns.services.dashboard import campaign_snapshot, system_snapshot
 
@@ -75,4 +75,7 @@ def system_data(request: HttpRequest) -> JsonResponse:
 def campaign_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
     """JSON snapshot of one campaign."""
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    return JsonResponse(campaign_snapshot(campaign, timezone.now()))
+    now = timezone.now()
+    return JsonResponse(
+        {**campaign_snapshot(campaign, now), "agents": group_agents(campaign.agent_group_id, now)}
+    )

@@ -109,3 +109,20 @@ def test_system_json_carries_the_cluster_and_never_an_esl_password(
     assert [n["address"] for n in body["cluster"]["nodes"]] == [
         "127.0.0.1:18021", "127.0.0.1:18022", "127.0.0.1:18023"
     ]
+
+
+def test_campaign_json_counts_its_groups_agents(client, cluster, django_user_model):
+    from campaigns.models import AgentGroup, Campaign, Trunk
+
+    group = AgentGroup.objects.get(name="sales")
+    campaign = Campaign.objects.create(
+        name="c", trunk=Trunk.objects.create(name="t", gateway="t"), agent_group=group
+    )
+    client.force_login(django_user_model.objects.create_user("v", password="x", is_staff=True))
+    cache.delete(f"dashboard:group:{group.pk}")
+    cache.delete(f"dashboard:campaign:{campaign.pk}")
+    body = client.get(f"/dashboard/data/campaigns/{campaign.pk}.json").json()
+    # 1001 registered and available; 1002 registered but paused; 1003 not registered.
+    assert body["agents"] == {"enabled": 3, "registered": 2, "available": 1, "on_call": 0}
+    cache.delete(f"dashboard:group:{group.pk}")
+    cache.delete(f"dashboard:campaign:{campaign.pk}")

@@ -65,6 +65,8 @@
     setText("in-progress", data.attempts.in_progress.toLocaleString());
     setText("answer-rate", percent(data.answer_rate));
     setText("cause-window", data.hangup_cause_window_minutes);
+    setText("group-available", `${data.agents.available} / ${data.agents.registered}`);
+    setText("group-on-call", data.agents.on_call);
     barList(document.getElementById("chart-states"),
       Object.entries(data.targets.by_state).map(([key, value]) => ({ key, label: LABELS[key] || key, value })),
       { title: "Targets by state", keepZero: true });
