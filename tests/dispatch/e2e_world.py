@@ -105,7 +105,7 @@ class World:
         fields.setdefault("daily_end", dt.time(0, 0))
         fields.setdefault("max_concurrent", 1000)
         fields.setdefault("calls_per_second", 1000)
-        fields.setdefault("originate_timeout", 2)
+        fields.setdefault("originate_timeout", 1)
         fields.setdefault("max_attempts", 3)
         fields.setdefault("retry_busy_seconds", 1)
         fields.setdefault("retry_no_answer_seconds", 1)
