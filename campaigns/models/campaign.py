@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from campaigns.models.agents import AgentGroup
 from campaigns.models.infrastructure import Trunk
@@ -112,6 +113,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        """The campaign's live dashboard (the admin's "View on site" link)."""
+        return reverse("dashboard:campaign", args=[self.pk])
 
     # --- Rules (STYLE rule 3): pure functions of the row and a clock passed in -------------
 
