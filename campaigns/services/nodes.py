@@ -1,4 +1,4 @@
-"""The FreeSWITCH nodes Switchboard uses: those in settings plus the enabled ones in the database."""
+"""The FreeSWITCH nodes in use: those in settings plus the enabled ones in the database."""
 
 from __future__ import annotations
 
