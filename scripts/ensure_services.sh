@@ -27,6 +27,14 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if [ -z "$version" ]; then
     echo "no PostgreSQL cluster found in /etc/postgresql" >&2; exit 1
   fi
+  # pg_createcluster gives the new cluster the next free port when 5432 was taken at install
+  # time (another PostgreSQL, a container); nothing answers on 5432 now, so move it there.
+  port=$(pg_conftool -s "$version" main show port 2>/dev/null || echo 5432)
+  if [ "$port" != 5432 ]; then
+    echo "== moving PostgreSQL $version/main from port $port to 5432"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main stop 2>/dev/null || true
+    pg_conftool "$version" main set port 5432
+  fi
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   for _ in $(seq 100); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.1; done
 fi
