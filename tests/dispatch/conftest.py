@@ -30,106 +30,36 @@ test in the same run (same Redis db) reaches this test's workers.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import Process, process_environment
+
 ALL_QUEUES = ("tick", "dial", "control", "default")
 
 
-class CeleryProcess:
-    """A Celery worker or beat started by a test, with its output in a temporary file."""
+class CeleryProcess(Process):
+    """A Celery worker or beat started by a test; returns once its log shows `ready`."""
 
     def __init__(self, argv: list[str], env: dict[str, str], ready: str, kind: str) -> None:
-        self.kind = kind
-        self._logfile = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix=f"sb-{kind}-", suffix=".log", delete=False
-        )
-        # Its own session, so stop() can signal the prefork children too (and only them).
-        self.proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=self._logfile, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self._wait_for(ready, timeout=60)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def log(self) -> str:
-        return Path(self._logfile.name).read_text(errors="replace")
-
-    def _wait_for(self, marker: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if marker in self.log():
-                return
-            if not self.alive:
-                raise RuntimeError(f"{self.kind} exited early:\n{self.log()[-4000:]}")
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{self.kind} not ready after {timeout}s:\n{self.log()[-4000:]}")
-
-    def signal(self, sig: int) -> None:
-        if self.alive:
-            os.kill(self.proc.pid, sig)
-
-    def signal_group(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)
-
-    def stop(self, grace: float = 10.0) -> None:
-        if self.alive:
-            self.signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=grace)
-        # Whatever is left of this process's own group (prefork children) goes too.
-        self.signal_group(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        self._logfile.close()
-
-
-def _database_url(settings_dict: dict) -> str:
-    user, password = settings_dict["USER"], settings_dict["PASSWORD"]
-    host, port, name = settings_dict["HOST"], settings_dict["PORT"] or 5432, settings_dict["NAME"]
-    if "postgresql" not in settings_dict["ENGINE"]:
-        raise RuntimeError("process tests need PostgreSQL (DATABASE_URL=postgres://...)")
-    return f"postgres://{user}:{password}@{host}:{port}/{name}"
+        super().__init__(argv, env, kind)
+        try:
+            self.wait_for(ready, timeout=60)
+        except RuntimeError:
+            self.stop()
+            raise
 
 
 @pytest.fixture
 def process_env(transactional_db, key_prefix, redis_url) -> dict[str, str]:
     """Environment for subprocesses: the test database, this run's Redis, the test's prefix."""
-    from django.db import connection
-
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=_database_url(connection.settings_dict),
-        # No idle connection outlives a task, so nothing lingers into the next test.
-        DATABASE_CONN_MAX_AGE="0",
-        REDIS_URL=redis_url,
-        CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", redis_url),
-        REDIS_KEY_PREFIX=key_prefix,
-        DJANGO_SETTINGS_MODULE="switchboard.settings",
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "test-only"),
-        PYTHONUNBUFFERED="1",
+    return process_environment(
+        redis_url, key_prefix, CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", redis_url)
     )
-    return env
 
 
 def _purge_broker() -> None:

@@ -15,9 +15,9 @@ import sys
 import pytest
 
 from campaigns.models import Target, TargetState
-from tests.dispatch.conftest import ROOT
 from tests.dispatch.world import add_targets
 from tests.factories import make_campaign
+from tests.processes import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -20,7 +20,8 @@ from telephony.events import (
     Unregistered,
 )
 from telephony.presence import PresenceStore
-from tests.presence.processes import Emulator, Process
+from tests.presence.processes import Emulator
+from tests.processes import Process, process_environment
 
 CORE = "7e7311ca-ac7b-41e8-85c6-cb159a57b4df"
 NOW = 1_795_746_580.0
@@ -69,33 +70,19 @@ def online(store, node="fs1", agents=("1000@127.0.0.1",), group="sales", core=CO
 AGENT_USERS = ("1000", "1001", "1002")
 
 
-def _database_url(settings_dict) -> str:
-    user, password = settings_dict["USER"], settings_dict["PASSWORD"]
-    host, port, name = settings_dict["HOST"], settings_dict["PORT"] or 5432, settings_dict["NAME"]
-    return f"postgres://{user}:{password}@{host}:{port}/{name}"
-
-
 @pytest.fixture
 def listener_env(transactional_db, key_prefix, redis_url):
     """Subprocess environment: the test database, this run's Redis, the test's key prefix."""
-    from django.db import connection
-
     from campaigns.models import Agent, AgentGroup
 
     group = AgentGroup.objects.create(name="sales")
     for user in AGENT_USERS:
         Agent.objects.create(name=f"Agent {user}", sip_user=user, sip_domain="127.0.0.1",
                              group=group, wrapup_seconds=0)
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=_database_url(connection.settings_dict), DATABASE_CONN_MAX_AGE="0",
-        REDIS_URL=redis_url, REDIS_KEY_PREFIX=key_prefix, PYTHONUNBUFFERED="1",
-        DJANGO_SETTINGS_MODULE="switchboard.settings",
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "test-only"),
-        PRESENCE_NODE_GRACE_SECONDS="2", PRESENCE_RECONCILE_SECONDS="30",
+    return process_environment(
+        redis_url, key_prefix, PRESENCE_NODE_GRACE_SECONDS="2", PRESENCE_RECONCILE_SECONDS="30",
         FREESWITCH_PASSWORD="ClueCon", LOG_LEVEL="INFO",
     )
-    return env
 
 
 @pytest.fixture
@@ -164,17 +151,10 @@ def cluster(django_db_setup, django_db_blocker):
     listener reconciles every 0.5 s. Agents are not in the database, so tests read the
     *registered* axis (what the listener maintains), not routability.
     """
-    from django.db import connection
-
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     prefix = f"sbtest:{uuid.uuid4().hex[:12]}"
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=_database_url(connection.settings_dict), DATABASE_CONN_MAX_AGE="0",
-        REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix, PYTHONUNBUFFERED="1",
-        DJANGO_SETTINGS_MODULE="switchboard.settings",
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "test-only"),
-        PRESENCE_NODE_GRACE_SECONDS="5", PRESENCE_RECONCILE_SECONDS="0.5",
+    env = process_environment(
+        redis_url, prefix, PRESENCE_NODE_GRACE_SECONDS="5", PRESENCE_RECONCILE_SECONDS="0.5",
         FREESWITCH_PASSWORD="ClueCon",
     )
     procs = []

@@ -1,68 +1,13 @@
-"""Real processes for the listener tests: the emulator and `manage.py listen`."""
+"""The emulator as a real process for the listener tests, and a polling helper."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from telephony.emulator.control import EmulatorControl
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Process:
-    """A child process whose output goes to a temporary file; stopped in fixture teardown."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], kind: str) -> None:
-        self.kind = kind
-        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix=f"sb-{kind}-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def log(self) -> str:
-        return Path(self._log.name).read_text(errors="replace")
-
-    def wait_for(self, marker: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log()
-            if marker in text:
-                return text
-            if not self.alive:
-                raise RuntimeError(f"{self.kind} exited early:\n{text[-3000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.kind}: no {marker!r} after {timeout}s:\n{self.log()[-3000:]}")
-
-    def signal(self, sig: int) -> None:
-        if self.alive:
-            os.kill(self.proc.pid, sig)
-
-    def stop(self, grace: float = 10.0) -> int | None:
-        if self.alive:
-            self.signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=grace)
-        if self.alive:
-            self.signal(signal.SIGKILL)
-            self.proc.wait(timeout=5)
-        self._log.close()
-        return self.proc.returncode
+from tests.processes import Process
 
 
 class Emulator(Process):

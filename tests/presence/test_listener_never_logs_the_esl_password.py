@@ -1,6 +1,7 @@
 import pytest
 
-from tests.presence.processes import Emulator, Process, wait_until
+from tests.presence.processes import Emulator, wait_until
+from tests.processes import Process
 
 pytestmark = pytest.mark.integration
 PASSWORD = "Esl-S3cret-Never-Shown"
