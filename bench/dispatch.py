@@ -11,8 +11,8 @@ not agent availability. Progress on stderr; exactly these lines on stdout:
                                              has reached the emulated nodes (-c 2 for 2w)
     raw_bgapi_per_s: <v> jobs/s              a bare client loop of `bgapi originate`, one conn
     dispatch_to_raw_ratio: <v> x             1w over raw
-    conn_per_call_calls_per_s: <v> calls/s   the same dial path in-process, opening a fresh
-                                             ESL connection per call (as Newfies-Dialer does)
+    conn_per_call_calls_per_s: <v> calls/s   the 1w run again, the worker opening a fresh ESL
+                                             connection per call (as Newfies-Dialer does)
     due_to_originate_p50_ms: <v> ms          targets falling due at a steady 50 calls/s, the
     due_to_originate_p99_ms: <v> ms          real tick every second, a 2-process worker:
                                              next_attempt_at -> originate at the node
@@ -177,11 +177,12 @@ def _busy():
 
 
 @contextlib.contextmanager
-def worker(concurrency: int):
+def worker(concurrency: int, extra: dict[str, str] | None = None):
     """A real `celery worker` on the dial queue against the bench database."""
     from django.db import connection
 
-    env = dict(os.environ, DATABASE_URL=_db_url(connection.settings_dict), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, DATABASE_URL=_db_url(connection.settings_dict), PYTHONUNBUFFERED="1",
+               **(extra or {}))
     log = tempfile.NamedTemporaryFile(prefix="sb-bench-worker-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "dial", "-c",
@@ -226,13 +227,13 @@ def _purge() -> None:
         conn.default_channel.queue_purge("dial")
 
 
-def dispatch_rate(bench: Bench, concurrency: int) -> float:
+def dispatch_rate(bench: Bench, concurrency: int, env: dict[str, str] | None = None) -> float:
     """Targets claimed and enqueued at once; calls/s until all their originates arrived."""
     from workers.celery import DIAL_BATCH, app
 
     ids = bench.fresh_targets(CALLS)
     bench.originates()
-    with worker(concurrency):
+    with worker(concurrency, env):
         # One warm-up batch opens the ESL connections of the worker processes.
         warm = bench.fresh_targets(BATCH * concurrency)
         for i in range(0, len(warm), BATCH):
@@ -243,7 +244,8 @@ def dispatch_rate(bench: Bench, concurrency: int) -> float:
             app.signature(DIAL_BATCH, args=(ids[i:i + BATCH], None)).apply_async()
         got = bench.wait_originates(len(ids))
     rate = len(ids) / (max(t for t, _ in got) - started)
-    say(f"  {concurrency} worker process(es): {len(ids)} calls, {rate:.0f} calls/s")
+    mode = " (connection per call)" if env else ""
+    say(f"  {concurrency} worker process(es){mode}: {len(ids)} calls, {rate:.0f} calls/s")
     return rate
 
 
@@ -267,53 +269,9 @@ def raw_bgapi_rate(bench: Bench) -> float:
     return rate
 
 
-class FreshConnectionCommands:
-    """The Commands of the dial path, but one new ESL connection per call."""
-
-    def __init__(self, nodes: dict) -> None:
-        self.nodes = nodes
-
-    def is_up(self, node: str) -> bool:
-        return True
-
-    def _conn(self, node: str):
-        from telephony.client import ESLConnection
-
-        return ESLConnection.for_node(self.nodes[node]).connect()
-
-    def bgapi(self, node: str, command: str, *, job_uuid: str | None = None) -> str:
-        conn = self._conn(node)
-        try:
-            return conn.bgapi(command, job_uuid=job_uuid)
-        finally:
-            conn.close()
-
-    def api(self, node: str, command: str) -> str:
-        conn = self._conn(node)
-        try:
-            return conn.api(command)
-        finally:
-            conn.close()
-
-
 def conn_per_call_rate(bench: Bench) -> float:
-    """The dial path in-process with a fresh ESL connection per call."""
-    from campaigns.services.dialing import Dialer
-    from campaigns.services.nodes import configured_nodes
-    from telephony.pacing import Pacer
-
-    nodes = {n.name: n for n in configured_nodes()}
-    dialer = Dialer(commands=FreshConnectionCommands(nodes), pacer=Pacer(bench.store.client,
-                    PREFIX), presence=bench.store, redis=bench.store.client, prefix=PREFIX,
-                    nodes=nodes)
-    ids = bench.fresh_targets(min(CALLS, 500))
-    bench.originates()
-    started = time.time()
-    dialer.dial_batch(ids)
-    got = bench.wait_originates(len(ids))
-    rate = len(ids) / (max(t for t, _ in got) - started)
-    say(f"  connection per call: {rate:.0f} calls/s")
-    return rate
+    """The same worker dial path (1 process), opening a fresh ESL connection per call."""
+    return dispatch_rate(bench, 1, {"SWITCHBOARD_BENCH_CONNECTION_PER_CALL": "1"})
 
 
 def due_to_originate(bench: Bench) -> list[float]:

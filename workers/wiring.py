@@ -8,6 +8,8 @@ notices a fork and reconnects).
 from __future__ import annotations
 
 import functools
+import os
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -15,6 +17,8 @@ from django.conf import settings
 from campaigns.services.dialing import Dialer
 from campaigns.services.nodes import configured_nodes
 from campaigns.services.results import Results
+from telephony.client import ESLConnection
+from telephony.config import NodeConfig
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from workers.pool import get_pool
@@ -26,17 +30,46 @@ def redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
 
 
+class ConnectionPerCall:
+    """The dial path's commands over a NEW ESL connection per call, as Newfies-Dialer does.
+
+    Only for the benchmark's comparison (SWITCHBOARD_BENCH_CONNECTION_PER_CALL=1): production
+    always uses the per-process pool.
+    """
+
+    def __init__(self, nodes: dict[str, NodeConfig]) -> None:
+        self.nodes = nodes
+
+    def is_up(self, node: str) -> bool:
+        return True
+
+    def _run(self, node: str, action: Any) -> Any:
+        conn = ESLConnection.for_node(self.nodes[node]).connect()
+        try:
+            return action(conn)
+        finally:
+            conn.close()
+
+    def bgapi(self, node: str, command: str, *, job_uuid: str | None = None) -> str:
+        return str(self._run(node, lambda conn: conn.bgapi(command, job_uuid=job_uuid)))
+
+    def api(self, node: str, command: str) -> str:
+        return str(self._run(node, lambda conn: conn.api(command)))
+
+
 def dialer() -> Dialer:
     """A Dialer over this process's ESL pool, the shared presence store and pacer."""
     client = redis_client(settings.REDIS_URL)
     prefix = settings.REDIS_KEY_PREFIX
+    nodes = {node.name: node for node in configured_nodes()}
+    per_call = os.environ.get("SWITCHBOARD_BENCH_CONNECTION_PER_CALL") == "1"
     return Dialer(
-        commands=get_pool(),
+        commands=ConnectionPerCall(nodes) if per_call else get_pool(),
         pacer=Pacer(client, prefix),
         presence=PresenceStore(client, prefix),
         redis=client,
         prefix=prefix,
-        nodes={node.name: node for node in configured_nodes()},
+        nodes=nodes,
     )
 
 
