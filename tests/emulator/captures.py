@@ -1,14 +1,11 @@
-"""Reader for the real FreeSWITCH captures (format in fixtures/freeswitch/README.md)."""
+"""The real FreeSWITCH captures framed by an independent reader, to hold the emulator to them."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote
 
-FIXTURES = Path("/work/shared/fixtures/freeswitch")
-_HDR = re.compile(rb"=== (\S+) \+(\d+\.\d+) (S>C|C>S|NOTE|EOF) len=(\d+)\n")
+from tests.telephony.fixtures import CAPTURE_DIR, read_records, server_reads
 
 
 @dataclass
@@ -47,17 +44,6 @@ class Frame:
         return b"" if end < 0 else self.body[end + 2 :]
 
 
-def records(path: Path):
-    """(time, offset, direction, payload) per record."""
-    data, i = path.read_bytes(), 0
-    while i < len(data):
-        m = _HDR.match(data, i)
-        assert m, f"bad record at {i} in {path.name}"
-        n, start = int(m.group(4)), m.end()
-        yield m.group(1).decode(), float(m.group(2)), m.group(3).decode(), data[start : start + n]
-        i = start + n + 1
-
-
 class FrameBuffer:
     """Frames bytes by Content-Length."""
 
@@ -92,9 +78,8 @@ def server_frames(name: str) -> list[Frame]:
     """Every frame the real FreeSWITCH sent in a capture file."""
     fb = FrameBuffer()
     out: list[Frame] = []
-    for _t, _o, direction, payload in records(FIXTURES / name):
-        if direction == "S>C":
-            out.extend(fb.feed(payload))
+    for payload in server_reads(CAPTURE_DIR / name):
+        out.extend(fb.feed(payload))
     return out
 
 
@@ -102,11 +87,11 @@ def conversation(name: str) -> list[tuple[str, object]]:
     """("C", command bytes) and ("S", Frame) items in wire order."""
     fb = FrameBuffer()
     out: list[tuple[str, object]] = []
-    for _t, _o, direction, payload in records(FIXTURES / name):
-        if direction == "C>S":
-            out.append(("C", payload))
-        elif direction == "S>C":
-            out.extend(("S", f) for f in fb.feed(payload))
+    for record in read_records(CAPTURE_DIR / name):
+        if record.direction == "C>S":
+            out.append(("C", record.data))
+        elif record.direction == "S>C":
+            out.extend(("S", f) for f in fb.feed(record.data))
     return out
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.emulator.captures import FIXTURES, records
 from tests.emulator.eslraw import RawEsl
+from tests.telephony.fixtures import CAPTURE_DIR, server_reads
 
 
 def _server_writes(name: str) -> list[bytes]:
-    return [p for _t, _o, d, p in records(FIXTURES / name) if d == "S>C"]
+    return server_reads(CAPTURE_DIR / name)
 
 
 def test_wrong_password_gets_err_invalid_and_goodbye_in_one_write_then_close(cluster):

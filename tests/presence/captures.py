@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from telephony.protocol import EVENT_JSON, EVENT_PLAIN, FrameParser, parse_event
-
-FIXTURES = Path("/work/shared/fixtures/freeswitch")
-_HDR = re.compile(rb"=== (\S+) \+(\d+\.\d+) (S>C|C>S|NOTE|EOF) len=(\d+)\n")
+from tests.telephony.fixtures import CAPTURE_DIR, server_reads
 
 
 def server_frames(name: str):
     """Every frame FreeSWITCH sent in one capture, framed by Content-Length."""
-    data, i = (FIXTURES / name).read_bytes(), 0
     parser = FrameParser()
-    frames = []
-    while i < len(data):
-        m = _HDR.match(data, i)
-        n, start = int(m.group(4)), m.end()
-        if m.group(3) == b"S>C":
-            frames += parser.feed(data[start:start + n])
-        i = start + n + 1
-    return frames
+    return [frame for data in server_reads(CAPTURE_DIR / name) for frame in parser.feed(data)]
 
 
 def events(name: str):
