@@ -10,6 +10,31 @@ _NODE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 _HOST = re.compile(r"^[A-Za-z0-9.:_-]{1,253}$")
 
 
+def validate_node_name(value: str) -> str:
+    """A node name as FREESWITCH_NODES and the Node table accept it."""
+    if not _NODE_NAME.match(value):
+        raise ValueError(
+            "node name must start with a letter and contain only letters, digits, _ and - "
+            "(at most 63)"
+        )
+    return value
+
+
+def validate_esl_host(value: str) -> str:
+    """An Event Socket host: a host name or an IP address."""
+    if not _HOST.match(value):
+        raise ValueError("ESL host must be a host name or an IP address")
+    return value
+
+
+def validate_esl_password(value: str) -> str:
+    """An ESL password; the message never repeats the value."""
+    # It is written into "auth <password>" on the socket: no whitespace, no control characters.
+    if not all("!" <= char <= "~" for char in value):
+        raise ValueError("ESL password may contain only printable ASCII characters without spaces")
+    return value
+
+
 @dataclass(frozen=True)
 class NodeConfig:
     """One FreeSWITCH node's Event Socket address; the password never appears in repr."""

@@ -10,6 +10,7 @@ from django.contrib import admin
 from unfold.admin import ModelAdmin
 
 from campaigns.models import Agent, AgentGroup, Node, Trunk
+from telephony.config import validate_esl_password
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,10 @@ class NodeForm(forms.ModelForm):
             if self.instance.pk:
                 return self.instance.esl_password
             raise forms.ValidationError("An ESL password is required for a new node.")
-        # It is written into "auth <password>" on the socket: printable ASCII, no spaces.
-        if not all("!" <= char <= "~" for char in value):
-            raise forms.ValidationError(
-                "ESL password may contain only printable ASCII characters without spaces"
-            )
-        return value
+        try:
+            return validate_esl_password(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 @admin.register(Node)

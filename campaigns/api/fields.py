@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from telephony import dialstring
-from telephony.config import NodeConfig
+from telephony.config import validate_esl_host, validate_esl_password, validate_node_name
 
 
 class GrammarField(serializers.CharField):
@@ -28,34 +28,6 @@ class GrammarField(serializers.CharField):
             return self.grammar(value)
         except ValueError as exc:  # DialstringError is a ValueError with an exact message
             raise serializers.ValidationError(str(exc), code="invalid") from exc
-
-
-def _node_name(value: str) -> str:
-    # The node list service builds a NodeConfig from every row: one rule for settings and database.
-    try:
-        NodeConfig(name=value, host="localhost", port=1, password="")
-    except ValueError:
-        raise ValueError(
-            "node name must start with a letter and contain only letters, digits, _ and - "
-            "(at most 63)"
-        ) from None
-    return value
-
-
-def _esl_host(value: str) -> str:
-    try:
-        NodeConfig(name="node", host=value, port=1, password="")
-    except ValueError:
-        raise ValueError("ESL host must be a host name or an IP address") from None
-    return value
-
-
-def _esl_password(value: str) -> str:
-    # It is written into "auth <password>" on the ESL socket: no whitespace, no control
-    # characters. The message never repeats the value.
-    if not all("!" <= char <= "~" for char in value):
-        raise ValueError("ESL password may contain only printable ASCII characters without spaces")
-    return value
 
 
 def _dial_prefix(value: str) -> str:
@@ -101,13 +73,13 @@ def DialPrefixField(**kwargs: Any) -> GrammarField:
 
 
 def NodeNameField(**kwargs: Any) -> GrammarField:
-    return GrammarField(_node_name, **kwargs)
+    return GrammarField(validate_node_name, **kwargs)
 
 
 def HostField(**kwargs: Any) -> GrammarField:
-    return GrammarField(_esl_host, **kwargs)
+    return GrammarField(validate_esl_host, **kwargs)
 
 
 def EslPasswordField(**kwargs: Any) -> GrammarField:
     kwargs.setdefault("style", {"input_type": "password"})
-    return GrammarField(_esl_password, **kwargs)
+    return GrammarField(validate_esl_password, **kwargs)

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from telephony import dialstring
-from telephony.config import NodeConfig
+from telephony.config import validate_esl_host, validate_node_name
 
 
 def _check(errors: dict[str, list[str]], field: str, grammar, value: str) -> None:
@@ -98,12 +98,8 @@ class Node(models.Model):
     def clean(self) -> None:
         """Check name, host and profile with the same rules the node list uses."""
         errors: dict[str, list[str]] = {}
-        try:
-            NodeConfig(name=self.name, host=self.esl_host, port=1, password="")
-        except ValueError as exc:
-            # NodeConfig's messages name the field; the password is never part of them.
-            field = "name" if "name" in str(exc) else "esl_host"
-            errors[field] = [str(exc)]
+        _check(errors, "name", validate_node_name, self.name)
+        _check(errors, "esl_host", validate_esl_host, self.esl_host)
         _check(errors, "sip_profile", dialstring.validate_sip_profile, self.sip_profile)
         if errors:
             raise ValidationError(errors)
