@@ -1,0 +1,78 @@
+"""Reconcile ends what no event ended: an attempt whose worker died right after writing it (no
+channel on the node past its originate timeout) is a node failure dialled again without counting;
+one whose callee we saw answer is final; a live call is left alone; a node that cannot be asked
+is settled only once presence declared it lost; a target orphaned in `dialing` goes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+
+from campaigns.models import CallAttempt, Outcome, Target, TargetState
+from campaigns.services.results import Results
+from campaigns.services.results_reconcile import live_uuids, reap_orphan_dialing, reconcile_node
+from telephony.pacing import Pacer
+from telephony.presence import PresenceStore
+from tests.factories import make_campaign, make_target
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def results(transactional_db, redis_client, key_prefix):
+    return Results(presence=PresenceStore(redis_client, key_prefix),
+                   pacer=Pacer(redis_client, key_prefix), redis=redis_client, prefix=key_prefix)
+
+
+def _attempt(campaign, *, answered: bool = False, node: str = "fs1") -> CallAttempt:
+    target = make_target(campaign, state=TargetState.DIALING)
+    return CallAttempt.objects.create(
+        target=target, campaign=campaign, attempt_number=1, node=node, uuid=uuid.uuid4(),
+        answered_at=dt.datetime.now(tz=dt.UTC) if answered else None,
+    )
+
+
+def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results):
+    campaign = make_campaign(status="running", originate_timeout=5, dtmf_settle_ms=0)
+    never_sent, answered, live = (_attempt(campaign), _attempt(campaign, answered=True),
+                                  _attempt(campaign))
+    fresh = _attempt(campaign)
+    later = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=30)
+    CallAttempt.objects.filter(id=fresh.id).update(created_at=later - dt.timedelta(seconds=2))
+    channels = json.dumps({"row_count": 1, "rows": [{"uuid": str(live.uuid)}]})
+
+    assert reconcile_node(results, "fs1", live_uuids(channels), later) == 2
+
+    outcomes = dict(CallAttempt.objects.values_list("id", "outcome"))
+    assert outcomes == {never_sent.id: Outcome.NODE_FAILURE, answered.id: Outcome.ANSWERED,
+                        live.id: "", fresh.id: ""}
+    failed = Target.objects.get(id=never_sent.target_id)
+    assert (failed.state, failed.attempts) == (TargetState.RETRY_WAIT, 0)
+    assert Target.objects.get(id=answered.target_id).state == TargetState.COMPLETED
+    assert CallAttempt.objects.get(id=never_sent.id).counts_as_attempt is False
+
+
+def test_a_node_that_cannot_be_asked_is_settled_only_once_declared_lost(results):
+    campaign = make_campaign(status="running", originate_timeout=5, dtmf_settle_ms=0)
+    attempt = _attempt(campaign, node="fs2")
+    later = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=30)
+    assert reconcile_node(results, "fs2", None, later) == 0
+    assert CallAttempt.objects.get(id=attempt.id).ended_at is None
+    assert reconcile_node(results, "fs2", None, later, node_lost=True) == 1
+    assert CallAttempt.objects.get(id=attempt.id).outcome == Outcome.NODE_FAILURE
+
+
+def test_a_target_orphaned_in_dialing_without_an_attempt_goes_back_to_pending(transactional_db):
+    campaign = make_campaign(status="running")
+    orphan = make_target(campaign, state=TargetState.DIALING)
+    busy = make_target(campaign, state=TargetState.DIALING)
+    CallAttempt.objects.create(target=busy, campaign=campaign, attempt_number=1, node="fs1")
+    later = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=60)
+    assert reap_orphan_dialing(later, older_than=30) == 1
+    states = dict(Target.objects.values_list("id", "state"))
+    assert states == {orphan.id: TargetState.PENDING, busy.id: TargetState.DIALING}
+    assert Target.objects.get(id=orphan.id).attempts == 0
