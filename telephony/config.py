@@ -6,13 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-_NODE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
-_HOST = re.compile(r"^[A-Za-z0-9.:_-]{1,253}$")
+_NODE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")
+_HOST = re.compile(r"[A-Za-z0-9.:_-]{1,253}")
 
 
 def validate_node_name(value: str) -> str:
     """A node name as FREESWITCH_NODES and the Node table accept it."""
-    if not _NODE_NAME.match(value):
+    if not _NODE_NAME.fullmatch(value):
         raise ValueError(
             "node name must start with a letter and contain only letters, digits, _ and - "
             "(at most 63)"
@@ -22,7 +22,7 @@ def validate_node_name(value: str) -> str:
 
 def validate_esl_host(value: str) -> str:
     """An Event Socket host: a host name or an IP address."""
-    if not _HOST.match(value):
+    if not _HOST.fullmatch(value):
         raise ValueError("ESL host must be a host name or an IP address")
     return value
 
@@ -48,9 +48,9 @@ class NodeConfig:
     max_cps: int = 30
 
     def __post_init__(self) -> None:
-        if not _NODE_NAME.match(self.name):
+        if not _NODE_NAME.fullmatch(self.name):
             raise ValueError(f"invalid node name {self.name!r}")
-        if not _HOST.match(self.host):
+        if not _HOST.fullmatch(self.host):
             raise ValueError(f"invalid host for node {self.name}")
         if not 0 < self.port < 65536:
             raise ValueError(f"invalid port for node {self.name}")

@@ -33,3 +33,9 @@ def test_a_bad_name_and_a_bad_host_are_both_reported():
 
 def test_a_good_node_passes():
     Node(name="fs2", esl_host="10.0.0.6", esl_password="ClueCon").clean()
+
+
+def test_a_trailing_newline_is_refused_in_the_name_and_the_host():
+    node = Node(name="fs2\n", esl_host="10.0.0.6\n", esl_password="ClueCon")
+
+    assert errors_of(node) == {"name": [NODE_NAME], "esl_host": [ESL_HOST]}
