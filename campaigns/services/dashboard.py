@@ -23,6 +23,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMinute
 
 from campaigns.models import CallAttempt, Campaign, CampaignStatus, Outcome, Target, TargetState
+from campaigns.services.stats import CALLEE_OUTCOMES
 
 CACHE_SECONDS = 2
 MAX_FRESH_SECONDS = 15
@@ -32,18 +33,6 @@ KEEP_STALE_SECONDS = 120
 RATE_WINDOW_MINUTES = 15
 CAUSE_WINDOW_MINUTES = 60
 TOP_CAUSES = 12
-
-# Outcomes that say something about the callee; node failures, missing agents and
-# cancellations are not the callee's doing, so they stay out of the answer rate.
-_CALLEE_OUTCOMES = (
-    Outcome.ANSWERED,
-    Outcome.BUSY,
-    Outcome.NO_ANSWER,
-    Outcome.REJECTED,
-    Outcome.INVALID_NUMBER,
-    Outcome.FAILED,
-)
-
 
 def _cached(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Serve key from the cache; let one process recompute it when stale, the others wait not.
@@ -82,7 +71,7 @@ def _minute_series(rows: list[dict[str, Any]], now: dt.datetime, minutes: int) -
 
 def answer_rate(outcomes: dict[str, int]) -> float | None:
     """Answered calls over finished callee outcomes, or None before any call has finished."""
-    finished = sum(outcomes.get(str(outcome), 0) for outcome in _CALLEE_OUTCOMES)
+    finished = sum(outcomes.get(str(outcome), 0) for outcome in CALLEE_OUTCOMES)
     if not finished:
         return None
     return outcomes.get(str(Outcome.ANSWERED), 0) / finished
@@ -208,7 +197,7 @@ def compute_system_snapshot(now: dt.datetime) -> dict[str, Any]:
         .order_by()
     )
     answered = CallAttempt.objects.filter(ended_at__gte=rate_since).aggregate(
-        finished=Count("id", filter=Q(outcome__in=_CALLEE_OUTCOMES)),
+        finished=Count("id", filter=Q(outcome__in=CALLEE_OUTCOMES)),
         answered=Count("id", filter=Q(outcome=Outcome.ANSWERED)),
     )
     return {

@@ -16,8 +16,9 @@ from campaigns.models import CallAttempt, Campaign, Outcome, Target, TargetState
 
 TOP_CAUSES = 10
 
-# Outcomes that say something about the callee: the denominator of the answer rate. Failures
-# of our own side (node, trunk, no agent) and cancellations are not the callee's answer.
+# Outcomes that say something about the callee: the denominator of the answer rate, here and on
+# the dashboard. Failures of our own side (node, trunk, no agent) and cancellations are not the
+# callee's answer.
 CALLEE_OUTCOMES = (
     Outcome.ANSWERED,
     Outcome.BUSY,
