@@ -121,27 +121,8 @@ _CALL_KEYS = [
     "sent_callee_name",
     "sent_callee_num",
 ]
-_B_KEYS = [
-    "uuid",
-    "direction",
-    "created",
-    "created_epoch",
-    "name",
-    "state",
-    "cid_name",
-    "cid_num",
-    "ip_addr",
-    "dest",
-    "presence_id",
-    "presence_data",
-    "accountcode",
-    "callstate",
-    "callee_name",
-    "callee_num",
-    "callee_direction",
-    "sent_callee_name",
-    "sent_callee_num",
-]
+# The B leg's half of a `show calls` row (b_*) has the same columns without these two.
+_B_KEYS = [k for k in _CALL_KEYS if k not in ("call_uuid", "hostname")]
 
 
 def _call_rows(node: Node) -> list[dict[str, str]]:
