@@ -38,7 +38,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
-from campaigns.errors import IllegalTransition
 from campaigns.models import Agent, Campaign, CampaignStatus, Target, TargetState
 from campaigns.services import lifecycle
 from campaigns.services.dispatch_budget import Limits, all_zones, batches, node_room, open_zones
@@ -91,19 +90,6 @@ class TickReport:
     @property
     def claimed_total(self) -> int:
         return sum(len(ids) for ids in self.claimed.values())
-
-
-def _move_by_dates(now: dt.datetime, report: TickReport) -> None:
-    report.started = lifecycle.start_due_campaigns(now)
-    for campaign in Campaign.objects.filter(
-        status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED), ends_at__lte=now
-    ):
-        try:
-            lifecycle.complete(campaign, reason="end date reached", now=now)
-        except IllegalTransition as exc:  # an operator moved it first
-            log.info("campaign %s not completed by the tick: %s", campaign.id, exc)
-            continue
-        report.completed.append(campaign.id)
 
 
 def _routable_agents(caps: dict[int, int], usable: set[str], now: float,
@@ -175,7 +161,8 @@ def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
     """One tick without the lock: see the module docstring."""
     report = TickReport(at=now)
     epoch = now.timestamp()
-    _move_by_dates(now, report)
+    report.started = lifecycle.start_due_campaigns(now)
+    report.completed = lifecycle.complete_ended_campaigns(now)
 
     campaigns = list(Campaign.objects.filter(status=CampaignStatus.RUNNING)
                      .select_related("trunk", "agent_group").order_by("id"))
