@@ -155,7 +155,8 @@ def transport_of(status: str, contact: str) -> str:
 
 def _seq(event: RawEvent) -> int:
     value = event.get("Event-Sequence") or "0"
-    return int(value) if value.isdigit() else 0
+    # isdigit() alone accepts "²", which int() refuses: ASCII digits only.
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 def _agent(user: str | None, host: str | None) -> str:
@@ -184,7 +185,7 @@ def normalise(
         contact = get("contact") or ""
         expires = get("expires") or "0"
         agent = _agent(get("from-user"), get("from-host"))
-        if not agent or not call_id or not expires.isdigit():
+        if not agent or not call_id or not (expires.isascii() and expires.isdigit()):
             return None
         return Registered(core, seq, Registration(
             agent=agent,

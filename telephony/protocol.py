@@ -315,7 +315,11 @@ def _make_event(headers: dict[str, str], pairs: list[tuple[str, str]], body: str
         body=body,
         subclass=headers.get("Event-Subclass"),
         core_uuid=headers.get("Core-UUID"),
-        sequence=int(sequence) if sequence is not None and sequence.isdigit() else None,
+        sequence=(
+            int(sequence)
+            if sequence is not None and sequence.isascii() and sequence.isdigit()
+            else None
+        ),
         header_list=tuple(pairs),
     )
 

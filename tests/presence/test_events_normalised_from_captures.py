@@ -67,3 +67,16 @@ def test_patched_transport_error_event_uses_the_configured_names():
 
     assert normalise(raw, fmt, NOW) == TransportDropped("c", 9, "10.0.0.7", "40001")
     assert normalise(raw, DROP, NOW) is None
+
+
+def test_non_ascii_digits_in_expires_or_sequence_are_refused_not_raised():
+    raw = parse_plain_event(
+        b"Event-Name: CUSTOM\nEvent-Subclass: sofia%3A%3Aregister\nCore-UUID: c\n"
+        b"Event-Sequence: %C2%B2\nfrom-user: 1000\nfrom-host: 127.0.0.1\ncall-id: k1\n"
+        b"expires: %C2%B2\n")
+    assert normalise(raw, DROP, NOW) is None
+
+    unreg = parse_plain_event(
+        b"Event-Name: CUSTOM\nEvent-Subclass: sofia%3A%3Aunregister\nCore-UUID: c\n"
+        b"Event-Sequence: %C2%B2\nfrom-user: 1000\nfrom-host: 127.0.0.1\ncall-id: k1\n")
+    assert normalise(unreg, DROP, NOW) == Unregistered("c", 0, "1000@127.0.0.1", "k1", "unregister")

@@ -128,3 +128,10 @@ def test_url_decode_keeps_backslashes_and_raw_high_bytes():
     assert url_decode(b"C:\\\\x41%5Cn %41") == b"C:\\\\x41\\n A"
     assert url_decode("caf\u00e9%20".encode()) == "caf\u00e9 ".encode()
     assert url_decode(b"100%") == b"100%"
+
+
+def test_a_sequence_of_non_ascii_digits_is_no_sequence():
+    # "\u00b2".isdigit() is True but int() refuses it: the parser must not raise ValueError.
+    event = parse_plain_event(b"Event-Name: HEARTBEAT\nEvent-Sequence: %C2%B2\n\n")
+
+    assert event.sequence is None
