@@ -117,6 +117,11 @@ class NodeFeed(threading.Thread):
             except redis.RedisError as exc:
                 log.warning("node %s: redis failed, reconnecting: %s", self.node.name, exc)
                 stop.wait(1.0)
+            except Exception:
+                # A bug on one event must not end the thread: upkeep would go on renewing the
+                # lease for a node nobody pumps, and no standby could take it over.
+                log.exception("node %s: feed failed, reconnecting", self.node.name)
+                stop.wait(1.0)
             finally:
                 stream.close()
                 self._stream = None
