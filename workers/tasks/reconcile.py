@@ -8,13 +8,11 @@ import logging
 from campaigns.services.nodes import configured_nodes
 from campaigns.services.results_reconcile import live_uuids, reap_orphan_dialing, reconcile_node
 from telephony.errors import ESLError
-from workers.celery import app
+from workers.celery import RECONCILE_CALLS, app
 from workers.pool import get_pool
 from workers.wiring import results
 
 log = logging.getLogger(__name__)
-
-RECONCILE_CALLS = "switchboard.reconcile_calls"
 
 
 @app.task(name=RECONCILE_CALLS, acks_late=False, soft_time_limit=30, time_limit=45)
