@@ -22,7 +22,10 @@ def parse_xmlstatus(text: str, profile: str, now: float) -> list[Registration]:
         raise RegistrationListError(body.splitlines()[0][:200] if body else "empty answer")
     # expat rejects an encoding declaration on an already-decoded str: drop it.
     if body.startswith("<?xml"):
-        body = body[body.index("?>") + 2 :]
+        end = body.find("?>")
+        if end < 0:  # a truncated answer: index() would raise a bare ValueError
+            raise RegistrationListError("malformed registration list: unterminated XML declaration")
+        body = body[end + 2 :]
     try:
         root = ET.fromstring(body)  # noqa: S314 - trusted node, no entity expansion in expat
     except ET.ParseError as exc:

@@ -43,6 +43,7 @@ def test_row_listed_after_expiry_keeps_its_past_expiry_and_unreachable_status():
     ("", "empty answer"),
     ("<profile><registrations>",
      "malformed registration list: no element found: line 1, column 24"),
+    ('<?xml version="1.0"', "malformed registration list: unterminated XML declaration"),
 ])
 def test_an_answer_that_is_not_a_list_is_an_error_not_an_empty_node(body, message):
     with pytest.raises(RegistrationListError) as caught:
