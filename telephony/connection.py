@@ -430,6 +430,66 @@ class ESLConnection:
         """Send `bgapi <command>` and return the job uuid; see `bgapi_result()` for its output."""
         return self.bgapi_job(command, job_uuid=job_uuid, timeout=timeout).job_uuid
 
+    def bgapi_many(
+        self, commands: Sequence[tuple[str, str | None]], *, timeout: float | None = None
+    ) -> list[str | ESLError]:
+        """Pipeline several `bgapi <command>`s (each with its Job-UUID): write them all under one
+        lock, then collect the `+OK Job-UUID` replies in order. Returns, per command in order,
+        its job uuid or the ESLError it met (a `-ERR` reply is a CommandError for that command
+        alone; a lost connection fails every command not yet answered)."""
+        items: list[tuple[BackgroundJob, _Pending] | ESLError] = []
+        payloads: list[bytes] = []
+        for command, job_uuid in commands:
+            try:
+                job = BackgroundJob(self._job_uuid(job_uuid), node=self.name)
+            except ESLError as exc:
+                items.append(exc)  # refused here, never written
+                continue
+            items.append((job, _Pending(job)))
+            payloads.append(encode_command(f"bgapi {command}", [("Job-UUID", job.job_uuid)]))
+        sent = [item for item in items if not isinstance(item, ESLError)]
+        if sent:
+            try:
+                # ONE lock around "register every slot + write them all": FreeSWITCH answers in
+                # order (capture 17), so the slots must sit in the FIFO in wire order, unbroken.
+                with self._send_lock:
+                    sock = self._check_usable()
+                    for job, pending in sent:
+                        self._track_job(job)
+                        self._pending.append(pending)
+                    if self._lost is not None:
+                        raise self._lost_error()
+                    self._write(sock, b"".join(payloads))
+            except ESLError as exc:
+                for _job, pending in sent:
+                    if not pending.done.is_set():
+                        pending.error = exc
+                        pending.done.set()
+        wait = self.timeout if timeout is None else timeout
+        out: list[str | ESLError] = []
+        for item in items:
+            if isinstance(item, ESLError):
+                out.append(item)
+                continue
+            job, pending = item
+            if not pending.done.wait(wait):
+                # Its reply may still arrive and would be matched to a later command: drop it all.
+                self._fail("connection dropped after a command timed out", "timeout")
+                if pending.reply is None:
+                    pending.error = ESLTimeout(
+                        f"no reply within {wait} s; connection dropped", node=self.name)
+            if pending.reply is not None and pending.error is None:
+                if pending.reply.ok:
+                    out.append(job.job_uuid)
+                    continue
+                self._forget_job(job.job_uuid)
+                out.append(CommandError(pending.reply.text, node=self.name))
+                continue
+            self._forget_job(job.job_uuid)
+            assert pending.error is not None
+            out.append(pending.error)
+        return out
+
     def bgapi_result(self, job_uuid: str, timeout: float | None = None) -> str:
         """Wait for the BACKGROUND_JOB of a job sent on this connection and return its body."""
         with self._jobs_lock:

@@ -9,7 +9,7 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from telephony.config import NodeConfig
@@ -193,6 +193,32 @@ class CommandPool:
         return self._call(
             node, lambda conn: conn.bgapi(command, job_uuid=job_uuid, timeout=timeout)
         )
+
+    def bgapi_many(
+        self,
+        node: str,
+        commands: Sequence[tuple[str, str | None]],
+        *,
+        timeout: float | None = None,
+    ) -> list[str | ESLError]:
+        """Several `bgapi`s pipelined on the node's connection; per command its job uuid or the
+        ESLError it met (see ESLConnection.bgapi_many). Never raises for a node failure."""
+        if not commands:
+            return []
+        try:
+            conn = self.connection(node)
+        except ESLError as exc:
+            return [exc] * len(commands)
+        results = conn.bgapi_many(commands, timeout=timeout)
+        failure = next((r for r in results if isinstance(r, _NODE_FAILURES)), None)
+        if failure is not None:
+            slot = self._slot(node)
+            with slot.lock:
+                if slot.conn is conn:
+                    slot.conn = None
+                self._record_failure(slot, failure)
+            conn.close()
+        return results
 
     def bgapi_job(
         self, node: str, command: str, *, job_uuid: str | None = None, timeout: float | None = None
