@@ -108,6 +108,16 @@ def campaign_scope(campaign_id: int, cps: float) -> Scope:
     return Scope(f"campaign:{campaign_id}", cps)
 
 
+def _fits(scope: Scope, value: Any, now: float, horizon: float) -> int:
+    """How many calls a bucket in state `value` (its TAT) passes within `horizon` seconds."""
+    now_us = int(now * MICROS)
+    tat = max(int(value or 0), now_us)
+    # The k-th next call (k = 0, 1, ...) may start at tat + (k - burst + 1) * interval;
+    # count those that start before now + horizon.
+    ahead = now_us + int(horizon * MICROS) - tat
+    return max(0, -((-ahead) // scope.interval_us) + scope.burst - 1)  # ceil division
+
+
 class Pacer:
     """Token buckets and live-call sets under one key prefix."""
 
@@ -142,25 +152,34 @@ class Pacer:
         if not parsed:
             raise ValueError("at least one scope")
         raw = self.client.mget([self._bucket(s) for s in parsed])
-        now_us = int(now * MICROS)
-        best: int | None = None
-        for scope, value in zip(parsed, raw, strict=True):
-            tat = max(int(value or 0), now_us)
-            # The k-th next call (k = 0, 1, ...) may start at tat + (k - burst + 1) * interval;
-            # count those that start before now + horizon.
-            ahead = now_us + int(horizon * MICROS) - tat
-            fits = -((-ahead) // scope.interval_us) + scope.burst - 1  # ceil division
-            best = fits if best is None else min(best, fits)
-        return max(0, best or 0)
+        return min(_fits(scope, value, now, horizon)
+                   for scope, value in zip(parsed, raw, strict=True))
+
+    def counts_and_available(
+        self, live: Sequence[str], buckets: Sequence[ScopeLike], now: float, horizon: float = 1.0
+    ) -> tuple[dict[str, int], list[int]]:
+        """`counts(live)` and `available()` of each bucket on its own, in one round trip."""
+        parsed = [_scope(s) for s in buckets]
+        pipe = self.client.pipeline(transaction=False)
+        for scope in live:
+            pipe.scard(self._live(scope))
+        if parsed:
+            pipe.mget([self._bucket(s) for s in parsed])
+        replies = pipe.execute()
+        counts = {scope: int(n) for scope, n in zip(live, replies, strict=False)}
+        raw = replies[len(live)] if parsed else []
+        return counts, [_fits(s, value, now, horizon) for s, value in zip(parsed, raw, strict=True)]
 
     # -- live-call sets -----------------------------------------------------------------
 
-    def add_call(self, scopes: Iterable[str], uuid: str) -> None:
-        """Count the call as live in every scope (idempotent)."""
-        pipe = self.client.pipeline(transaction=True)
+    def add_call(self, scopes: Iterable[str], uuid: str, client: Any = None) -> None:
+        """Count the call as live in every scope (idempotent); pass a pipeline as client to
+        batch (its caller then executes it)."""
+        pipe = client if client is not None else self.client.pipeline(transaction=True)
         for scope in scopes:
             pipe.sadd(self._live(scope), uuid)
-        pipe.execute()
+        if client is None:
+            pipe.execute()
 
     def remove_call(self, scopes: Iterable[str], uuid: str) -> None:
         """The call ended: stop counting it anywhere (idempotent)."""

@@ -314,11 +314,14 @@ class PresenceStore:
         agent, node, token = (_s(v) for v in result)
         return Reservation(agent, node, token)
 
-    def mark(self, token: str, activity: Activity, now: float, lease_seconds: float) -> bool:
-        """Move a held agent to reserved/ringing/on_call and renew its lease; False if not held."""
+    def mark(self, token: str, activity: Activity, now: float, lease_seconds: float,
+             client: Any = None) -> bool:
+        """Move a held agent to reserved/ringing/on_call and renew its lease; False if not held.
+
+        With a pipeline as client the script is only queued (the result is the pipeline's)."""
         if activity not in MARKABLE:
             raise ValueError(f"activity must be one of {', '.join(MARKABLE)}")
-        return bool(self._run("MARK", [token, activity, _num(now), _num(lease_seconds)]))
+        return bool(self._run("MARK", [token, activity, _num(now), _num(lease_seconds)], client))
 
     def release(self, token: str, now: float, wrapup_seconds: float | None = None) -> bool:
         """End the call: wrap-up (the agent's own length unless given), then idle."""
