@@ -19,6 +19,7 @@ from campaigns.services.nodes import configured_nodes
 from campaigns.services.results import Results
 from telephony.client import ESLConnection
 from telephony.config import NodeConfig
+from telephony.errors import ESLError
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from workers.pool import get_pool
@@ -52,6 +53,15 @@ class ConnectionPerCall:
 
     def bgapi(self, node: str, command: str, *, job_uuid: str | None = None) -> str:
         return str(self._run(node, lambda conn: conn.bgapi(command, job_uuid=job_uuid)))
+
+    def bgapi_many(self, node: str, commands: Any) -> list[Any]:
+        out: list[Any] = []
+        for command, job_uuid in commands:
+            try:
+                out.append(self.bgapi(node, command, job_uuid=job_uuid))
+            except ESLError as exc:
+                out.append(exc)
+        return out
 
     def api(self, node: str, command: str) -> str:
         return str(self._run(node, lambda conn: conn.api(command)))
