@@ -47,7 +47,8 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Target.objects.all()
     serializer_class = TargetSerializer
     filterset_class = TargetFilter
-    search_fields = ["number", "external_ref"]
+    # Exact matches: a substring search would scan every target of a million-row campaign.
+    search_fields = ["=number", "=external_ref"]
     ordering_fields = ["id", "next_attempt_at", "created_at", "attempts"]
     action_verbs = {"bulk": "add", "upload": "add"}
 
@@ -89,5 +90,5 @@ class CallAttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CallAttempt.objects.all()
     serializer_class = CallAttemptSerializer
     filterset_class = CallAttemptFilter
-    search_fields = ["hangup_cause", "node"]
+    search_fields = ["=hangup_cause", "=node"]
     ordering_fields = ["id", "created_at", "ended_at", "billsec"]
