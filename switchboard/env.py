@@ -6,6 +6,7 @@ production setting must stop the process at start-up, not change behaviour.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -71,9 +72,12 @@ def env_float(name: str, default: float) -> float:
     if value is None or value == "":
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise ImproperlyConfiguredEnv(f"{name} must be a number, not {value!r}") from None
+    if not math.isfinite(number):
+        raise ImproperlyConfiguredEnv(f"{name} must be a finite number, not {value!r}")
+    return number
 
 
 def env_list(name: str, default: str = "") -> list[str]:
