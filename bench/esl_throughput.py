@@ -28,7 +28,12 @@ sys.path.insert(0, str(ROOT))
 from telephony.client import ESLConnection  # noqa: E402
 from telephony.protocol import EVENT_TYPES, FrameParser, parse_event  # noqa: E402
 
-CAPTURES = Path(os.environ.get("SWITCHBOARD_CAPTURES", "/work/shared/fixtures/freeswitch"))
+CAPTURES = Path(
+    os.environ.get(
+        "SWITCHBOARD_CAPTURES",
+        Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "freeswitch",
+    )
+)
 _RECORD = re.compile(rb"=== (\S+) \+(\d+\.\d+) (S>C|C>S|NOTE|EOF) len=(\d+)\n")
 
 API_SECONDS = float(os.environ.get("BENCH_API_SECONDS", "3"))

@@ -1,4 +1,4 @@
-"""Read the real FreeSWITCH captures (`/work/shared/fixtures/freeswitch`) as framed ESL."""
+"""Read the real FreeSWITCH captures (`tests/fixtures/freeswitch`) as framed ESL."""
 
 from __future__ import annotations
 

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-CAPTURE_DIR = Path(os.environ.get("SWITCHBOARD_CAPTURES", "/work/shared/fixtures/freeswitch"))
+# A copy of ../shared/fixtures/freeswitch (real FreeSWITCH 1.10.12 captures) ships with the tests,
+# so a fresh clone needs nothing beside it; SWITCHBOARD_CAPTURES points elsewhere if wanted.
+_SHIPPED = Path(__file__).resolve().parent.parent / "fixtures" / "freeswitch"
+CAPTURE_DIR = Path(os.environ.get("SWITCHBOARD_CAPTURES", _SHIPPED))
 _RECORD = re.compile(rb"=== (\S+) \+(\d+\.\d+) (S>C|C>S|NOTE|EOF) len=(\d+)\n")
 
 
