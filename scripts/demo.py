@@ -96,7 +96,11 @@ def ensure_redis_installed() -> str:
     say("installing redis-server with apt-get")
     apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=apt_env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, env=apt_env)
+    # dpkg prints every unpacked file even with -qq; keep it out of the demo's output.
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "redis-server"],
+        check=True, env=apt_env, stdout=subprocess.DEVNULL,
+    )
     # Debian's package starts a system Redis on 6379; the demo uses its own on another port.
     return shutil.which("redis-server") or "/usr/bin/redis-server"
 
