@@ -425,8 +425,16 @@ class Dialer:
         failed: list[tuple[_Ready, ESLError]] = []
         # Step 6: each node's originates written back to back, replies matched in order.
         for node, items in by_node.items():
-            replies = self.commands.bgapi_many(
-                node, [(item.command, str(item.attempt.job_uuid)) for item in items])
+            try:
+                replies = self.commands.bgapi_many(
+                    node, [(item.command, str(item.attempt.job_uuid)) for item in items])
+            except Exception:
+                # Not an ESL answer: whether the node took them is unknown, so the attempts stay
+                # open and the reconciler settles them after their originate timeout.
+                log.exception("sending %d originates to %s failed", len(items), node)
+                for item in items:
+                    results[item.target.id] = "error"
+                continue
             for item, reply in zip(items, replies, strict=True):
                 if isinstance(reply, ESLError):
                     failed.append((item, reply))
