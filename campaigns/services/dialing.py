@@ -11,6 +11,11 @@ For each target of a batch (`dial_batch`):
    then record the call in Redis (reservation token, live-call sets) for the results side.
 6. Send `bgapi originate` with our Job-UUID on the node's persistent connection.
 
+Steps 2-4 run call by call; steps 5-6 run for the calls that got that far together: their
+attempts in one transaction, their Redis records in one pipeline, their originates written back
+to back per node (replies matched in order). A batch is sent before any token wait and after
+HOLD_SECONDS at most, so no call goes out much later than its token allowed.
+
 An ESL failure before the node accepted the command (refused, lost, timed out) is not a call
 failure: we ask the node whether the channel exists (`uuid_exists`); if it surely does not, the
 attempt ends as a node failure that does not count and the target is dialled again at once on
