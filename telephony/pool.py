@@ -252,6 +252,23 @@ class CommandPool:
         """Names of nodes not currently marked down."""
         return [name for name in self._slots if self.is_up(name)]
 
+    def update_nodes(self, nodes: Iterable[NodeConfig]) -> None:
+        """Follow the node list: add new nodes, reopen changed ones, close removed ones."""
+        wanted = {node.name: node for node in nodes}
+        stale: list[ESLConnection] = []
+        for name in list(self._slots):
+            slot = self._slots[name]
+            if wanted.get(name) != slot.config:  # removed, or its address/password changed
+                with slot.lock:
+                    if slot.conn is not None:
+                        stale.append(slot.conn)
+                    del self._slots[name]
+        for name, config in wanted.items():
+            if name not in self._slots:
+                self._slots[name] = _NodeSlot(config)
+        for conn in stale:
+            conn.close()
+
     def close_all(self) -> None:
         """Close every connection (each closes with `exit`)."""
         for slot in self._slots.values():

@@ -7,21 +7,31 @@ workers/celery.py), so no two processes ever share a socket.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
+
+# A node added, changed or disabled in the admin reaches running workers within this long.
+NODE_REFRESH_SECONDS = 10.0
 
 _lock = threading.Lock()
 _pool: Any = None
+_refreshed_at = 0.0
 
 
 def get_pool() -> Any:
-    """Return this process's `telephony.client.CommandPool`, creating it on first use."""
-    global _pool
-    with _lock:
-        if _pool is None:
-            from campaigns.services.nodes import configured_nodes
-            from telephony.client import CommandPool
+    """Return this process's `telephony.client.CommandPool`, following the node list."""
+    global _pool, _refreshed_at
+    from campaigns.services.nodes import configured_nodes
+    from telephony.client import CommandPool
 
+    with _lock:
+        now = time.monotonic()
+        if _pool is None:
             _pool = CommandPool(configured_nodes())
+            _refreshed_at = now
+        elif now - _refreshed_at >= NODE_REFRESH_SECONDS:
+            _pool.update_nodes(configured_nodes())
+            _refreshed_at = now
         return _pool
 
 
