@@ -88,9 +88,22 @@ def _scope(value: ScopeLike) -> Scope:
     return value if isinstance(value, Scope) else Scope(*value)
 
 
-def node_rate(sessions_per_second: int) -> int:
-    """The call rate to ask of a node: FreeSWITCH admits only sps - 1 per second (capture 20)."""
-    return max(1, sessions_per_second - 1)
+# FreeSWITCH counts every new session against sessions-per-second and max-sessions, and a
+# connected call is two sessions: the leg we originate and the leg it bridges to (the agent in
+# target_first, the callee in agent_first). Pacing to one session per call would let the bridge
+# legs be refused with DESTINATION_OUT_OF_ORDER after the callee answered.
+SESSIONS_PER_CALL = 2
+
+
+def node_rate(sessions_per_second: int) -> float:
+    """Calls per second to ask of a node: it admits only sps - 1 sessions a second (capture 20),
+    and each call takes two."""
+    return max(1, sessions_per_second - 1) / SESSIONS_PER_CALL
+
+
+def node_call_capacity(max_sessions: int) -> int:
+    """Concurrent calls a node can hold: two sessions each."""
+    return max_sessions // SESSIONS_PER_CALL
 
 
 def trunk_scope(trunk_id: int, cps: float) -> Scope:

@@ -53,7 +53,7 @@ from telephony.config import NodeConfig
 from telephony.dialstring import DialstringError
 from telephony.errors import AuthenticationError, ESLError
 from telephony.originate import Mode, OriginateRequest, render_originate
-from telephony.pacing import Scope, campaign_scope, node_scope, trunk_scope
+from telephony.pacing import Scope, campaign_scope, node_call_capacity, node_scope, trunk_scope
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +324,7 @@ class Dialer:
                 continue
             # Calls taken but not yet flushed are not in the live sets yet: count them too.
             taken = live[f"node:{name}"] + self._pending_live.get(name, 0)
-            if taken >= self.nodes[name].max_sessions:
+            if taken >= node_call_capacity(self.nodes[name].max_sessions):
                 continue
             usable.append(name)
             if has_token:
@@ -363,7 +363,7 @@ class Dialer:
         trunk = campaign.trunk
         buckets = [
             trunk_scope(trunk.id, trunk.cps_limit),
-            node_scope(node, self.nodes[node].max_cps),  # capped at sps - 1 (capture 20)
+            node_scope(node, self.nodes[node].max_cps),  # (sps - 1) / 2: capture 20, two legs
             campaign_scope(campaign.id, campaign.calls_per_second),
         ]
         if not self._take_tokens(buckets, ready, node_hint, results):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from campaigns.models import Campaign
 from telephony.config import NodeConfig
+from telephony.pacing import SESSIONS_PER_CALL
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +31,15 @@ class Limits:
 
 def node_room(node: NodeConfig, session_count: int | None, max_sessions: int | None,
               live: int, tokens: int) -> int:
-    """Calls one node can take now: session headroom (the tighter of config and HEARTBEAT), CPS."""
+    """Calls one node can take now: session headroom (the tighter of config and HEARTBEAT), CPS.
+
+    `session_count` and `max_sessions` are FreeSWITCH sessions; `live` and the result are calls,
+    each two sessions (telephony.pacing.SESSIONS_PER_CALL).
+    """
     limit = node.max_sessions if max_sessions is None else min(node.max_sessions, max_sessions)
     # HEARTBEAT figures are up to 20 s old; our live set is current: trust the larger load.
-    busy = max(session_count or 0, live)
-    return max(0, min(limit - busy, tokens))
+    busy = max(session_count or 0, live * SESSIONS_PER_CALL)
+    return max(0, min((limit - busy) // SESSIONS_PER_CALL, tokens))
 
 
 def open_zones(campaign: Campaign, now: dt.datetime, zones: Iterable[str]) -> list[str]:

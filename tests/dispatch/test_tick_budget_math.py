@@ -25,11 +25,13 @@ def test_the_budget_is_the_smallest_limit(limits, budget):
     assert limits.budget() == budget
 
 
+# Sessions (HEARTBEAT, limits) against calls (live set, result): a connected call is two sessions.
 @pytest.mark.parametrize(("session_count", "max_sessions", "live", "tokens", "room"), [
     (None, None, 0, 29, 29),  # no HEARTBEAT yet: the configured limit, CPS decides
-    (90, None, 0, 29, 10),  # HEARTBEAT says 90 of 100 sessions are taken
-    (10, None, 95, 29, 5),  # our live set is fresher than a 20 s old HEARTBEAT
-    (0, 40, 0, 50, 40),  # the node itself is configured lower than our row says
+    (None, None, 0, 80, 50),  # 100 sessions hold 50 calls
+    (90, None, 0, 29, 5),  # HEARTBEAT says 90 of 100 sessions are taken: room for 5 calls
+    (10, None, 45, 29, 5),  # our 45 live calls (90 sessions) are fresher than the HEARTBEAT
+    (0, 40, 0, 50, 20),  # the node itself is configured lower than our row says
     (120, None, 0, 29, 0),  # over its limit: no room, never negative
     (0, None, 0, 0, 0),  # no CPS tokens this second
 ])
