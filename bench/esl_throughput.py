@@ -6,7 +6,11 @@ Run: `.venv/bin/python bench/esl_throughput.py`. Progress goes to stderr; stdout
     bgapi_per_s: <value> jobs/s
     events_parsed_per_s: <value> events/s
     api_per_s: <value> req/s
+    emulator_api_per_s: <value> req/s
 
+`api_per_s` goes through our client (one round trip at a time); `emulator_api_per_s` is what the
+emulated node itself answers when a raw socket keeps 50 commands in flight, to show the emulator is
+not what limits the client's figures.
 The emulated node runs in its own process (as FreeSWITCH would), so client and server do not share
 one interpreter lock. Figures are for comparison on the same machine, never pass/fail.
 """
@@ -103,6 +107,37 @@ def bench_api(port: int) -> float:
     return done / elapsed
 
 
+def bench_emulator_api(port: int) -> float:
+    """The node's own api capacity: a raw socket keeping WINDOW commands in flight."""
+    import socket
+
+    window = 50
+    command = b"api uuid_exists 00000000-0000-4000-8000-00000000bbbb\n\n"
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    parser = FrameParser()
+
+    def replies(wanted: int) -> None:
+        got = 0
+        while got < wanted:
+            data = sock.recv(65536)
+            if not data:
+                raise SystemExit("the emulated node closed the connection")
+            got += sum(1 for frame in parser.feed(data) if frame.content_type == "api/response")
+
+    parser.feed(sock.recv(4096))  # auth/request
+    sock.sendall(b"auth ClueCon\n\n")
+    sock.recv(4096)
+    done = 0
+    start = time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < API_SECONDS:
+        sock.sendall(command * window)
+        replies(window)
+        done += window
+    sock.close()
+    progress(f"emulator api: {done} replies in {elapsed:.2f} s, {window} in flight")
+    return done / elapsed
+
+
 def bench_bgapi(port: int) -> float:
     """bgapi originates pushed by several threads on one connection, replies read, and every
     BACKGROUND_JOB result waited for before the clock stops."""
@@ -180,6 +215,7 @@ def main() -> None:
     try:
         bgapi = bench_bgapi(port)
         api = bench_api(port)
+        raw_api = bench_emulator_api(port)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -187,6 +223,7 @@ def main() -> None:
     print(f"bgapi_per_s: {bgapi:.0f} jobs/s")
     print(f"events_parsed_per_s: {parsed:.0f} events/s")
     print(f"api_per_s: {api:.0f} req/s")
+    print(f"emulator_api_per_s: {raw_api:.0f} req/s")
 
 
 if __name__ == "__main__":
