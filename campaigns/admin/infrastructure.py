@@ -79,6 +79,7 @@ class NodeAdmin(ModelAdmin):
         "enabled",
         "max_sessions",
         "max_cps",
+        "live_state",
     ]
     list_filter = ["enabled"]
     search_fields = ["name", "esl_host"]
@@ -87,6 +88,20 @@ class NodeAdmin(ModelAdmin):
         ("Event Socket", {"fields": ["esl_host", "esl_port", "esl_password"]}),
         ("SIP and capacity", {"fields": ["sip_profile", "max_sessions", "max_cps"]}),
     ]
+
+    @admin.display(description="Live state")
+    def live_state(self, obj: Node) -> str:
+        """State, load and agents from the listener (the dashboard's cached cluster read)."""
+        from campaigns.api.presence import node_live_states
+
+        live = node_live_states().get(obj.name)
+        if not live:
+            return "unknown"
+        text = f"{live['state']}, {live['sessions'] or 0} sessions"
+        text += f", {live['agents_online']} agents online, {live['agents_available']} available"
+        if live.get("lost_reason"):
+            text += f" ({live['lost_reason']})"
+        return text
 
 
 @admin.register(AgentGroup)

@@ -30,3 +30,24 @@ def presence_of(agent: Agent, context: dict[str, Any]) -> dict[str, Any] | None:
     if batch is None:
         batch = page_presence([agent])
     return batch.get(agent.id)
+
+
+# What the nodes endpoint shows of a node's live state (the dashboard's cluster snapshot).
+NODE_LIVE_FIELDS = (
+    "state", "lost_reason", "sessions", "max_sessions", "cps", "last_heartbeat_seconds_ago",
+    "listener", "agents_online", "agents_available",
+)
+
+
+def node_live_states() -> dict[str, dict[str, Any]]:
+    """Each configured node's live state by name (cached a second or two); {} if Redis is down."""
+    from django.utils import timezone
+
+    from campaigns.dashboard.cluster import cluster_snapshot
+
+    try:
+        rows = cluster_snapshot(timezone.now())["nodes"]
+    except redis.RedisError as exc:
+        log.warning("presence store unavailable for the node list: %s", type(exc).__name__)
+        return {}
+    return {row["name"]: {field: row.get(field) for field in NODE_LIVE_FIELDS} for row in rows}

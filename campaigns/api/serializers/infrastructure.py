@@ -16,6 +16,7 @@ from campaigns.api.fields import (
     NodeNameField,
     SipProfileField,
 )
+from campaigns.api.presence import node_live_states
 from campaigns.models import Node, Trunk
 
 
@@ -49,6 +50,10 @@ class NodeSerializer(serializers.ModelSerializer):
     sip_profile = SipProfileField(max_length=64, required=False)
     # Write-only: never echoed back, not even masked, so no response can leak it.
     esl_password = EslPasswordField(max_length=128, write_only=True, required=False)
+    live = serializers.SerializerMethodField(
+        help_text="Live state from the listener: up/syncing/lost, load, agents online and "
+        "available on this node; null when the presence store is unreachable or the node unknown."
+    )
 
     class Meta:
         model = Node
@@ -62,10 +67,17 @@ class NodeSerializer(serializers.ModelSerializer):
             "enabled",
             "max_sessions",
             "max_cps",
+            "live",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def get_live(self, node: Node) -> dict[str, Any] | None:
+        """The node's live state; one cached cluster read serves a whole page."""
+        if "node_live" not in self.context:
+            self.context["node_live"] = node_live_states()
+        return self.context["node_live"].get(node.name)
 
     def validate_name(self, value: str) -> str:
         """Node names are unique; checked here so the error names the field."""

@@ -35,6 +35,7 @@ def test_creating_a_node_stores_the_password_and_does_not_echo_it(as_supervisor)
         "enabled",
         "max_sessions",
         "max_cps",
+        "live",
         "created_at",
         "updated_at",
     }
