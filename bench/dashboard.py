@@ -12,7 +12,6 @@ Progress goes to stderr; the figures go to stdout as `name: value unit` lines.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._django import own_postgres_database  # noqa: E402
 
 STATES = "ARRAY['pending','pending','pending','completed','failed','retry_wait','dialing','queued']"
 OUTCOMES = "ARRAY['answered','answered','busy','no_answer','invalid_number','failed','']"
@@ -33,28 +34,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
-    os.environ.setdefault(
-        "DATABASE_URL", "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard"
-    )
-    # A database of its own, so a bench run never touches real data.
-    os.environ["TEST_DATABASE_NAME"] = f"bench_dashboard_{os.getpid()}"
-    os.environ["REDIS_KEY_PREFIX"] = f"bench-dashboard-{os.getpid()}"
-
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
-    from django.utils import timezone
-
-    if connection.vendor != "postgresql":
-        print("bench/dashboard.py needs DATABASE_URL to name PostgreSQL", file=sys.stderr)
-        return 2
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with own_postgres_database("bench_dashboard", redis_prefix="bench-dashboard"):
         from django.core.cache import cache
+        from django.db import connection
+        from django.db.models import Count
+        from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
 
         from campaigns.models import AgentGroup, Campaign, Target, Trunk
         from campaigns.services.dashboard import campaign_snapshot, compute_campaign_snapshot
@@ -118,7 +103,7 @@ def main() -> int:
         with connection.cursor() as cursor:
             sql, params = (
                 Target.objects.filter(campaign_id=campaign.pk).values("state")
-                .annotate(n=django.db.models.Count("id")).order_by().query.sql_with_params()
+                .annotate(n=Count("id")).order_by().query.sql_with_params()
             )
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
@@ -131,8 +116,6 @@ def main() -> int:
         print(f"dashboard_snapshot_min_ms_{args.targets}_targets: {min(timings):.1f} ms")
         print(f"dashboard_poll_cached_median_ms: {statistics.median(polls):.2f} ms")
         print(f"dashboard_targets_by_state_index_only: {int('Index Only Scan' in plan)} bool")
-    finally:
-        teardown_databases(old, verbosity=0)
     return 0
 
 

@@ -10,7 +10,6 @@ Progress goes to stderr; the figures go to stdout as `name: value unit` lines.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._django import own_postgres_database  # noqa: E402
 
 AREAS = ["212", "415", "312", "713", "305", "617", "206", "303", "404", "602"]
 
@@ -52,28 +53,11 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
-    os.environ.setdefault(
-        "DATABASE_URL", "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard"
-    )
-    # A database of its own, created and dropped here, so a bench run never touches real data.
-    os.environ["TEST_DATABASE_NAME"] = f"bench_import_{os.getpid()}"
-
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-    from tqdm import tqdm
-
-    if connection.vendor != "postgresql":
-        print("bench/import_targets.py needs DATABASE_URL to name PostgreSQL", file=sys.stderr)
-        return 2
     data, bad = make_csv(args.rows)
     print(f"generated {args.rows} rows ({len(data) / 1e6:.1f} MB, {bad} bad)", file=sys.stderr)
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with own_postgres_database("bench_import"):
+        from tqdm import tqdm
+
         from campaigns.models import AgentGroup, Campaign, DoNotCall, Target, Trunk
         from campaigns.services.importing import import_targets
 
@@ -109,8 +93,6 @@ def main() -> int:
         print(f"import_rows_per_s: {report.rows / elapsed:.0f} rows/s")
         print(f"import_seconds: {elapsed:.2f} s")
         print(f"import_client_cpu_seconds: {cpu:.2f} s")
-    finally:
-        teardown_databases(old, verbosity=0)
     return 0
 
 
