@@ -66,7 +66,7 @@ class Bench:
         django.setup()
         from django.db import connection
 
-        from telephony.emulator.cluster import Cluster
+        from emulator.cluster import Cluster
 
         if connection.vendor != "postgresql":
             raise SystemExit("bench/dispatch.py needs PostgreSQL (DATABASE_URL=postgres://...)")
@@ -171,7 +171,7 @@ class Bench:
 
 
 def _busy():
-    from telephony.emulator.outcomes import Outcome
+    from emulator.outcomes import Outcome
 
     return Outcome(kind="busy", fail_ms=1, ring_ms=None)
 

@@ -56,7 +56,7 @@ def start_emulator() -> tuple[subprocess.Popen[str], int]:
         [
             sys.executable,
             "-m",
-            "telephony.emulator",
+            "emulator",
             "--nodes",
             "1",
             "--esl-port",

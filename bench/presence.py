@@ -37,9 +37,9 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from emulator.control import EmulatorControl  # noqa: E402
 from telephony.client import ESLConnection  # noqa: E402
 from telephony.config import NodeConfig  # noqa: E402
-from telephony.emulator.control import EmulatorControl  # noqa: E402
 from telephony.events import Registered, Registration  # noqa: E402
 from telephony.presence import PresenceStore  # noqa: E402
 
@@ -159,7 +159,7 @@ def listener_apply_rate(prefix: str) -> float:
     """
     from urllib.parse import quote
 
-    from telephony.emulator.registrations import new_registration, register_headers
+    from emulator.registrations import new_registration, register_headers
     from telephony.protocol import parse_plain_event
     from workers.listener import Listener, ListenerConfig, NodeFeed
 
@@ -255,7 +255,7 @@ def main() -> int:
                        check=True)
         say("== starting the emulator (2 nodes)")
         emu_log = work / "emulator.log"
-        emu = start([sys.executable, "-m", "telephony.emulator", "--nodes", "2", "--esl-port",
+        emu = start([sys.executable, "-m", "emulator", "--nodes", "2", "--esl-port",
                      "0", "--control-port", "0", "--heartbeat", "5"], env, emu_log)
         procs.append(emu)
         text = wait_for(emu_log, "EMULATOR READY", emu)

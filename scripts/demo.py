@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from demo_agents import AgentSimulator, script_far_ends  # noqa: E402
 from demo_procs import Supervisor, port_is_free, wait_for_port  # noqa: E402
 
-from telephony.emulator.control import EmulatorControl  # noqa: E402
+from emulator.control import EmulatorControl  # noqa: E402
 
 HOST = "127.0.0.1"
 NODE_NAMES = ("fs1", "fs2", "fs3")
@@ -248,7 +248,7 @@ def start_cluster(supervisor: Supervisor, args: argparse.Namespace, python: str)
     import demo_seed
 
     emulator = supervisor.start("emulator", tier=1, argv=[
-        python, "-m", "telephony.emulator", "--nodes", str(len(NODE_NAMES)), "--host", HOST,
+        python, "-m", "emulator", "--nodes", str(len(NODE_NAMES)), "--host", HOST,
         "--esl-port", str(args.esl_port), "--control-port", str(args.control_port),
         "--tcp-drop-mode", "stock-unreg", "--heartbeat", "5",
     ])

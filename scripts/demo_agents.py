@@ -12,7 +12,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-from telephony.emulator.control import EmulatorControl, EmulatorControlError
+from emulator.control import EmulatorControl, EmulatorControlError
 
 log = logging.getLogger("demo.agents")
 

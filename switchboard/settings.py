@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "campaigns",
+    "workers",
 ]
 
 MIDDLEWARE = [

@@ -39,12 +39,12 @@ def test_each_app_service_command_exists(service):
         if "-Q" in command:
             queues = set(command[command.index("-Q") + 1].split(","))
             assert queues == {queue.name for queue in app.conf.task_queues}
-    if command[:3] == ["python", "-m", "telephony.emulator"]:
-        assert importlib.util.find_spec("telephony.emulator.__main__") is not None
+    if command[:3] == ["python", "-m", "emulator"]:
+        assert importlib.util.find_spec("emulator.__main__") is not None
 
 
 def test_emulator_command_line_is_accepted_by_the_emulator():
-    from telephony.emulator.__main__ import parse_args
+    from emulator.__main__ import parse_args
 
     args = parse_args(SERVICES["emulator"]["command"][3:])
     assert (args.nodes, args.host, args.esl_port) == (3, "0.0.0.0", 8021)

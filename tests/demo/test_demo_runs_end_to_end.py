@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from telephony.emulator.control import EmulatorControl
+from emulator.control import EmulatorControl
 
 pytestmark = pytest.mark.integration
 

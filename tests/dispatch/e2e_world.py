@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from campaigns.models import Agent, CallAttempt, Campaign, CampaignStatus, Node
-from telephony.emulator.cluster import Cluster
+from emulator.cluster import Cluster
 from telephony.presence import PresenceStore
 from tests.factories import make_agent, make_campaign, make_group, make_trunk
 
@@ -152,7 +152,7 @@ def build_world(process_env: dict[str, str], redis_client: Any, key_prefix: str,
 def start_processes(world: World, *, worker_factory: Any, beat_factory: Any,
                     workers: int = 1) -> None:
     """Listener and consumer first (presence must be up before the tick sees any agent)."""
-    from campaigns.management.commands.setup_schedules import install_schedules
+    from workers.management.commands.setup_schedules import install_schedules
 
     world.start("listen", "--agent-sync", "1", kind="listener")
     world.start("consume_events", kind="consumer")

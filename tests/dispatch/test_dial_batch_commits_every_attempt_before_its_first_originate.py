@@ -13,9 +13,9 @@ import pytest
 
 from campaigns.models import CallAttempt, Node, Outcome, Target, TargetState
 from campaigns.services.dialing import Dialer
+from emulator.cluster import Cluster
 from telephony.client import CommandPool
 from telephony.config import NodeConfig
-from telephony.emulator.cluster import Cluster
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from tests.dispatch.e2e_world import ALL_DAYS

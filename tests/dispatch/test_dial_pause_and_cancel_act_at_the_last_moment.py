@@ -15,9 +15,9 @@ from campaigns.services import lifecycle
 from campaigns.services.dialing import Dialer
 from campaigns.services.outcomes import classify
 from campaigns.services.results import Results
+from emulator.cluster import Cluster
 from telephony.client import CommandPool
 from telephony.config import NodeConfig
-from telephony.emulator.cluster import Cluster
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from tests.dispatch.e2e_world import ALL_DAYS

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from campaigns.models import CallAttempt, Node, Target, TargetState
+from emulator.cluster import Cluster
 from telephony.client import CommandPool
-from telephony.emulator.cluster import Cluster
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from tests.dispatch.e2e_world import wait_for

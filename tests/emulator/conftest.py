@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from telephony.emulator import Cluster
+from emulator import Cluster
 from tests.emulator.eslraw import RawEsl
 
 

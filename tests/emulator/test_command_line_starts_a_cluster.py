@@ -1,4 +1,4 @@
-"""`python -m telephony.emulator` prints its ports and serves ESL and HTTP until SIGTERM."""
+"""`python -m emulator` prints its ports and serves ESL and HTTP until SIGTERM."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 
-from telephony.emulator.control import EmulatorControl
+from emulator.control import EmulatorControl
 from tests.emulator.eslraw import RawEsl
 
 
 def test_cli_prints_a_ready_line_serves_and_exits_on_sigterm():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "telephony.emulator", "--nodes", "2", "--esl-port", "0",
+        [sys.executable, "-m", "emulator", "--nodes", "2", "--esl-port", "0",
          "--control-port", "0", "--password", "s3cret", "--heartbeat", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from telephony.emulator.control import EmulatorControl, EmulatorControlError
+from emulator.control import EmulatorControl, EmulatorControlError
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from telephony.emulator.dialplan import (
+from emulator.dialplan import (
     App,
     DialError,
     dtmf_schedule,
@@ -14,7 +14,7 @@ from telephony.emulator.dialplan import (
     parse_vars,
     split_args,
 )
-from telephony.emulator.wire import CommandReader, url_encode
+from emulator.wire import CommandReader, url_encode
 
 PROFILES = ("internal", "external")
 

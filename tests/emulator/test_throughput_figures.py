@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from telephony.emulator.control import EmulatorControl
+from emulator.control import EmulatorControl
 
 ORIGINATES = 3000
 APIS = 5000
@@ -44,7 +44,7 @@ def _count(sock: socket.socket, needle: bytes, n: int, deadline: float) -> int:
 
 def test_one_process_handles_thousands_of_calls_and_api_commands(capsys):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "telephony.emulator", "--nodes", "1", "--esl-port", "0",
+        [sys.executable, "-m", "emulator", "--nodes", "1", "--esl-port", "0",
          "--control-port", "0", "--sps", "1000000", "--max-sessions", "1000000"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

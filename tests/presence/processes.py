@@ -6,16 +6,16 @@ import json
 import sys
 import time
 
-from telephony.emulator.control import EmulatorControl
+from emulator.control import EmulatorControl
 from tests.processes import Process
 
 
 class Emulator(Process):
-    """`python -m telephony.emulator` on free ports, with its control client."""
+    """`python -m emulator` on free ports, with its control client."""
 
     def __init__(self, env: dict[str, str], nodes: int = 2, password: str = "ClueCon",
                  extra: tuple[str, ...] = ()) -> None:
-        super().__init__([sys.executable, "-m", "telephony.emulator", "--nodes", str(nodes),
+        super().__init__([sys.executable, "-m", "emulator", "--nodes", str(nodes),
                           "--esl-port", "0", "--control-port", "0", "--password", password,
                           *extra], env, "emulator")
         line = next(x for x in self.wait_for("EMULATOR READY").splitlines()

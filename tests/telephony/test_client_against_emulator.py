@@ -7,9 +7,9 @@ from contextlib import closing
 
 import pytest
 
+from emulator.cluster import Cluster
 from telephony.client import Backoff, CommandPool, ESLConnection, EventStream
 from telephony.config import NodeConfig
-from telephony.emulator.cluster import Cluster
 from telephony.errors import AuthenticationError, ConnectionLost, ESLTimeout
 
 pytestmark = pytest.mark.integration

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
+from emulator.cluster import Cluster
 from telephony.client import CommandPool
 from telephony.config import NodeConfig
-from telephony.emulator.cluster import Cluster
 from telephony.errors import AuthenticationError, ESLError
 
 pytestmark = pytest.mark.integration

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
+from emulator.dialplan import parse_app_spec, parse_dialstring, split_args
 from telephony.dialstring import DialstringError
-from telephony.emulator.dialplan import parse_app_spec, parse_dialstring, split_args
 from telephony.originate import Mode, OriginateRequest, render_originate
 
 A = "00000000-0000-4000-8000-000000000024"

@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from telephony.emulator.apps import Applications
-from telephony.emulator.channel import Channel
-from telephony.emulator.dialplan import (
+from emulator.apps import Applications
+from emulator.channel import Channel
+from emulator.dialplan import (
     ORIGINATE_USAGE,
     App,
     DialError,
@@ -20,10 +20,10 @@ from telephony.emulator.dialplan import (
     parse_dialstring,
     split_args,
 )
-from telephony.emulator.outcomes import Outcome
+from emulator.outcomes import Outcome
 
 if TYPE_CHECKING:
-    from telephony.emulator.node import Node
+    from emulator.node import Node
 
 Done = Callable[[str], None]
 

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from telephony.emulator import registrations as regs
-from telephony.emulator.channel import Channel
-from telephony.emulator.dialplan import split_args
+from emulator import registrations as regs
+from emulator.channel import Channel
+from emulator.dialplan import split_args
 
 if TYPE_CHECKING:
-    from telephony.emulator.node import Node
+    from emulator.node import Node
 
 Done = Callable[[str], None]
 Handler = Callable[["Node", str, Done, str], "str | None"]

@@ -10,11 +10,11 @@ import uuid
 from collections import deque
 from typing import TYPE_CHECKING
 
-from telephony.emulator import wire
-from telephony.emulator.wire import Command, Event
+from emulator import wire
+from emulator.wire import Command, Event
 
 if TYPE_CHECKING:
-    from telephony.emulator.node import Node
+    from emulator.node import Node
 
 EVENT_NAMES = frozenset(
     [

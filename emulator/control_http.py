@@ -8,7 +8,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from telephony.emulator.operations import ControlError, NodeOps, invoke
+from emulator.operations import ControlError, NodeOps, invoke
 
 log = logging.getLogger(__name__)
 

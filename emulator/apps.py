@@ -6,8 +6,8 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from telephony.emulator.channel import Channel, DtmfRecord
-from telephony.emulator.dialplan import (
+from emulator.channel import Channel, DtmfRecord
+from emulator.dialplan import (
     App,
     DialError,
     dtmf_schedule,
@@ -15,10 +15,10 @@ from telephony.emulator.dialplan import (
     parse_inline,
     split_args,
 )
-from telephony.emulator.wire import Command
+from emulator.wire import Command
 
 if TYPE_CHECKING:
-    from telephony.emulator.calls import CallEngine
+    from emulator.calls import CallEngine
 
 _BRIDGE_TIMEOUT_S = 60
 

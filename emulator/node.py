@@ -9,15 +9,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from telephony.emulator import api as api_commands
-from telephony.emulator import wire
-from telephony.emulator.calls import CallEngine
-from telephony.emulator.channel import CALLSTATE_NUMBERS, Channel
-from telephony.emulator.connection import EslConnection
-from telephony.emulator.outcomes import OutcomeTable
-from telephony.emulator.registrar import Registrar
-from telephony.emulator.registrations import Registration
-from telephony.emulator.wire import Command, Event
+from emulator import api as api_commands
+from emulator import wire
+from emulator.calls import CallEngine
+from emulator.channel import CALLSTATE_NUMBERS, Channel
+from emulator.connection import EslConnection
+from emulator.outcomes import OutcomeTable
+from emulator.registrar import Registrar
+from emulator.registrations import Registration
+from emulator.wire import Command, Event
 
 VERSION = "1.10.12-release~64bit"
 TCP_DROP_MODES = ("stock-unreg", "stock-silent", "patched")

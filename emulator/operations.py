@@ -7,9 +7,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telephony.emulator.node import TCP_DROP_MODES, Node
-from telephony.emulator.outcomes import Outcome
-from telephony.emulator.registrations import Registration, new_registration
+from emulator.node import TCP_DROP_MODES, Node
+from emulator.outcomes import Outcome
+from emulator.registrations import Registration, new_registration
 
 JSON = Any
 

@@ -7,9 +7,9 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
-from telephony.emulator.control_http import ControlServer
-from telephony.emulator.node import Node
-from telephony.emulator.operations import NodeOps, invoke
+from emulator.control_http import ControlServer
+from emulator.node import Node
+from emulator.operations import NodeOps, invoke
 
 
 class NodeHandle:

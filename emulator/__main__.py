@@ -1,4 +1,4 @@
-"""`python -m telephony.emulator --nodes 3 --esl-port 8021 --password ClueCon`."""
+"""`python -m emulator --nodes 3 --esl-port 8021 --password ClueCon`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import os
 import signal
 import sys
 
-from telephony.emulator.control_http import ControlServer
-from telephony.emulator.node import TCP_DROP_MODES, Node
-from telephony.emulator.operations import NodeOps
+from emulator.control_http import ControlServer
+from emulator.node import TCP_DROP_MODES, Node
+from emulator.operations import NodeOps
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(prog="python -m telephony.emulator", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     p.add_argument("--nodes", type=int, default=3, help="number of nodes (fs1, fs2, ...)")
     p.add_argument(
         "--esl-port", type=int, default=8021, help="node i listens on esl-port+i-1; 0 = free ports"

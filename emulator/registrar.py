@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from telephony.emulator import registrations as regs
-from telephony.emulator.registrations import Registration
+from emulator import registrations as regs
+from emulator.registrations import Registration
 
 if TYPE_CHECKING:
-    from telephony.emulator.node import Node
+    from emulator.node import Node
 
 
 class Registrar:
