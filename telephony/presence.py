@@ -276,14 +276,27 @@ class PresenceStore:
                 agent=agent,
                 known=bool(h),
                 enabled=h.get("enabled") == "1",
-                groups=tuple(g for g in h.get("groups", "").split(",") if g),
+                # "~" groups are the product's groups of one (callbacks), not the agent's teams.
+                groups=tuple(g for g in h.get("groups", "").split(",")
+                             if g and not g.startswith("~")),
                 intent=h.get("intent") or "logged_out",
                 reason=h.get("reason", ""),
                 activity=activity,
                 activity_until=until,
                 registrations=tuple(sorted(regs[agent], key=lambda r: (r.node, r.call_id))),
+                intent_at=_f(h.get("intent_at")),
+                activity_at=self._activity_since(h, activity),
             )
         return out
+
+    @staticmethod
+    def _activity_since(h: Mapping[str, str], activity: str) -> float | None:
+        """When the effective activity began: a lapsed lease or wrap-up ended at its time."""
+        if activity == (h.get("activity") or "idle"):
+            return _f(h.get("activity_at"))
+        if h.get("activity") == "wrapup":
+            return _f(h.get("wrapup_until"))
+        return _f(h.get("lease_until"))
 
     @staticmethod
     def _effective_activity(h: Mapping[str, str], now: float) -> tuple[str, float | None]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 _COMMON = r"""
 local P = ARGV[1] .. ':presence'
 local function publish(now, kind, agent, node, detail)
-  redis.call('XADD', P .. ':changes', 'MAXLEN', '~', 10000, '*',
+  redis.call('XADD', P .. ':changes', 'MAXLEN', '~', 100000, '*',
     'kind', kind, 'agent', agent or '', 'node', node or '', 'detail', detail or '', 't', now)
 end
 local function split_id(id)
@@ -395,7 +395,8 @@ SET_INTENT = _COMMON + _AGENT + r"""
 local agent, intent, now = ARGV[2], ARGV[3], tonumber(ARGV[6])
 local k = ak(agent)
 if redis.call('EXISTS', k) == 0 then return -1 end
-local a = redis.call('HMGET', k, 'intent', 'activity', 'lease_until', 'wrapup_until')
+local a = redis.call('HMGET', k, 'intent', 'activity', 'lease_until', 'wrapup_until', 'reason')
+if a[1] == intent and (a[5] or '') == ARGV[4] then return 0 end
 redis.call('HSET', k, 'intent', intent, 'reason', ARGV[4], 'intent_by', ARGV[5],
   'intent_at', now)
 -- Longest-idle counts from the moment an agent becomes available, not from an old idle spell.
@@ -404,8 +405,9 @@ if intent == 'available' and a[1] ~= 'available'
   redis.call('HSET', k, 'activity', 'idle')
   set_ready(agent, now)
 end
-if a[1] == intent then return 0 end
-publish(now, 'intent', agent, '', intent)
+-- The reason and who set it travel with the change: the agent log is the audit of pauses.
+redis.call('XADD', P .. ':changes', 'MAXLEN', '~', 100000, '*', 'kind', 'intent',
+  'agent', agent, 'node', '', 'detail', intent, 't', now, 'reason', ARGV[4], 'actor', ARGV[5])
 return 1
 """
 

@@ -73,6 +73,14 @@ class AgentPresence:
     activity: str
     activity_until: float | None
     registrations: tuple[RegistrationView, ...]
+    intent_at: float | None = None  # when the intent last changed (epoch seconds)
+    activity_at: float | None = None  # when the activity last changed
+
+    @property
+    def state_since(self) -> float | None:
+        """When the agent entered its current state (the later of the two axes' changes)."""
+        times = [t for t in (self.intent_at, self.activity_at) if t]
+        return max(times) if times else None
 
     @property
     def registered(self) -> bool:

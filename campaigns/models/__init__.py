@@ -4,17 +4,31 @@ from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
 from campaigns.models.campaign import Campaign, CampaignEvent, CampaignMode, CampaignStatus
 from campaigns.models.donotcall import DoNotCall
+from campaigns.models.floor import (
+    DEFAULT_DISPOSITIONS,
+    AgentStateChange,
+    Callback,
+    CallbackState,
+    Disposition,
+    DispositionKind,
+)
 from campaigns.models.infrastructure import Node, Trunk
 from campaigns.models.target import Target, TargetState
 
 __all__ = [
+    "DEFAULT_DISPOSITIONS",
     "Agent",
     "AgentGroup",
+    "AgentStateChange",
     "CallAttempt",
+    "Callback",
+    "CallbackState",
     "Campaign",
     "CampaignEvent",
     "CampaignMode",
     "CampaignStatus",
+    "Disposition",
+    "DispositionKind",
     "DoNotCall",
     "Node",
     "Outcome",

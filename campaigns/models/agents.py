@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -29,6 +30,9 @@ class Agent(models.Model):
     group = models.ForeignKey(AgentGroup, on_delete=models.PROTECT, related_name="agents")
     enabled = models.BooleanField(default=True)
     wrapup_seconds = models.PositiveIntegerField(default=5)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="agent", help_text="The login that opens this agent's page (/agent/)")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -48,6 +48,11 @@ class CallAttempt(models.Model):
     hangup_cause = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True, default="")
     billsec = models.PositiveIntegerField(default=0)
+    disposition = models.ForeignKey(
+        "campaigns.Disposition", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="attempts", help_text="What became of the conversation (set by the agent)")
+    disposition_notes = models.TextField(blank=True)
+    disposed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -61,6 +66,8 @@ class CallAttempt(models.Model):
             models.Index(fields=["campaign", "outcome"], name="attempt_campaign_outcome_idx"),
             models.Index(fields=["campaign", "created_at"], name="attempt_campaign_time_idx"),
             models.Index(fields=["ended_at"], name="attempt_ended_idx"),
+            # Per-agent figures (today's calls on the floor, statistics for a period).
+            models.Index(fields=["agent", "ended_at"], name="attempt_agent_ended_idx"),
         ]
 
     def __str__(self) -> str:

@@ -49,9 +49,12 @@ from campaigns.models import (
     Target,
     TargetState,
 )
+from campaigns.services.dispositions import callback_agents
+from campaigns.services.presence import personal_group
 from telephony.config import NodeConfig
 from telephony.dialstring import DialstringError
 from telephony.errors import AuthenticationError, ESLError
+from telephony.floor import LiveCall, LiveCalls
 from telephony.originate import Mode, OriginateRequest, render_originate
 from telephony.pacing import Scope, campaign_scope, node_call_capacity, node_scope, trunk_scope
 
@@ -108,8 +111,13 @@ def load_call(client: Any, prefix: str, call_uuid: str) -> CallRecord | None:
 
 
 def forget_call(client: Any, prefix: str, call_uuid: str) -> bool:
-    """Drop the record; True only for the one caller that removed it (finish exactly once)."""
-    return bool(client.delete(_call_key(prefix, call_uuid)))
+    """Drop the record; True only for the one caller that removed it (finish exactly once).
+
+    The call also leaves the floor's live-call list (telephony.floor) at that moment."""
+    removed = bool(client.delete(_call_key(prefix, call_uuid)))
+    if removed:
+        LiveCalls(client, prefix).remove(call_uuid)
+    return removed
 
 
 # --- the parts a dial needs, as small protocols (real ones wired in workers/) ----------------
@@ -240,6 +248,8 @@ class Dialer:
         ).annotate(
             do_not_call=Exists(DoNotCall.objects.filter(number=OuterRef("number")))
         ).in_bulk(claimed)
+        # Due callbacks that asked for an agent: that agent first, the group otherwise.
+        self._callback_agents = callback_agents(claimed, now) if claimed else {}
         self._numbers.update(
             CallAttempt.objects.filter(target_id__in=claimed).order_by().values("target_id")
             .annotate(n=Count("id")).values_list("target_id", "n")
@@ -352,7 +362,10 @@ class Dialer:
         # instead of queueing behind one node's rate; any usable node is the fallback.
         usable, ready_nodes = self._usable_nodes(node_hint, excluded, ts)
         reservation = None
-        if ready_nodes:
+        wanted = getattr(self, "_callback_agents", {}).get(target.id)
+        if wanted and usable:
+            reservation = self.presence.reserve(personal_group(wanted), usable, ts, lease)
+        if reservation is None and ready_nodes:
             reservation = self.presence.reserve(campaign.agent_group.name, ready_nodes, ts, lease)
         if reservation is None and len(ready_nodes) < len(usable):
             reservation = self.presence.reserve(campaign.agent_group.name, usable, ts, lease)
@@ -511,6 +524,12 @@ class Dialer:
                                      item.reservation.token, item.scopes, campaign.mode,
                                      agent.wrapup_seconds if agent else 0)
             save_call(pipe, self.prefix, str(attempt.uuid), item.record)
+            started = self.clock()
+            LiveCalls(self.redis, self.prefix).add(LiveCall(
+                uuid=str(attempt.uuid), number=target.number, extension=target.extension,
+                campaign_id=campaign.id, campaign=campaign.name, target_id=target.id,
+                attempt_id=attempt.id, node=item.node, agent=item.reservation.agent,
+                state="ringing", started_at=started, state_at=started), client=pipe)
             self.pacer.add_call(item.scopes, str(attempt.uuid), client=pipe)
             if campaign.mode == CampaignMode.AGENT_FIRST:
                 self.presence.mark(item.reservation.token, "ringing", self.clock(), item.lease,

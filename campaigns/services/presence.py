@@ -28,6 +28,14 @@ def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
 
 
+PERSONAL_GROUP_PREFIX = "~agent:"
+
+
+def personal_group(agent_key: str) -> str:
+    """The presence group holding only this agent (hidden from the agent's listed groups)."""
+    return f"{PERSONAL_GROUP_PREFIX}{agent_key}"
+
+
 def store() -> PresenceStore:
     """The presence store under this deployment's REDIS_KEY_PREFIX."""
     return PresenceStore(_client(settings.REDIS_URL), settings.REDIS_KEY_PREFIX)
@@ -48,7 +56,10 @@ def sync_agents(now: float | None = None) -> int:
     rows = Agent.objects.select_related("group").values_list(
         "sip_user", "sip_domain", "group__name", "wrapup_seconds", "enabled")
     for user, domain, group, wrapup, enabled in rows:
-        groups.setdefault(group, []).append((f"{user}@{domain}", wrapup, enabled))
+        key = f"{user}@{domain}"
+        groups.setdefault(group, []).append((key, wrapup, enabled))
+        # A group of one, so a callback can ask for this agent (dialing tries it first).
+        groups.setdefault(personal_group(key), []).append((key, wrapup, enabled))
     return store().sync_agents(groups, time.time() if now is None else now)
 
 

@@ -50,6 +50,7 @@ from campaigns.services.outcomes import (
     Retry,
     classify,
 )
+from telephony.floor import LiveCalls
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,10 @@ class Results:
     redis: Any
     prefix: str
 
+    def _live(self) -> LiveCalls:
+        """The floor's live-call list (same Redis and prefix as the call records)."""
+        return LiveCalls(self.redis, self.prefix)
+
     # -- entry point ------------------------------------------------------------------------
 
     def apply(self, event: StreamEvent, now: dt.datetime) -> str:
@@ -195,6 +200,7 @@ class Results:
         CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
             answered_at=event.at or now
         )
+        self._live().progress(str(attempt.uuid), now.timestamp(), answered=True)
         return "answered"
 
     def _bridge(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
@@ -204,6 +210,7 @@ class Results:
         record = load_call(self.redis, self.prefix, str(attempt.uuid))
         if updated and record is not None:
             self.presence.mark(record.token, "on_call", now.timestamp(), ON_CALL_LEASE_SECONDS)
+        self._live().progress(str(attempt.uuid), now.timestamp(), bridged=True)
         return "bridged"
 
     def _execute_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
@@ -215,6 +222,7 @@ class Results:
         CallAttempt.objects.filter(id=attempt.id, dtmf_sent_at__isnull=True).update(
             dtmf_sent_at=at
         )
+        self._live().progress(str(attempt.uuid), now.timestamp(), digits_done=True)
         return "dtmf_sent"
 
     def _hangup_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:

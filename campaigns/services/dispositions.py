@@ -1,0 +1,133 @@
+"""Dispositions and callbacks: what the agent says became of a conversation, and what follows.
+
+`set_disposition` is the one transition (API, agent page, admin): it checks the disposition
+belongs to the attempt's campaign and the call was answered, stores it with the notes, then
+acts by kind in the same transaction: final (the target stays done), retry (dial again after
+the disposition's delay), do not call (the number joins the list, the target stops), call
+back (a Callback at the time the callee chose, read in the target's own zone; the target is
+due then, to the same agent when asked and that agent is available, else to the group).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from typing import Any
+
+from django.db import transaction
+
+from campaigns.errors import DomainError
+from campaigns.models import (
+    DEFAULT_DISPOSITIONS,
+    CallAttempt,
+    Callback,
+    CallbackState,
+    Campaign,
+    Disposition,
+    DispositionKind,
+    DoNotCall,
+    Target,
+    TargetState,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DispositionError(DomainError):
+    """The disposition cannot be set (wrong campaign, no conversation, no callback time)."""
+
+
+def target_zone(target: Target) -> str:
+    """The zone a callee's "tomorrow 10:00" is meant in: the target's, else the campaign's."""
+    return target.timezone or target.campaign.timezone
+
+
+def local_to_utc(local: dt.datetime, zone: str) -> dt.datetime:
+    """A wall-clock time typed for a zone, as a UTC instant (a time in a DST gap moves on)."""
+    if local.tzinfo is not None:
+        return local.astimezone(dt.UTC)
+    return local.replace(tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+def add_default_dispositions(campaign: Campaign) -> int:
+    """Give a campaign the usual list (sale, not interested, ...); existing codes are kept."""
+    created = 0
+    for position, (code, label, kind) in enumerate(DEFAULT_DISPOSITIONS):
+        _, was_new = Disposition.objects.get_or_create(
+            campaign=campaign, code=code,
+            defaults={"label": label, "kind": kind, "position": position})
+        created += was_new
+    return created
+
+
+def set_disposition(attempt: CallAttempt, disposition: Disposition, *, notes: str = "",
+                    callback_at: dt.datetime | None = None, same_agent: bool = True,
+                    actor: Any = None, now: dt.datetime) -> Callback | None:
+    """Record what became of the call and act on it; return the callback when one is made."""
+    if disposition.campaign_id != attempt.campaign_id:
+        raise DispositionError("this disposition belongs to another campaign",
+                               code="wrong_campaign")
+    if attempt.answered_at is None and attempt.bridged_at is None:
+        raise DispositionError("the call was not answered: there is no conversation to dispose",
+                               code="not_answered")
+    if disposition.kind == DispositionKind.CALLBACK and callback_at is None:
+        raise DispositionError("a call back needs a time", code="callback_time_required")
+    callback = None
+    with transaction.atomic():
+        target = Target.objects.select_for_update().select_related("campaign").get(
+            id=attempt.target_id)
+        CallAttempt.objects.filter(id=attempt.id).update(
+            disposition=disposition, disposition_notes=notes[:5000], disposed_at=now)
+        # A new disposition replaces the previous one: its scheduled callback goes too.
+        Callback.objects.filter(attempt=attempt, state=CallbackState.SCHEDULED).update(
+            state=CallbackState.CANCELLED)
+        fields: dict[str, Any] = {"last_outcome": disposition.code[:32], "updated_at": now}
+        if disposition.kind == DispositionKind.RETRY:
+            fields.update(state=TargetState.RETRY_WAIT,
+                          next_attempt_at=now + dt.timedelta(seconds=disposition.retry_seconds))
+        elif disposition.kind == DispositionKind.DO_NOT_CALL:
+            DoNotCall.objects.get_or_create(
+                number=target.number,
+                defaults={"reason": f"disposition {disposition.code} on attempt {attempt.id}"})
+            fields.update(state=TargetState.DO_NOT_CALL, next_attempt_at=None)
+        elif disposition.kind == DispositionKind.CALLBACK:
+            assert callback_at is not None
+            zone = target_zone(target)
+            due = local_to_utc(callback_at, zone)
+            if due <= now:
+                raise DispositionError("the call-back time is in the past",
+                                       code="callback_in_past")
+            callback = Callback.objects.create(
+                campaign_id=attempt.campaign_id, target=target, attempt=attempt,
+                agent_id=attempt.agent_id if same_agent else None, due_at=due, timezone=zone,
+                notes=notes[:5000],
+                created_by=actor if getattr(actor, "is_authenticated", False) else None)
+            fields.update(state=TargetState.RETRY_WAIT, next_attempt_at=due)
+        else:
+            fields.update(state=TargetState.COMPLETED, next_attempt_at=None)
+        Target.objects.filter(id=target.id).update(**fields)
+    log.info("attempt %s disposed %s", attempt.id, disposition.code)
+    return callback
+
+
+def reschedule_callback(callback: Callback, now: dt.datetime) -> None:
+    """After an edit in the admin: the target is due at the callback's (new) time."""
+    if callback.state != CallbackState.SCHEDULED:
+        return
+    Target.objects.filter(id=callback.target_id).exclude(
+        state__in=(TargetState.DO_NOT_CALL, TargetState.DIALING, TargetState.QUEUED)).update(
+        state=TargetState.RETRY_WAIT, next_attempt_at=callback.due_at, updated_at=now)
+
+
+def callback_agents(target_ids: list[int], now: dt.datetime) -> dict[int, str]:
+    """Targets about to be dialled: mark their due callbacks dialled; return the agents asked
+    for (presence keys) by target. One query, two when some callback is due."""
+    rows = list(Callback.objects.filter(target_id__in=target_ids, state=CallbackState.SCHEDULED,
+                                        due_at__lte=now)
+                .values_list("id", "target_id", "agent__sip_user", "agent__sip_domain"))
+    if rows:
+        # Compare-and-set on the state: a callback is handed to the dialer once.
+        Callback.objects.filter(id__in=[r[0] for r in rows],
+                                state=CallbackState.SCHEDULED).update(state=CallbackState.DIALLED)
+    return {target_id: f"{user}@{domain}" for _, target_id, user, domain in rows if user}
