@@ -13,6 +13,7 @@ urlpatterns = [
     # The admin's "View site" link points at "/": send supervisors to the live dashboard.
     path("", RedirectView.as_view(pattern_name="dashboard:system"), name="home"),
     path("dashboard/", include("campaigns.dashboard.urls")),
+    path("agent/", include("campaigns.agentdesk.urls")),
     path("healthz", healthz, name="healthz"),
     # Like the API itself, its schema and docs are for signed-in users only.
     path(

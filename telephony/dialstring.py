@@ -278,6 +278,12 @@ def validate_var_value(value: object) -> str:
     return text
 
 
+def render_uuid_kill(call_uuid: object, cause: object = "NORMAL_CLEARING") -> str:
+    """`uuid_kill <uuid> <cause>` with both parts through their grammars (a supervisor hangs
+    up one call)."""
+    return f"uuid_kill {validate_uuid(call_uuid)} {validate_hangup_cause(cause)}"
+
+
 def validate_hangup_cause(value: object) -> str:
     """Return a FreeSWITCH hangup cause name (from its fixed list) or raise."""
     text = _require_str(value, "hangup cause")

@@ -8,3 +8,12 @@ class WorkersConfig(AppConfig):
     name = "workers"
     verbose_name = "Workers"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Give the campaigns side its way to publish floor controls (it may not import us)."""
+        from campaigns.services import controls
+        from workers.celery import HANGUP_CALL, app
+
+        controls.register_hangup(
+            lambda node, call_uuid, actor: app.send_task(HANGUP_CALL,
+                                                         args=[node, call_uuid, actor]))

@@ -38,6 +38,8 @@ TICK = "switchboard.tick"
 REAP_QUEUED = "switchboard.reap_queued"
 DIAL_BATCH = "switchboard.dial_batch"
 RECONCILE_CALLS = "switchboard.reconcile_calls"
+HANGUP_CALL = "switchboard.control_hangup_call"
+CONSUME_AGENT_LOG = "switchboard.control_consume_agent_log"
 
 # Hard time limit of a dial batch; the broker visibility timeout must exceed it.
 DIAL_SOFT_LIMIT = 90
@@ -52,6 +54,8 @@ BEAT_SCHEDULE: dict[str, tuple[str, int, int]] = {
     "reap queued targets": (REAP_QUEUED, 30, 60),
     # Ends attempts dialing past their originate timeout with no live channel (DESIGN step 6).
     "reconcile calls": (RECONCILE_CALLS, 15, 30),
+    # The agents' presence changes into the database (per-agent statistics, pause audit).
+    "agent state log": (CONSUME_AGENT_LOG, 2, 10),
 }
 
 _direct = Exchange("switchboard", type="direct")

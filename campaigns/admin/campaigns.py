@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
+from campaigns.admin.floor import DispositionInline, add_defaults_action
 from campaigns.errors import IllegalTransition, ImportFileError
 from campaigns.models import Campaign, CampaignEvent
 from campaigns.services import lifecycle
@@ -129,13 +130,14 @@ class CampaignAdmin(ModelAdmin):
         "progress",
         "import_targets_link",
     ]
-    inlines = [CampaignEventInline]
+    inlines = [DispositionInline, CampaignEventInline]
     actions = [
         _lifecycle_action("start", "Started"),
         _lifecycle_action("pause", "Paused"),
         _lifecycle_action("resume", "Resumed"),
         _lifecycle_action("cancel", "Cancelled"),
         _lifecycle_action("complete", "Completed"),
+        add_defaults_action,
     ]
     fieldsets = [
         (None, {"fields": ["name", "trunk", "agent_group", "mode", "status", "status_changed_at"]}),

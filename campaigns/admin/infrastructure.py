@@ -116,29 +116,84 @@ class AgentAdmin(ModelAdmin):
     list_filter = ["enabled", "group"]
     search_fields = ["name", "sip_user", "sip_domain"]
     autocomplete_fields = ["group"]
+    raw_id_fields = ["user"]
     list_select_related = ["group"]
     fieldsets = [
         (None, {"fields": ["name", "group", "enabled"]}),
         ("SIP identity", {"fields": ["sip_user", "sip_domain"]}),
         ("Calls", {"fields": ["wrapup_seconds"]}),
+        ("Agent page", {"fields": ["user"],
+                        "description": "The login that opens /agent/ for this agent"}),
     ]
+
+    actions = ["pause_agents", "resume_agents", "log_out_agents"]
 
     @admin.display(description="Presence")
     def presence(self, obj: Agent) -> str:
-        """Presence from the store (campaigns.services.presence); unknown when it cannot answer."""
+        """Presence in a supervisor's words ("Wrap-up until 10:42", "Paused: lunch")."""
+        import time
+
+        from django.utils import timezone
+
         from campaigns.services import presence as presence_service
+        from campaigns.services.floor import presence_words
 
         try:
-            view = presence_service.agent_presence([obj]).get(obj.id)
+            now = time.time()
+            view = presence_service.store().snapshot([obj.presence_key], now)[obj.presence_key]
         except Exception:  # presence is advisory here: a Redis outage must not break the admin
             log.warning("presence unavailable for agent %s", obj.id, exc_info=True)
-            return "unknown"
-        if not view:
-            return "unknown"
-        if view.get("routable"):
-            return "routable"
-        parts = ["registered" if view.get("registered") else "not registered"]
-        for key in ("intent", "activity"):
-            if view.get(key):
-                parts.append(str(view[key]))
-        return ", ".join(parts)
+            return "Unknown"
+        return presence_words(view, now, timezone.get_current_timezone())[1]
+
+    def _set_intent(self, request: Any, queryset: Any, intent: str, title: str,
+                    reason_required: bool) -> Any:
+        """Ask for the reason on an intermediate page, then set each agent's intent."""
+        from django.contrib import messages
+        from django.contrib.admin.models import CHANGE, LogEntry
+        from django.contrib.contenttypes.models import ContentType
+        from django.template.response import TemplateResponse
+
+        from campaigns.services.presence import InvalidIntent, set_intent
+
+        reason = request.POST.get("reason", "").strip()
+        error = ""
+        if request.POST.get("apply"):
+            if reason_required and not reason:
+                error = "A pause needs a reason."
+            else:
+                content_type = ContentType.objects.get_for_model(Agent)
+                done = 0
+                for agent in queryset:
+                    try:
+                        set_intent(agent, intent, reason, request.user.get_username())
+                    except InvalidIntent as exc:
+                        error = str(exc)
+                        break
+                    LogEntry.objects.log_action(
+                        user_id=request.user.pk, content_type_id=content_type.pk,
+                        object_id=agent.pk, object_repr=str(agent)[:200], action_flag=CHANGE,
+                        change_message=f"{title}" + (f": {reason}" if reason else ""))
+                    done += 1
+                if not error:
+                    messages.success(request, f"{title}: {done} agent(s).")
+                    return None
+        return TemplateResponse(request, "admin/campaigns/agent/intent_reason.html", {
+            **self.admin_site.each_context(request), "title": title, "agents": list(queryset),
+            "action": request.POST.get("action", ""), "reason": reason, "error": error,
+            "reason_required": reason_required, "opts": self.model._meta,
+        })
+
+    @admin.action(description="Pause the selected agents (with a reason)",
+                  permissions=["change"])
+    def pause_agents(self, request: Any, queryset: Any) -> Any:
+        return self._set_intent(request, queryset, "paused", "Pause", True)
+
+    @admin.action(description="Make the selected agents available", permissions=["change"])
+    def resume_agents(self, request: Any, queryset: Any) -> Any:
+        return self._set_intent(request, queryset, "available", "Resume", False)
+
+    @admin.action(description="Log out the selected agents (with a reason)",
+                  permissions=["change"])
+    def log_out_agents(self, request: Any, queryset: Any) -> Any:
+        return self._set_intent(request, queryset, "logged_out", "Log out", False)

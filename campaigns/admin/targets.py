@@ -37,6 +37,8 @@ class CallAttemptInline(TabularInline):
         "outcome",
         "hangup_cause",
         "billsec",
+        "disposition",
+        "disposition_notes",
         "created_at",
         "ended_at",
     ]
@@ -105,10 +107,11 @@ class CallAttemptAdmin(ModelAdmin):
         "outcome",
         "hangup_cause",
         "billsec",
+        "disposition",
         "created_at",
     ]
-    list_filter = ["outcome", "counts_as_attempt", "node", "campaign"]
-    list_select_related = ["target", "campaign", "agent"]
+    list_filter = ["outcome", "disposition__kind", "counts_as_attempt", "node", "campaign"]
+    list_select_related = ["target", "campaign", "agent", "disposition"]
     search_fields = ["uuid"]
     search_help_text = "Exact call UUID or the target's phone number"
     raw_id_fields = ["target", "campaign", "agent"]

@@ -52,7 +52,7 @@ class CallAttemptFilter(filters.FilterSet):
 
     class Meta:
         model = CallAttempt
-        fields = ["campaign", "target", "outcome", "node", "agent", "hangup_cause"]
+        fields = ["campaign", "target", "outcome", "node", "agent", "hangup_cause", "disposition"]
 
 
 class AgentFilter(filters.FilterSet):

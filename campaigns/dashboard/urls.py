@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaigns.dashboard import views
+from campaigns.dashboard import floor_views, views
 
 app_name = "dashboard"
 
@@ -11,4 +11,12 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", views.campaign_page, name="campaign"),
     path("data/system.json", views.system_data, name="system-data"),
     path("data/campaigns/<int:campaign_id>.json", views.campaign_data, name="campaign-data"),
+    path("floor/", floor_views.floor_page, name="floor"),
+    path("data/floor.json", floor_views.floor_data, name="floor-data"),
+    path("data/campaigns/<int:campaign_id>/floor.json", floor_views.campaign_floor_data,
+         name="campaign-floor-data"),
+    path("data/history.json", floor_views.history_data, name="history-data"),
+    path("agents/<int:agent_id>/intent/", floor_views.agent_intent, name="agent-intent"),
+    path("calls/<str:call_uuid>/hangup/", floor_views.hangup, name="hangup"),
+    path("agents/stats/", floor_views.agent_stats_page, name="agent-stats"),
 ]

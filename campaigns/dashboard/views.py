@@ -21,6 +21,12 @@ from campaigns.services.dashboard import campaign_snapshot, system_snapshot
 POLL_MILLISECONDS = 1500
 
 
+def _may(request: HttpRequest, perm: str) -> bool:
+    """A supervisor who may act: staff, or holding the model permission."""
+    user = request.user
+    return bool(user.is_authenticated and (user.is_staff or user.has_perm(perm)))
+
+
 def _json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Answer 401 in JSON instead of redirecting a polling script to the login page."""
 
@@ -56,7 +62,9 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(
         request,
         "dashboard/campaign.html",
-        {"campaign": campaign, "admin_url": admin_url, "poll_ms": POLL_MILLISECONDS},
+        {"campaign": campaign, "admin_url": admin_url, "poll_ms": POLL_MILLISECONDS,
+         "may_act": _may(request, "campaigns.change_agent"),
+         "may_hangup": _may(request, "campaigns.change_callattempt")},
     )
 
 

@@ -68,6 +68,8 @@ class CallAttempt(models.Model):
             models.Index(fields=["ended_at"], name="attempt_ended_idx"),
             # Per-agent figures (today's calls on the floor, statistics for a period).
             models.Index(fields=["agent", "ended_at"], name="attempt_agent_ended_idx"),
+            # System-wide history charts (per hour / per day over all campaigns).
+            models.Index(fields=["created_at"], name="attempt_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -43,7 +43,7 @@ def _ensure_group(client: redis.Redis, key: str) -> None:
 
 
 def consume_changes(limit: int = BATCH) -> int:
-    """Store what the stream holds for agents since the last run; return rows written."""
+    """Store what the stream holds for agents since the last run; return entries consumed."""
     presence = presence_store()
     client, key = presence.client, presence.changes_key
     _ensure_group(client, key)
@@ -87,4 +87,4 @@ def consume_changes(limit: int = BATCH) -> int:
     with transaction.atomic():
         AgentStateChange.objects.bulk_create(rows, ignore_conflicts=True)
     client.xack(key, GROUP, *[eid for eid, _ in decoded])
-    return len(rows)
+    return len(decoded)

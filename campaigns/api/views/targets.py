@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.api.filters import CallAttemptFilter, TargetFilter
-from campaigns.api.serializers.attempts import CallAttemptSerializer
+from campaigns.api.serializers.attempts import (
+    CallAttemptSerializer,
+    DispositionSerializer,
+    SetDispositionSerializer,
+)
 from campaigns.api.serializers.targets import (
     BulkTargetsSerializer,
     ImportReportSerializer,
@@ -20,7 +27,8 @@ from campaigns.api.serializers.targets import (
     TargetSerializer,
 )
 from campaigns.api.views.base import ApiViewMixin
-from campaigns.models import CallAttempt, Target
+from campaigns.models import CallAttempt, Disposition, Target
+from campaigns.services.dispositions import DispositionError, set_disposition
 
 
 def report_response(report: Any) -> Response:
@@ -92,3 +100,45 @@ class CallAttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = CallAttemptFilter
     search_fields = ["=hangup_cause", "=node"]
     ordering_fields = ["id", "created_at", "ended_at", "billsec"]
+    action_verbs = {"disposition": "change"}
+
+    def get_permissions(self) -> list[Any]:
+        # The agent who took the call may dispose it; anyone else needs the supervisor right.
+        if getattr(self, "action", None) == "disposition":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="Set the attempt's disposition (and notes; a time for a call back)",
+        request=SetDispositionSerializer,
+        responses={200: CallAttemptSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def disposition(self, request: Request, pk: str | None = None) -> Response:
+        attempt = self.get_object()
+        user = request.user
+        own = attempt.agent_id is not None and getattr(
+            getattr(user, "agent", None), "id", None) == attempt.agent_id
+        if not (own or user.is_staff or user.has_perm("campaigns.change_callattempt")):
+            raise PermissionDenied("Only the attempt's agent or a supervisor may dispose it.")
+        serializer = SetDispositionSerializer(data=request.data, context={"attempt": attempt})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            set_disposition(attempt, data["disposition_obj"], notes=data["notes"],
+                            callback_at=data["callback_at"], same_agent=data["same_agent"],
+                            actor=user, now=timezone.now())
+        except DispositionError as exc:
+            field = "callback_at" if exc.code.startswith("callback") else "disposition"
+            raise ValidationError({field: [str(exc)]}) from None
+        attempt.refresh_from_db()
+        return Response(CallAttemptSerializer(attempt).data)
+
+
+class DispositionViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Each campaign's dispositions (sale, not interested, call back, do not call, ...)."""
+
+    queryset = Disposition.objects.all()
+    serializer_class = DispositionSerializer
+    filterset_fields = ["campaign", "kind"]
+    ordering_fields = ["campaign", "position", "code"]

@@ -22,6 +22,15 @@ function replaceChart(container, svg) {
   container.replaceChildren(svg);
 }
 
+/* Axis ticks: distinct whole numbers only. An empty chart has one line, 0 (never "0, 1, 1");
+   a chart whose highest bar is 1 reads "0, 1". */
+function axisTicks(items) {
+  const top = Math.max(0, ...items.map((item) => item.value));
+  if (top === 0) return [0];
+  const ticks = [0, Math.round(top / 2), Math.max(1, Math.round(top))];
+  return [...new Set(ticks)];
+}
+
 /* Vertical bars over time: items are {label, value}; labels every few bars. */
 function chartWidth(container) {
   // Draw at the container's own pixel width so text keeps its size on wide screens.
@@ -32,14 +41,19 @@ function columnChart(container, items, options) {
   const width = chartWidth(container), height = 180, left = 34, bottom = 20, top = 8;
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
                              "aria-label": options.title });
+  const format = options.format || String;
   const max = Math.max(1, ...items.map((item) => item.value));
   const plotW = width - left - 4, plotH = height - top - bottom;
   const step = plotW / Math.max(1, items.length);
-  for (const frac of [0, 0.5, 1]) {
-    const y = top + plotH * (1 - frac);
+  for (const tick of axisTicks(items)) {
+    const y = top + plotH * (1 - tick / max);
     svg.appendChild(svgEl("line", { x1: left, x2: width, y1: y, y2: y, stroke: "#e5e7eb" }));
     svg.appendChild(svgEl("text", { x: left - 4, y: y + 3, "text-anchor": "end", class: "axis" },
-                          String(Math.round(max * frac))));
+                          format(tick)));
+  }
+  if (!items.some((item) => item.value > 0)) {
+    svg.appendChild(svgEl("text", { x: left + plotW / 2, y: top + plotH / 2, "text-anchor": "middle",
+                                    class: "empty" }, options.empty || "nothing in this period"));
   }
   items.forEach((item, index) => {
     const h = (item.value / max) * plotH;
@@ -85,4 +99,4 @@ function barList(container, items, options) {
   replaceChart(container, svg);
 }
 
-window.SwitchboardCharts = { columnChart, barList };
+window.SwitchboardCharts = { columnChart, barList, axisTicks };

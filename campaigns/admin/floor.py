@@ -1,0 +1,68 @@
+"""Admin for dispositions (inline on the campaign) and callbacks (visible and editable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from unfold.admin import ModelAdmin, TabularInline
+
+from campaigns.models import Callback, CallbackState, Disposition
+from campaigns.services.dispositions import add_default_dispositions, reschedule_callback
+
+
+class DispositionInline(TabularInline):
+    model = Disposition
+    extra = 0
+    fields = ["position", "code", "label", "kind", "retry_seconds"]
+    ordering = ["position", "id"]
+
+
+@admin.register(Disposition)
+class DispositionAdmin(ModelAdmin):
+    list_display = ["label", "code", "kind", "campaign", "position"]
+    list_filter = ["kind", "campaign"]
+    search_fields = ["label", "code"]
+    list_select_related = ["campaign"]
+
+
+@admin.register(Callback)
+class CallbackAdmin(ModelAdmin):
+    list_display = ["target", "campaign", "due_local", "timezone", "agent", "state", "created_at"]
+    list_filter = ["state", "campaign"]
+    list_select_related = ["target", "campaign", "agent"]
+    raw_id_fields = ["target", "attempt", "agent"]
+    readonly_fields = ["created_by", "created_at", "attempt"]
+    fields = ["campaign", "target", "attempt", "agent", "due_at", "timezone", "state", "notes",
+              "created_by", "created_at"]
+    actions = ["cancel_callbacks"]
+
+    @admin.display(description="Due (target's zone)", ordering="due_at")
+    def due_local(self, obj: Callback) -> str:
+        import zoneinfo
+
+        try:
+            zone = zoneinfo.ZoneInfo(obj.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return f"{obj.due_at:%Y-%m-%d %H:%M} UTC"
+        return obj.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    def save_model(self, request: Any, obj: Callback, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        reschedule_callback(obj, timezone.now())  # an edited time moves the target with it
+
+    @admin.action(description="Cancel the selected callbacks", permissions=["change"])
+    def cancel_callbacks(self, request: Any, queryset: Any) -> None:
+        n = queryset.filter(state=CallbackState.SCHEDULED).update(state=CallbackState.CANCELLED)
+        messages.success(request, f"{n} callback(s) cancelled.")
+
+
+def add_defaults_action(modeladmin: Any, request: Any, queryset: Any) -> None:
+    """Campaign action: give each selected campaign the usual dispositions."""
+    created = sum(add_default_dispositions(campaign) for campaign in queryset)
+    messages.success(request, f"{created} disposition(s) added.")
+
+
+add_defaults_action.short_description = "Add the default dispositions"  # type: ignore[attr-defined]
+add_defaults_action.allowed_permissions = ("change",)  # type: ignore[attr-defined]
