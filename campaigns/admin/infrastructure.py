@@ -150,10 +150,9 @@ class AgentAdmin(ModelAdmin):
                     reason_required: bool) -> Any:
         """Ask for the reason on an intermediate page, then set each agent's intent."""
         from django.contrib import messages
-        from django.contrib.admin.models import CHANGE, LogEntry
-        from django.contrib.contenttypes.models import ContentType
         from django.template.response import TemplateResponse
 
+        from campaigns.services.audit import audit
         from campaigns.services.presence import InvalidIntent, set_intent
 
         reason = request.POST.get("reason", "").strip()
@@ -162,7 +161,6 @@ class AgentAdmin(ModelAdmin):
             if reason_required and not reason:
                 error = "A pause needs a reason."
             else:
-                content_type = ContentType.objects.get_for_model(Agent)
                 done = 0
                 for agent in queryset:
                     try:
@@ -170,10 +168,7 @@ class AgentAdmin(ModelAdmin):
                     except InvalidIntent as exc:
                         error = str(exc)
                         break
-                    LogEntry.objects.log_action(
-                        user_id=request.user.pk, content_type_id=content_type.pk,
-                        object_id=agent.pk, object_repr=str(agent)[:200], action_flag=CHANGE,
-                        change_message=f"{title}" + (f": {reason}" if reason else ""))
+                    audit(request.user, agent, title + (f": {reason}" if reason else ""))
                     done += 1
                 if not error:
                     messages.success(request, f"{title}: {done} agent(s).")

@@ -12,9 +12,7 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -25,6 +23,7 @@ from campaigns.dashboard.views import POLL_MILLISECONDS, _json_login_required, _
 from campaigns.exports import CSV_TYPE, XLSX_TYPE, stream_csv, stream_xlsx
 from campaigns.models import Agent, AgentGroup, CallAttempt, Campaign
 from campaigns.services.agent_stats import agent_stats, stats_rows
+from campaigns.services.audit import audit
 from campaigns.services.controls import request_hangup
 from campaigns.services.floor import compute_health, floor_snapshot, live_calls
 from campaigns.services.history import history
@@ -47,10 +46,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 def _audit(request: HttpRequest, obj: Any, message: str) -> None:
     """Write the action to the admin's log ("Recent actions"): the supervisors' audit trail."""
-    LogEntry.objects.log_action(
-        user_id=request.user.pk, content_type_id=ContentType.objects.get_for_model(obj).pk,
-        object_id=obj.pk, object_repr=str(obj)[:200], action_flag=CHANGE,
-        change_message=message)
+    audit(request.user, obj, message)
 
 
 @require_GET
