@@ -24,12 +24,14 @@ from campaigns.models import (
     Callback,
     CallbackState,
     Campaign,
+    CampaignStatus,
     Disposition,
     DispositionKind,
     DoNotCall,
     Target,
     TargetState,
 )
+from campaigns.services import lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,13 @@ def set_disposition(attempt: CallAttempt, disposition: Disposition, *, notes: st
         else:
             fields.update(state=TargetState.COMPLETED, next_attempt_at=None)
         Target.objects.filter(id=target.id).update(**fields)
+        campaign = target.campaign
+        if (disposition.kind in (DispositionKind.RETRY, DispositionKind.CALLBACK)
+                and campaign.status == CampaignStatus.COMPLETED):
+            # The campaign completed when this call ended; the callee asked for another.
+            lifecycle.reopen(campaign, actor if getattr(actor, "pk", None) else None,
+                             reason=f"disposition {disposition.code} on attempt {attempt.id}",
+                             now=now)
     log.info("attempt %s disposed %s", attempt.id, disposition.code)
     return callback
 

@@ -10,6 +10,7 @@ any number of supervisors cost one computation per second.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 from typing import Any
 
@@ -24,6 +25,9 @@ from telephony.floor import LiveCalls
 from telephony.presence_views import AgentPresence
 
 CACHE_SECONDS = 1
+MAX_FRESH_SECONDS = 5
+TODAY_CACHE_SECONDS = 10
+REFRESH_LOCK_SECONDS = 30
 CALLS_PAGE = 200  # the calls table shows the longest calls first, this many at most
 
 # State codes in the order a supervisor scans them (the table's default sort).
@@ -75,6 +79,27 @@ def local_midnight(now: dt.datetime) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def today_per_agent(now: dt.datetime, group_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Calls taken and talk time today per agent id; cached TODAY_CACHE_SECONDS (it moves by
+    one call at a time, while presence must be fresh every poll)."""
+    key = f"floor:today:{group_id or 'all'}"
+    value = cache.get(key)
+    if value is None:
+        today = CallAttempt.objects.filter(ended_at__gte=local_midnight(now),
+                                           agent__isnull=False)
+        if group_id is not None:
+            today = today.filter(agent__group_id=group_id)
+        value = {
+            row["agent_id"]: {"calls": row["calls"], "talk": row["talk"] or 0}
+            for row in today.values("agent_id").annotate(
+                calls=Count("id", filter=Q(bridged_at__isnull=False)),
+                talk=Sum("billsec", filter=Q(bridged_at__isnull=False)),
+            ).order_by()
+        }
+        cache.set(key, value, TODAY_CACHE_SECONDS)
+    return value
+
+
 def compute_agents(now: dt.datetime, group_id: int | None = None) -> list[dict[str, Any]]:
     """The agents table: every enabled agent (of one group), its state, call and today."""
     epoch = now.timestamp()
@@ -87,16 +112,7 @@ def compute_agents(now: dt.datetime, group_id: int | None = None) -> list[dict[s
     keys = [f"{a['sip_user']}@{a['sip_domain']}" for a in agents]
     presence = presence_store().snapshot(keys, epoch)
     calls = live_calls().for_agents(keys)
-    today = CallAttempt.objects.filter(ended_at__gte=local_midnight(now), agent__isnull=False)
-    if group_id is not None:
-        today = today.filter(agent__group_id=group_id)
-    per_agent = {
-        row["agent_id"]: row
-        for row in today.values("agent_id").annotate(
-            calls=Count("id", filter=Q(bridged_at__isnull=False)),
-            talk=Sum("billsec", filter=Q(bridged_at__isnull=False)),
-        ).order_by()
-    }
+    per_agent = today_per_agent(now, group_id)
     out = []
     for agent, key in zip(agents, keys, strict=True):
         p = presence[key]
@@ -148,12 +164,25 @@ def compute_floor(now: dt.datetime, campaign: Campaign | None = None,
 
 
 def floor_snapshot(now: dt.datetime, campaign: Campaign | None = None) -> dict[str, Any]:
-    """The floor, computed at most once per CACHE_SECONDS per scope."""
+    """The floor, computed by one process at a time, at most once per CACHE_SECONDS per scope.
+
+    A computation that took long stays fresh for three times its cost (up to
+    MAX_FRESH_SECONDS), so a huge floor never keeps more than a third of a core busy; while
+    one process recomputes, every other poll gets the previous snapshot (no stampede).
+    Durations tick in the browser between snapshots.
+    """
     key = f"floor:{campaign.pk if campaign else 'system'}"
-    value = cache.get(key)
-    if value is None:
-        value = compute_floor(now, campaign)
-        cache.set(key, value, CACHE_SECONDS)
+    entry = cache.get(key)
+    if entry is not None:
+        if entry["fresh_until"] > time.time():
+            return entry["value"]
+        if not cache.add(f"{key}:refresh", 1, REFRESH_LOCK_SECONDS):
+            return entry["value"]
+    started = time.perf_counter()
+    value = compute_floor(now, campaign)
+    fresh = min(MAX_FRESH_SECONDS, max(CACHE_SECONDS, 3 * (time.perf_counter() - started)))
+    cache.set(key, {"value": value, "fresh_until": time.time() + fresh}, 60)
+    cache.delete(f"{key}:refresh")
     return value
 
 

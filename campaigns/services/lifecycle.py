@@ -41,6 +41,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "pause": {S.RUNNING: S.PAUSED},
     "resume": {S.PAUSED: S.RUNNING},
     "complete": {S.RUNNING: S.COMPLETED, S.PAUSED: S.COMPLETED},
+    # A disposition (retry, call back) gave a completed campaign's target another call.
+    "reopen": {S.COMPLETED: S.RUNNING},
     "cancel": {
         S.DRAFT: S.CANCELLED,
         S.SCHEDULED: S.CANCELLED,
@@ -153,6 +155,11 @@ def resume(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = N
 def complete(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = None) -> Campaign:
     """Running or paused -> completed; targets still waiting are cancelled."""
     return _transition("complete", campaign, actor, reason, now)
+
+
+def reopen(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = None) -> Campaign:
+    """Completed -> running: a target of it is due again (a callback, a retry disposition)."""
+    return _transition("reopen", campaign, actor, reason, now)
 
 
 def cancel(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = None) -> Campaign:

@@ -20,6 +20,7 @@ from tests import factories
 def floor(db, settings, key_prefix):
     """Three agents of one group; 1001 and 1002 registered on fs1, 1003 offline."""
     settings.REDIS_KEY_PREFIX = key_prefix
+    forget_floor_cache()
     group = factories.make_group(name="sales")
     campaign = factories.make_campaign(agent_group=group, name="Spring", timezone="UTC")
     agents = [factories.make_agent(group, name=f"Agent {u}", sip_user=u, sip_domain="demo.local")
@@ -40,9 +41,9 @@ def floor(db, settings, key_prefix):
 
 def forget_floor_cache(campaign=None) -> None:
     """Drop the floor snapshots (never cache.clear(): the cache is Redis, it would flush it)."""
-    cache.delete("floor:system")
+    cache.delete_many(["floor:system", "floor:today:all", "floor:system:refresh"])
     if campaign is not None:
-        cache.delete(f"floor:{campaign.pk}")
+        cache.delete_many([f"floor:{campaign.pk}", f"floor:today:{campaign.agent_group_id}"])
 
 
 def place_call(campaign, agent: Agent, target, attempt, state: str = "ringing",

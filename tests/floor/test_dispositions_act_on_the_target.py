@@ -131,3 +131,18 @@ def test_dispositions_show_in_the_attempt_list_and_filter_it(client, world):
     rows = client.get(f"/api/attempts/?disposition={sale.id}").json()["results"]
     assert [(r["id"], r["disposition_code"]) for r in rows] == [(attempt.id, "sale")]
     assert client.get(f"/api/dispositions/?campaign={campaign.id}").json()["count"] == 5
+
+
+def test_a_call_back_reopens_a_campaign_that_completed_with_that_call(client, world):
+    campaign, _, target, attempt = world
+    campaign.status = "completed"
+    campaign.save()
+    client.force_login(factories.make_supervisor())
+    later = (timezone.now() + dt.timedelta(days=1)).astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
+    assert _post(client, attempt, disposition="call_back",
+                 callback_at=later.strftime("%Y-%m-%dT%H:%M")).status_code == 200
+    campaign.refresh_from_db()
+    assert campaign.status == "running"
+    event = campaign.events.get()
+    assert (event.from_status, event.to_status, event.reason) == (
+        "completed", "running", f"disposition call_back on attempt {attempt.id}")
