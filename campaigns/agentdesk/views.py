@@ -49,7 +49,7 @@ def _dispositions(campaign_id: int) -> list[dict[str, Any]]:
 
 
 @require_GET
-@login_required
+@login_required(login_url="/agent/login/")
 def page(request: HttpRequest) -> HttpResponse:
     """The agent's desk."""
     agent = _agent(request)
