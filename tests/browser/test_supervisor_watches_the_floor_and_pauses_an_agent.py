@@ -81,3 +81,17 @@ def test_supervisor_sees_states_change_a_call_tick_and_pauses_an_agent(
     wait_for(lambda: CallAttempt.objects.filter(agent__in=others, created_at__gt=grace).count()
              >= 2, 60, "the other agents taking new calls", world.logs)
     assert not CallAttempt.objects.filter(agent=agent, created_at__gt=grace).exists()
+
+    # 5. Hang up one live call from the table: a control task sends uuid_kill on its node.
+    row = page.wait_for_selector("#floor-calls tbody tr", timeout=30_000)
+    uuid = row.get_attribute("data-uuid")
+    node = CallAttempt.objects.get(uuid=uuid).node
+    page.click(f"#floor-calls tr[data-uuid='{uuid}'] button")
+    wait_for(lambda: any(c["command"] == f"api uuid_kill {uuid} NORMAL_CLEARING"
+                         for c in world.cluster.node(node).call("commands", contains="uuid_kill")),
+             20, "uuid_kill on the call's node", world.logs)
+    wait_for(lambda: CallAttempt.objects.filter(uuid=uuid, ended_at__isnull=False).exists(),
+             20, "the hung-up attempt ended", world.logs)
+    page.wait_for_function(
+        "uuid => !document.querySelector(`#floor-calls tr[data-uuid='${uuid}']`)", arg=uuid,
+        timeout=15_000)

@@ -91,6 +91,10 @@ def test_the_campaign_form_saves_weekday_checkboxes_as_a_bit_mask(admin_client, 
             "events-INITIAL_FORMS": "0",
             "events-MIN_NUM_FORMS": "0",
             "events-MAX_NUM_FORMS": "1000",
+            "dispositions-TOTAL_FORMS": "0",
+            "dispositions-INITIAL_FORMS": "0",
+            "dispositions-MIN_NUM_FORMS": "0",
+            "dispositions-MAX_NUM_FORMS": "1000",
         }
     )
     response = admin_client.post(url, data)
