@@ -26,7 +26,7 @@ COLUMNS = (
     ("talk_seconds", "Talk time (s)"), ("average_handle_seconds", "Average handle time (s)"),
     ("wrapup_seconds", "Wrap-up time (s)"), ("refused", "Refused"), ("missed", "Missed"),
     ("available_seconds", "Time available (s)"), ("paused_seconds", "Time paused (s)"),
-    ("paused_by_reason", "Paused by reason"),
+    ("paused_by_reason", "Paused by reason"), ("dispositions", "Dispositions"),
 )
 
 
@@ -93,6 +93,12 @@ def agent_stats(start: dt.datetime, end: dt.datetime, group_id: int | None = Non
                                         hangup_cause__in=MISSED_CAUSES)),
         ).order_by()
     }
+    dispositions: dict[int, dict[str, int]] = {}
+    for row in (CallAttempt.objects.filter(agent_id__in=ids, ended_at__gte=start,
+                                           ended_at__lt=end, disposition__isnull=False)
+                .values("agent_id", "disposition__label").annotate(n=Count("id"))
+                .order_by("agent_id", "disposition__label")):
+        dispositions.setdefault(row["agent_id"], {})[row["disposition__label"]] = row["n"]
     replays = {a.id: _Replay(since=start.timestamp()) for a in agent_rows}
     wrapups = {a.id: a.wrapup_seconds for a in agent_rows}
     # Each agent's state at the start: the last change of each axis before it.
@@ -129,6 +135,7 @@ def agent_stats(start: dt.datetime, end: dt.datetime, group_id: int | None = Non
             "available_seconds": round(replay.available),
             "paused_seconds": round(sum(replay.paused.values())),
             "paused_by_reason": {k: round(v) for k, v in sorted(replay.paused.items())},
+            "dispositions": dispositions.get(agent.id, {}),
         })
     return out
 
@@ -138,7 +145,8 @@ def stats_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
     yield [label for _, label in COLUMNS]
     for row in rows:
         yield [
-            "; ".join(f"{k} {v}" for k, v in row[key].items()) if key == "paused_by_reason"
+            "; ".join(f"{k} {v}" for k, v in row[key].items())
+            if key in ("paused_by_reason", "dispositions")
             else ("" if row[key] is None else row[key])
             for key, _ in COLUMNS
         ]

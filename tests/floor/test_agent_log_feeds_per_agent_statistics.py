@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.exports import stream_csv, stream_xlsx
-from campaigns.models import AgentStateChange
+from campaigns.models import AgentStateChange, Disposition
 from campaigns.services.agent_log import consume_changes
 from campaigns.services.agent_stats import agent_stats, stats_rows
 from tests import factories
@@ -53,9 +53,10 @@ def test_statistics_replay_available_paused_by_reason_and_wrapup(db):
     _log(agent, 70, "intent", "paused", "coaching")
     _log(agent, 80, "registration", "offline")
     target = factories.make_target(factories.make_campaign(agent_group=agent.group))
+    sale = Disposition.objects.create(campaign=target.campaign, code="sale", label="Sale")
     factories.make_attempt(target, agent=agent, bridged_at=T0 + dt.timedelta(minutes=11),
                            ended_at=T0 + dt.timedelta(minutes=15), billsec=240,
-                           outcome="answered")
+                           outcome="answered", disposition=sale)
     factories.make_attempt(target, agent=agent, ended_at=T0 + dt.timedelta(minutes=40),
                            outcome="agent_unavailable", hangup_cause="NO_ANSWER")
     factories.make_attempt(target, agent=agent, ended_at=T0 + dt.timedelta(minutes=41),
@@ -69,6 +70,7 @@ def test_statistics_replay_available_paused_by_reason_and_wrapup(db):
     assert row["available_seconds"] == 34 * 60
     assert row["paused_by_reason"] == {"coaching": 20 * 60, "lunch": 30 * 60}
     assert row["paused_seconds"] == 50 * 60
+    assert row["dispositions"] == {"Sale": 1}
     assert rows[other.id]["calls"] == 0 and rows[other.id]["available_seconds"] == 0
 
 
