@@ -139,3 +139,18 @@ def test_hangup_queues_uuid_kill_for_the_node_carrying_the_call(client, floor, m
     live_calls().remove(str(attempt.uuid))
     gone = client.post(f"/dashboard/calls/{attempt.uuid}/hangup/")
     assert (gone.status_code, gone.json()) == (404, {"detail": "This call is no longer live."})
+
+
+def test_the_pages_carry_the_floor_health_and_history(client, floor):
+    client.force_login(factories.make_supervisor())
+    campaign = floor["campaign"]
+    page = client.get(f"/dashboard/campaigns/{campaign.pk}/").content.decode()
+    for element in ('id="health-blocked"', 'id="floor-agents"', 'id="floor-calls"',
+                    'id="history-talk"', 'data-may-act="1"',
+                    f'data-floor-url="/dashboard/data/campaigns/{campaign.pk}/floor.json"'):
+        assert element in page
+    system = client.get("/dashboard/").content.decode()
+    assert 'id="history-attempts"' in system and 'href="/dashboard/floor/"' in system
+    data = client.get(f"/dashboard/data/campaigns/{campaign.pk}/floor.json").json()
+    assert data["health"]["blocked"] == {"reason": "status", "text": "Draft: not dialling"}
+    assert sorted(data["agents_by_state"].items()) == [("available", 2), ("phone_offline", 1)]
