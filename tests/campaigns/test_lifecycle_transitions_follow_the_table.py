@@ -11,7 +11,7 @@ from campaigns.services import lifecycle
 
 S = CampaignStatus
 ALL = list(S)
-NAMES = ["schedule", "start", "pause", "resume", "complete", "cancel"]
+NAMES = ["schedule", "start", "pause", "resume", "complete", "cancel", "reopen"]
 
 LEGAL = {
     ("schedule", S.DRAFT): S.SCHEDULED,
@@ -25,6 +25,8 @@ LEGAL = {
     ("cancel", S.SCHEDULED): S.CANCELLED,
     ("cancel", S.RUNNING): S.CANCELLED,
     ("cancel", S.PAUSED): S.CANCELLED,
+    # A disposition (call back, retry) gave a target of a completed campaign another call.
+    ("reopen", S.COMPLETED): S.RUNNING,
 }
 ILLEGAL = [(name, status) for name in NAMES for status in ALL if (name, status) not in LEGAL]
 
@@ -71,7 +73,9 @@ def test_an_illegal_transition_raises_and_changes_nothing(campaign, name, from_s
 
 def test_the_table_covers_every_status_and_never_leaves_a_final_one():
     for name, moves in lifecycle.TRANSITIONS.items():
-        assert not set(moves) & lifecycle.FINAL_STATUSES, name
+        # Only reopen leaves a final status, and only completed (a cancel is for good).
+        left = set(moves) & lifecycle.FINAL_STATUSES
+        assert left == ({S.COMPLETED} if name == "reopen" else set()), name
     assert {LEGAL[key] for key in LEGAL} | {S.DRAFT} == set(ALL)
     assert {
         (n, f): t for n, moves in lifecycle.TRANSITIONS.items() for f, t in moves.items()
