@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 # The stored ESL password must never follow a node to a new address: whoever may edit a node
 # could otherwise point it at their own server and read "auth <password>" there.
 NODE_MOVED_NEEDS_PASSWORD = (

@@ -41,7 +41,9 @@ def test_moving_a_node_without_the_password_is_refused(admin_client, change):
     response = admin_client.post(url, form_for(node, **change))
 
     assert response.status_code == 200  # the form again, with the error
-    assert response.context["adminform"].form.errors == {"esl_password": [NODE_MOVED_NEEDS_PASSWORD]}
+    assert response.context["adminform"].form.errors == {
+        "esl_password": [NODE_MOVED_NEEDS_PASSWORD]
+    }
     stored = Node.objects.get(pk=node.pk)
     assert (stored.esl_host, stored.esl_port, stored.esl_password) == ("10.0.0.5", 8021, SECRET)
 
