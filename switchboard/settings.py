@@ -181,7 +181,11 @@ PRESENCE_RECONCILE_SECONDS = env_float("PRESENCE_RECONCILE_SECONDS", 60.0)
 PRESENCE_LEASE_SECONDS = env_int("PRESENCE_LEASE_SECONDS", 120, minimum=1)
 
 # --- REST API --------------------------------------------------------------------------
+# Largest request body (JSON, forms) in bytes: 10,000 bulk rows of up to 2 KB each. Uploaded
+# files are bounded separately (IMPORT_MAX_UPLOAD_BYTES). The API answers a JSON 413 naming it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1024)
 REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "campaigns.api.exceptions.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
