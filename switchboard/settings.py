@@ -96,7 +96,7 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         # A persistent connection that died (PostgreSQL restarted, a proxy cut it) is checked
         # and replaced at the start of the next request instead of failing it with a 500.
-        conn_health_checks=True,
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if not DEBUG:
