@@ -180,6 +180,16 @@ PRESENCE_NODE_GRACE_SECONDS = env_float("PRESENCE_NODE_GRACE_SECONDS", 45.0)
 PRESENCE_RECONCILE_SECONDS = env_float("PRESENCE_RECONCILE_SECONDS", 60.0)
 PRESENCE_LEASE_SECONDS = env_int("PRESENCE_LEASE_SECONDS", 120, minimum=1)
 
+# --- Target imports (README "Limits") ----------------------------------------------------
+# Largest uploaded file; rows per file; a workbook's XML once expanded (the zip-bomb bound);
+# files above IMPORT_ASYNC_BYTES are imported by a Celery task with a progress record; entries
+# of each kind shown in a report (the full report is a CSV download).
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
+IMPORT_MAX_SHEET_BYTES = env_int("IMPORT_MAX_SHEET_BYTES", 100 * 1024 * 1024, minimum=1024)
+IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 2 * 1024 * 1024, minimum=0)
+IMPORT_REPORT_ENTRIES = env_int("IMPORT_REPORT_ENTRIES", 100, minimum=1)
+
 # --- REST API --------------------------------------------------------------------------
 # Largest request body (JSON, forms) in bytes: 10,000 bulk rows of up to 2 KB each. Uploaded
 # files are bounded separately (IMPORT_MAX_UPLOAD_BYTES). The API answers a JSON 413 naming it.

@@ -14,7 +14,7 @@ from campaigns.api.views.infrastructure import (
     NodeViewSet,
     TrunkViewSet,
 )
-from campaigns.api.views.targets import CallAttemptViewSet, TargetViewSet
+from campaigns.api.views.targets import CallAttemptViewSet, ImportJobViewSet, TargetViewSet
 
 router = DefaultRouter()
 router.register("campaigns", CampaignViewSet)
@@ -25,6 +25,7 @@ router.register("agent-groups", AgentGroupViewSet)
 router.register("trunks", TrunkViewSet)
 router.register("nodes", NodeViewSet)
 router.register("do-not-call", DoNotCallViewSet)
+router.register("imports", ImportJobViewSet, basename="import")
 
 app_name = "api"
 urlpatterns = [

@@ -4,6 +4,7 @@ from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
 from campaigns.models.campaign import Campaign, CampaignEvent, CampaignMode, CampaignStatus
 from campaigns.models.donotcall import DoNotCall
+from campaigns.models.imports import ImportJob, ImportState
 from campaigns.models.infrastructure import Node, Trunk
 from campaigns.models.target import Target, TargetState
 
@@ -16,6 +17,8 @@ __all__ = [
     "CampaignMode",
     "CampaignStatus",
     "DoNotCall",
+    "ImportJob",
+    "ImportState",
     "Node",
     "Outcome",
     "Target",

@@ -56,8 +56,22 @@ def web(transactional_db, redis_url, key_prefix):
         port = free_port()
         env = process_environment(redis_url, key_prefix, DATABASE_CONN_HEALTH_CHECKS=health_checks)
         env["DATABASE_CONN_MAX_AGE"] = "600"  # persistent connections, as in production
-        proc = Process([sys.executable, "-m", "gunicorn", "switchboard.wsgi", "--bind",
-                        f"127.0.0.1:{port}", "--workers", "1", "--threads", "1"], env, "web")
+        proc = Process(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "switchboard.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "1",
+            ],
+            env,
+            "web",
+        )
         started.append(proc)
         proc.wait_for("Booting worker", timeout=60)
         return f"http://127.0.0.1:{port}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,18 +17,22 @@ from campaigns.api.filters import CallAttemptFilter, TargetFilter
 from campaigns.api.serializers.attempts import CallAttemptSerializer
 from campaigns.api.serializers.targets import (
     BulkTargetsSerializer,
+    ImportJobSerializer,
     ImportReportSerializer,
     TargetImportSerializer,
     TargetSerializer,
 )
 from campaigns.api.views.base import ApiViewMixin
-from campaigns.models import CallAttempt, Target
+from campaigns.models import CallAttempt, ImportJob, ImportState, Target
 
 
-def report_response(report: Any) -> Response:
-    """400 when rows were rejected and none was good, 201 when rows were created, else 200."""
-    body = ImportReportSerializer(report).data
-    if body["errors"] and not body["created"]:
+def report_response(job: ImportJob) -> Response:
+    """202 with the job while it is queued; else 400 when rows were rejected and none was good,
+    201 when rows were created, 200 otherwise."""
+    if job.state != ImportState.DONE:
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+    body = ImportReportSerializer(job).data
+    if body["counts"]["errors"] and not body["created"]:
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if body["created"] and not body["dry_run"]:
         return Response(body, status=status.HTTP_201_CREATED)
@@ -38,6 +44,10 @@ REPORT_RESPONSES = {
     201: ImportReportSerializer,
     200: ImportReportSerializer,
     400: ImportReportSerializer,
+}
+UPLOAD_RESPONSES = {
+    **REPORT_RESPONSES,
+    202: OpenApiResponse(ImportJobSerializer, description="Large file: queued as a job"),
 }
 
 
@@ -63,14 +73,16 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def bulk(self, request: Request) -> Response:
         serializer = BulkTargetsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return report_response(serializer.save())
+        return report_response(serializer.save(user=request.user))
 
     @extend_schema(
         summary="Import targets from a CSV or XLSX file",
         description="Columns: number, extension (optional), external_ref, timezone; any other "
-        "column goes to custom_data. Rejected rows are reported by file line (header = 1).",
+        "column goes to custom_data. Rejected rows are reported by file line (header = 1). "
+        "A file larger than IMPORT_ASYNC_BYTES is imported by a worker: the answer is 202 "
+        "with the job; poll /api/imports/<id>/ for its progress and report.",
         request={"multipart/form-data": TargetImportSerializer},
-        responses=REPORT_RESPONSES,
+        responses=UPLOAD_RESPONSES,
     )
     @action(
         detail=False,
@@ -81,7 +93,7 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def upload(self, request: Request) -> Response:
         serializer = TargetImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return report_response(serializer.save())
+        return report_response(serializer.save(user=request.user))
 
 
 class CallAttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -92,3 +104,32 @@ class CallAttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = CallAttemptFilter
     search_fields = ["=hangup_cause", "=node"]
     ordering_fields = ["id", "created_at", "ended_at", "billsec"]
+
+
+class ImportJobViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Target imports: progress (rows read, imported, rejected), bounded report, full CSV."""
+
+    queryset = ImportJob.objects.defer("report_csv", "data", "staged")
+    serializer_class = ImportJobSerializer
+    filterset_fields = ["campaign", "state", "dry_run"]
+    ordering_fields = ["id", "created_at"]
+    search_fields: list[str] = []
+
+    @extend_schema(
+        summary="The full report of a finished import, as CSV",
+        description="One line per reported entry, in file-line order: "
+        "line,kind,field,number,extension,reason (kind: error, duplicate, do_not_call).",
+        responses={(200, "text/csv"): OpenApiTypes.STR, 409: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="report")
+    def report(self, request: Request, pk: str | None = None) -> Any:
+        job = self.get_object()
+        if job.summary is None:
+            return Response(
+                {"detail": "The import has not finished.", "code": "not_finished"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        text = ImportJob.objects.values_list("report_csv", flat=True).get(pk=job.pk)
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
+        return response

@@ -31,8 +31,9 @@ def test_ten_thousand_realistic_rows_are_accepted(as_supervisor, campaign):
     body = json.dumps({"campaign": campaign.pk, "targets": realistic_rows(10_000)})
     assert len(body) > 2_621_440  # past Django's default limit of 2.5 MB
 
-    response = as_supervisor.generic("POST", "/api/targets/bulk/", body,
-                                     content_type="application/json")
+    response = as_supervisor.generic(
+        "POST", "/api/targets/bulk/", body, content_type="application/json"
+    )
 
     assert response.status_code == 201, response.content[:300]
     assert response.json()["created"] == 10_000
@@ -43,8 +44,9 @@ def test_a_body_past_the_limit_gets_a_json_413_naming_it(as_supervisor, campaign
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
     body = json.dumps({"campaign": campaign.pk, "targets": realistic_rows(1_000)})
 
-    response = as_supervisor.generic("POST", "/api/targets/bulk/", body,
-                                     content_type="application/json")
+    response = as_supervisor.generic(
+        "POST", "/api/targets/bulk/", body, content_type="application/json"
+    )
 
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
@@ -57,10 +59,15 @@ def test_a_body_past_the_limit_gets_a_json_413_naming_it(as_supervisor, campaign
 
 
 def test_a_compressing_charset_cannot_smuggle_a_bigger_body(as_supervisor, campaign):
-    body = bz2.compress(json.dumps({"campaign": campaign.pk, "targets": [{"number": "1"}]}).encode())
+    body = bz2.compress(
+        json.dumps({"campaign": campaign.pk, "targets": [{"number": "1"}]}).encode()
+    )
 
-    response = as_supervisor.generic("POST", "/api/targets/bulk/", body,
-                                     content_type="application/json; charset=bz2_codec")
+    response = as_supervisor.generic(
+        "POST", "/api/targets/bulk/", body, content_type="application/json; charset=bz2_codec"
+    )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": 'Unsupported charset "bz2_codec" in request Content-Type header.'}
+    assert response.json() == {
+        "detail": 'Unsupported charset "bz2_codec" in request Content-Type header.'
+    }
