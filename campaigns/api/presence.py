@@ -34,15 +34,8 @@ def presence_of(agent: Agent, context: dict[str, Any]) -> dict[str, Any] | None:
 
 # What the nodes endpoint shows of a node's live state (the dashboard's cluster snapshot).
 NODE_LIVE_FIELDS = (
-    "state",
-    "lost_reason",
-    "sessions",
-    "max_sessions",
-    "cps",
-    "last_heartbeat_seconds_ago",
-    "listener",
-    "agents_online",
-    "agents_available",
+    "state", "lost_reason", "sessions", "max_sessions", "cps", "last_heartbeat_seconds_ago",
+    "listener", "agents_online", "agents_available",
 )
 
 
