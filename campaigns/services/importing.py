@@ -362,8 +362,8 @@ def _check_workbook(data: bytes) -> None:
     limit = settings.IMPORT_MAX_SHEET_BYTES
     if expanded > limit or len(members) > 10_000:
         raise ImportFileError(
-            f"The workbook expands to {expanded // MB:,} MB of XML, more than the {limit // MB:,} "
-            "MB allowed (IMPORT_MAX_SHEET_BYTES); save it as CSV or split it.",
+            f"The workbook expands to {expanded / MB:,.1f} MB of XML, more than the "
+            f"{limit / MB:,.1f} MB allowed (IMPORT_MAX_SHEET_BYTES); save it as CSV or split it.",
             code="too_large",
         )
     max_rows = settings.IMPORT_MAX_ROWS
@@ -1004,6 +1004,9 @@ def record_report(
 def confirm_staged(job: ImportJob, *, user: Any = None) -> ImportJob:
     """Store a finished dry run's staged rows as a new job (now, or as a task when large)."""
     staged = job.staged or []
+    # Compare-and-set: of two confirms of one preview (a double click), one stores the rows.
+    if ImportJob.objects.filter(pk=job.pk, staged__isnull=False).update(staged=None) != 1:
+        raise ImportFileError("This preview was imported already.", code="already_imported")
     confirm = ImportJob.objects.create(
         campaign_id=job.campaign_id,
         created_by=user if getattr(user, "pk", None) else None,
@@ -1013,7 +1016,6 @@ def confirm_staged(job: ImportJob, *, user: Any = None) -> ImportJob:
         rows_total=len(staged),
         staged=staged,
     )
-    ImportJob.objects.filter(pk=job.pk).update(staged=None)  # confirmed once only
     # A staged row costs about a tenth of a parsed one; the same threshold in rows.
     if len(staged) > settings.IMPORT_ASYNC_BYTES // 400:
         transaction.on_commit(lambda: _enqueue(confirm.pk))
