@@ -12,10 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
-
-from django.utils import timezone
 
 from campaigns.errors import IllegalTransition, ImportFileError
 from campaigns.models import Campaign, CampaignEvent, ImportJob, ImportState
@@ -283,13 +282,12 @@ class CampaignAdmin(ModelAdmin):
 
     def import_job_view(self, request: HttpRequest, object_id: int, job_id: int) -> HttpResponse:
         campaign = self._import_campaign(request, object_id)
-        job = get_object_or_404(ImportJob.objects.defer("report_csv", "data"), pk=job_id,
-                                campaign=campaign)
+        job = get_object_or_404(
+            ImportJob.objects.defer("report_csv", "data"), pk=job_id, campaign=campaign
+        )
         return self._render_job(request, campaign, job, self._import_context(request, campaign))
 
-    def import_report_view(
-        self, request: HttpRequest, object_id: int, job_id: int
-    ) -> HttpResponse:
+    def import_report_view(self, request: HttpRequest, object_id: int, job_id: int) -> HttpResponse:
         campaign = self._import_campaign(request, object_id)
         job = get_object_or_404(ImportJob, pk=job_id, campaign=campaign, summary__isnull=False)
         response = HttpResponse(job.report_csv, content_type="text/csv; charset=utf-8")
@@ -323,11 +321,14 @@ class CampaignAdmin(ModelAdmin):
         if not job_id.isdigit():
             raise Http404("Unknown preview")
         preview = ImportJob.objects.filter(
-            pk=int(job_id), campaign=campaign, dry_run=True, state=ImportState.DONE,
+            pk=int(job_id),
+            campaign=campaign,
+            dry_run=True,
+            state=ImportState.DONE,
             staged__isnull=False,
         ).first()
         if preview is None:
-            raise Http404("This preview was imported already or has expired; upload the file again.")
+            raise Http404("This preview was imported already or has expired; upload it again.")
         try:
             job = confirm_staged(preview, user=request.user)
         except ImportFileError as exc:  # confirmed a moment ago by another request

@@ -1,4 +1,4 @@
-"""One bad byte is reported by line; the file is never re-decoded as cp1252 behind the user's back."""
+"""One bad byte is reported by line; a file is never re-decoded as cp1252 behind anyone's back."""
 
 from __future__ import annotations
 
@@ -35,8 +35,12 @@ def test_an_undecodable_line_is_named_and_nothing_is_stored(as_supervisor, campa
 
 
 def test_an_explicit_encoding_reads_a_windows_file(as_supervisor, campaign):
-    response = upload(as_supervisor, campaign, "number,name\n+14155550100,Renée\n".encode("cp1252"),
-                      encoding="cp1252")
+    response = upload(
+        as_supervisor,
+        campaign,
+        "number,name\n+14155550100,Renée\n".encode("cp1252"),
+        encoding="cp1252",
+    )
 
     assert response.status_code == 201
     assert Target.objects.get().custom_data == {"name": "Renée"}

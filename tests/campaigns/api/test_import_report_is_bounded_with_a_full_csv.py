@@ -24,7 +24,11 @@ def test_the_reply_is_bounded_and_the_csv_holds_every_entry(as_supervisor, as_vi
     body = response.json()
     assert len(response.content) < 30_000
     assert body["counts"] == {
-        "errors": 1, "rejected_lines": 1, "duplicates": 4999, "do_not_call": 0, "blank_rows": 0,
+        "errors": 1,
+        "rejected_lines": 1,
+        "duplicates": 4999,
+        "do_not_call": 0,
+        "blank_rows": 0,
     }
     assert body["truncated"] is True
     assert [d["line"] for d in body["duplicates"]] == list(range(3, 103))  # the first 100
@@ -49,7 +53,9 @@ def test_a_column_name_that_looks_like_a_formula_is_defused_in_the_csv(as_superv
         "/api/targets/import/",
         {"campaign": campaign.pk, "file": SimpleUploadedFile("t.csv", content)},
     )
-    rows = list(csv.reader(io.StringIO(as_supervisor.get(response.json()["report_url"]).content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(as_supervisor.get(response.json()["report_url"]).content.decode()))
+    )
 
     assert rows[1] == ["2", "error", "'=HYPERLINK(1)", "", "", "longer than 1000 characters"]
 
@@ -64,4 +70,6 @@ def test_the_job_shows_the_same_report(as_viewer, as_supervisor, campaign):
 
     assert (job["state"], job["rows_read"], job["created"], job["rejected"]) == ("done", 2, 1, 1)
     assert job["percent"] == 100
-    assert job["report"]["errors"] == [{"line": 2, "field": "number", "reason": "not a phone number"}]
+    assert job["report"]["errors"] == [
+        {"line": 2, "field": "number", "reason": "not a phone number"}
+    ]
