@@ -43,7 +43,13 @@ def report_response(job: ImportJob) -> Response:
 REPORT_RESPONSES = {
     201: ImportReportSerializer,
     200: ImportReportSerializer,
-    400: ImportReportSerializer,
+    # Either the import report (every row rejected) or field errors (an unknown campaign, an
+    # unreadable file): one schema cannot say both without oneOf ambiguity, so: an object.
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="The ImportReport when every row was rejected, or field errors "
+        '(e.g. {"file": ["The file is larger than 20 MB ..."]})',
+    ),
 }
 UPLOAD_RESPONSES = {
     **REPORT_RESPONSES,
