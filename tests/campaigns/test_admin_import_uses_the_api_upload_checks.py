@@ -79,3 +79,12 @@ def test_a_large_preview_is_queued_not_parsed_in_the_request(
     job = response.context["job"]
     assert (job.state, job.dry_run, sent) == (ImportState.QUEUED, True, [job.pk])
     assert 'id="import-progress"' in response.content.decode()
+
+
+def test_the_imports_list_shows_each_job_with_its_progress(admin_client, campaign):
+    ImportJob.objects.create(campaign=campaign, source_name="big.csv", state=ImportState.RUNNING,
+                             rows_total=200, rows_read=50)
+
+    body = admin_client.get(reverse("admin:campaigns_importjob_changelist")).content.decode()
+
+    assert '<progress value="25" max="100">25%</progress> 50 rows' in body
