@@ -80,14 +80,14 @@ def main() -> int:
         cpu = time.process_time() - cpu_started
         bar.close()
         stored = Target.objects.filter(campaign=campaign).count()
-        expected = report.created + len(report.do_not_call)
-        if stored != expected or len(report.rejected_lines) != bad:
+        expected = report.created + report.do_not_call_count
+        if stored != expected or report.rejected_count != bad:
             print(f"MISMATCH: stored {stored}, expected {expected}; rejected "
-                  f"{len(report.rejected_lines)} of {bad} bad lines", file=sys.stderr)
+                  f"{report.rejected_count} of {bad} bad lines", file=sys.stderr)
             return 1
         print(
-            f"created {report.created}, rejected {len(report.rejected_lines)}, duplicates "
-            f"{len(report.duplicates)}, do-not-call {len(report.do_not_call)}",
+            f"created {report.created}, rejected {report.rejected_count}, duplicates "
+            f"{report.duplicate_count}, do-not-call {report.do_not_call_count}",
             file=sys.stderr,
         )
         print(f"import_rows_per_s: {report.rows / elapsed:.0f} rows/s")

@@ -263,6 +263,7 @@ def main() -> int:
         control = EmulatorControl(f"http://127.0.0.1:{ready['control']}")
         ports = ready["nodes"]
         env["FREESWITCH_NODES"] = ",".join(f"{n}=127.0.0.1:{p}" for n, p in sorted(ports.items()))
+        env["FREESWITCH_PASSWORD"] = "ClueCon"  # the emulator's default, given explicitly
         say("== starting the listener (manage.py listen)")
         lis_log = work / "listener.log"
         listener = start([sys.executable, "manage.py", "listen"], {**env, "LOG_LEVEL": "INFO"},

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+# The stored ESL password must never follow a node to a new address: whoever may edit a node
+# could otherwise point it at their own server and read "auth <password>" there.
+NODE_MOVED_NEEDS_PASSWORD = (
+    "Changing the ESL host or port requires the ESL password again: the stored password is "
+    "never sent to a new address."
+)
+
 
 class DomainError(Exception):
     """Base of the campaign domain's errors: `code` is stable, the message is for people."""

@@ -282,8 +282,9 @@ def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str
             continue
         supervisor.start(name, tier=2, argv=[python, "manage.py", command])
     if not args.no_flower:
+        # workers.flower: Flower with /metrics behind the same basic auth as its pages.
         flower = supervisor.start("flower", tier=2, argv=[
-            *celery, "flower", f"--address={HOST}", f"--port={args.flower_port}",
+            python, "-m", "workers.flower", f"--address={HOST}", f"--port={args.flower_port}",
         ])
         wait_for_port(HOST, args.flower_port, 60, lambda: flower.alive)
     wait_for_port(HOST, args.web_port, 60, lambda: web.alive)

@@ -83,3 +83,41 @@ def env_float(name: str, default: float) -> float:
 def env_list(name: str, default: str = "") -> list[str]:
     """Return a comma-separated list with blanks dropped."""
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+# Values that mean "nobody set this yet": the placeholders of .env.example and Django's own
+# insecure prefix. A process with DJANGO_DEBUG=false refuses them (see refuse_placeholder).
+PLACEHOLDER_MARKERS = ("change-me", "django-insecure-")
+
+
+def is_placeholder(value: str) -> bool:
+    """True for a secret still holding a documented placeholder (e.g. .env.example's)."""
+    lowered = value.lower()
+    return any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
+def refuse_placeholder(name: str, value: str) -> str:
+    """Return the secret, or raise when it is still a placeholder (the message never shows it)."""
+    if is_placeholder(value):
+        raise ImproperlyConfiguredEnv(
+            f"{name} still holds a placeholder value (as in .env.example): set a real secret; "
+            "placeholders are accepted only with DJANGO_DEBUG=true"
+        )
+    return value
+
+
+def env_proxy_header(name: str) -> tuple[str, str] | None:
+    """A "Header-Name: value" pair as Django's SECURE_PROXY_SSL_HEADER wants it, or None if unset.
+
+    "X-Forwarded-Proto: https" becomes ("HTTP_X_FORWARDED_PROTO", "https").
+    """
+    raw = env_str(name, "").strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    header, value = header.strip(), value.strip()
+    if not sep or not value or not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfiguredEnv(
+            f'{name} must look like "X-Forwarded-Proto: https", not {raw!r}'
+        )
+    return "HTTP_" + header.upper().replace("-", "_"), value

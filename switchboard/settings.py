@@ -6,15 +6,40 @@ from pathlib import Path
 
 import dj_database_url
 
-from switchboard.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+from switchboard.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_proxy_header,
+    env_secret,
+    env_str,
+    refuse_placeholder,
+)
 from telephony.config import parse_node_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY", "insecure-dev-key-change-me" if DEBUG else None)
+if not DEBUG:
+    refuse_placeholder("DJANGO_SECRET_KEY", SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+# --- Behind a TLS-terminating proxy (README "Production behind TLS") ---------------------
+# Off by default so plain-HTTP development and the demo work; production sets them all.
+# "X-Forwarded-Proto: https": trust this header from the proxy (and only a proxy that sets it).
+SECURE_PROXY_SSL_HEADER = env_proxy_header("DJANGO_SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+# Load balancers and the compose healthcheck probe /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 
 INSTALLED_APPS = [
     "unfold",
@@ -69,8 +94,13 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'switchboard.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        # A persistent connection that died (PostgreSQL restarted, a proxy cut it) is checked
+        # and replaced at the start of the next request instead of failing it with a 500.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
+if not DEBUG:
+    refuse_placeholder("DATABASE_URL", env_str("DATABASE_URL", ""))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, listener, consumer) write the embedded database: WAL lets
     # readers run beside the writer, and IMMEDIATE transactions queue for the write lock (up to
@@ -120,11 +150,24 @@ DISPATCH_QUEUED_TIMEOUT_SECONDS = env_int("DISPATCH_QUEUED_TIMEOUT_SECONDS", 180
 # --- FreeSWITCH ------------------------------------------------------------------------
 # FREESWITCH_NODES="fs1=10.0.0.5:8021,fs2=10.0.0.6:8021"; the ESL password comes from
 # FREESWITCH_PASSWORD (or FREESWITCH_PASSWORD_FILE), per node from FREESWITCH_PASSWORD_<NAME>.
+# FreeSWITCH's well-known default password "ClueCon" is assumed only with DJANGO_DEBUG=true
+# (development against the emulator); elsewhere a node listed here without a password stops the
+# process at start-up, and a placeholder of .env.example is refused like any other.
+_ESL_PASSWORD = env_secret("FREESWITCH_PASSWORD", "") or ("ClueCon" if DEBUG else "")
 FREESWITCH_NODES = parse_node_list(
     env_str("FREESWITCH_NODES", ""),
-    default_password=env_secret("FREESWITCH_PASSWORD", "ClueCon"),
+    default_password=_ESL_PASSWORD,
     password_for=lambda name: env_secret(f"FREESWITCH_PASSWORD_{name.upper()}", "") or None,
 )
+for _node in FREESWITCH_NODES:
+    if not _node.password:
+        raise ImproperlyConfiguredEnv(
+            f"FREESWITCH_PASSWORD (or FREESWITCH_PASSWORD_{_node.name.upper()}) is required for "
+            f"node {_node.name}: FreeSWITCH's default ClueCon is assumed only with "
+            "DJANGO_DEBUG=true"
+        )
+    if not DEBUG:
+        refuse_placeholder(f"The ESL password of node {_node.name}", _node.password)
 FREESWITCH_SIP_PROFILE = env_str("FREESWITCH_SIP_PROFILE", "internal")
 ESL_CONNECT_TIMEOUT = env_float("ESL_CONNECT_TIMEOUT", 3.0)
 ESL_COMMAND_TIMEOUT = env_float("ESL_COMMAND_TIMEOUT", 5.0)
@@ -137,8 +180,22 @@ PRESENCE_NODE_GRACE_SECONDS = env_float("PRESENCE_NODE_GRACE_SECONDS", 45.0)
 PRESENCE_RECONCILE_SECONDS = env_float("PRESENCE_RECONCILE_SECONDS", 60.0)
 PRESENCE_LEASE_SECONDS = env_int("PRESENCE_LEASE_SECONDS", 120, minimum=1)
 
+# --- Target imports (README "Limits") ----------------------------------------------------
+# Largest uploaded file; rows per file; a workbook's XML once expanded (the zip-bomb bound);
+# files above IMPORT_ASYNC_BYTES are imported by a Celery task with a progress record; entries
+# of each kind shown in a report (the full report is a CSV download).
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
+IMPORT_MAX_SHEET_BYTES = env_int("IMPORT_MAX_SHEET_BYTES", 100 * 1024 * 1024, minimum=1024)
+IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 2 * 1024 * 1024, minimum=0)
+IMPORT_REPORT_ENTRIES = env_int("IMPORT_REPORT_ENTRIES", 100, minimum=1)
+
 # --- REST API --------------------------------------------------------------------------
+# Largest request body (JSON, forms) in bytes: 10,000 bulk rows of up to 2 KB each. Uploaded
+# files are bounded separately (IMPORT_MAX_UPLOAD_BYTES). The API answers a JSON 413 naming it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1024)
 REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "campaigns.api.exceptions.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -170,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "campaigns.api.schema_hooks.local_times_without_offset",
+    ],
 }
 
 CACHES = {

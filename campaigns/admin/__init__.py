@@ -1,3 +1,9 @@
 """Django admin (django-unfold): one module per aggregate, registered with admin.site."""
 
-from campaigns.admin import campaigns, floor, infrastructure, targets  # noqa: F401 - registers models
+from campaigns.admin import (  # noqa: F401 - registers models
+    campaigns,
+    floor,
+    imports,
+    infrastructure,
+    targets,
+)

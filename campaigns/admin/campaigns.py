@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -16,31 +12,27 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
 from campaigns.admin.floor import DispositionInline, add_defaults_action
 from campaigns.errors import IllegalTransition, ImportFileError
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign, CampaignEvent, ImportJob, ImportState
 from campaigns.services import lifecycle
-from campaigns.services.importing import import_targets
+from campaigns.services.importing import confirm_staged, start_file_import
 from campaigns.services.stats import campaign_stats
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
-PREVIEW_LINES = 200
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "switchboard-imports"
-_TOKEN = re.compile(r"[0-9a-f]{32}")
-UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+# A preview nobody confirmed keeps its validated rows this long, then they are dropped.
+PREVIEW_MAX_AGE = dt.timedelta(days=1)
 
 
-def _sweep_old_uploads(now: float) -> None:
-    """Delete uploads whose preview was abandoned more than a day ago."""
-    for stale in UPLOAD_DIR.glob("*"):
-        try:
-            if now - stale.stat().st_mtime > UPLOAD_MAX_AGE_SECONDS:
-                stale.unlink()
-        except FileNotFoundError:  # another request swept it first
-            continue
+def _drop_abandoned_previews(now: dt.datetime) -> None:
+    """Forget the staged rows of previews left unconfirmed for more than a day."""
+    ImportJob.objects.filter(
+        dry_run=True, staged__isnull=False, created_at__lt=now - PREVIEW_MAX_AGE
+    ).update(staged=None)
 
 
 class CampaignForm(forms.ModelForm):
@@ -102,7 +94,13 @@ def _lifecycle_action(name: str, past: str):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV (UTF-8 or Windows-1252, , or ; separated) or XLSX")
+    file = forms.FileField(help_text="CSV (, ; or tab separated) or XLSX")
+    encoding = forms.ChoiceField(
+        choices=[("utf-8", "UTF-8"), ("cp1252", "Windows-1252"), ("iso-8859-1", "ISO-8859-1")],
+        initial="utf-8",
+        required=False,
+        help_text="A CSV's text encoding; a line that does not decode is reported by number",
+    )
 
 
 @admin.register(Campaign)
@@ -220,80 +218,131 @@ class CampaignAdmin(ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="campaigns_campaign_import",
             ),
+            path(
+                "<int:object_id>/import/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="campaigns_campaign_import_job",
+            ),
+            path(
+                "<int:object_id>/import/<int:job_id>/report.csv",
+                self.admin_site.admin_view(self.import_report_view),
+                name="campaigns_campaign_import_report",
+            ),
         ]
         return urls + super().get_urls()
 
     # --- Import page: upload, preview the rejected lines, then import the good rows ---------
+    # The upload passes the API's checks (campaigns.services.importing.read_upload) and is
+    # parsed once: the preview is a dry-run job that keeps its validated rows, and the confirm
+    # step stores those rows (duplicates and the do-not-call list are checked again). A large
+    # file is previewed and imported by a worker; the job page shows a progress bar meanwhile.
 
-    def import_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def _import_campaign(self, request: HttpRequest, object_id: int) -> Campaign:
         campaign = get_object_or_404(Campaign, pk=object_id)
         if not (
             self.has_change_permission(request, campaign)
             and request.user.has_perm("campaigns.add_target")
         ):
             raise PermissionDenied
-        context: dict[str, Any] = {
+        return campaign
+
+    def _import_context(self, request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+        return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": campaign,
             "campaign": campaign,
             "title": f"Import targets into {campaign.name}",
             "change_url": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
-            "preview_lines": PREVIEW_LINES,
         }
-        if request.method == "POST" and "token" in request.POST:
-            return self._import_confirmed(request, campaign, context)
+
+    def import_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        campaign = self._import_campaign(request, object_id)
+        context = self._import_context(request, campaign)
+        if request.method == "POST" and "job" in request.POST:
+            return self._import_confirmed(request, campaign)
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            _drop_abandoned_previews(timezone.now())
             upload = form.cleaned_data["file"]
-            suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-            token = secrets.token_hex(16)
-            UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
-            _sweep_old_uploads(time.time())
-            stored = UPLOAD_DIR / f"{token}{suffix}"
-            with stored.open("wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
             try:
-                report = import_targets(campaign, stored, filename=stored.name, dry_run=True)
+                job = start_file_import(
+                    campaign,
+                    upload,
+                    filename=upload.name,
+                    encoding=form.cleaned_data["encoding"] or "utf-8",
+                    dry_run=True,
+                    user=request.user,
+                    stage=True,
+                )
             except ImportFileError as exc:
-                stored.unlink(missing_ok=True)
                 form.add_error("file", str(exc))
             else:
-                context.update(
-                    report=report,
-                    token=token,
-                    suffix=suffix[1:],
-                    file_name=upload.name,
-                    errors=report.errors[:PREVIEW_LINES],
-                    duplicates=report.duplicates[:PREVIEW_LINES],
-                    do_not_call=report.do_not_call[:PREVIEW_LINES],
-                )
+                return self._render_job(request, campaign, job, context)
         context["form"] = form
         return TemplateResponse(request, "admin/campaigns/campaign/import.html", context)
 
-    def _import_confirmed(
-        self, request: HttpRequest, campaign: Campaign, context: dict[str, Any]
+    def import_job_view(self, request: HttpRequest, object_id: int, job_id: int) -> HttpResponse:
+        campaign = self._import_campaign(request, object_id)
+        job = get_object_or_404(
+            ImportJob.objects.defer("report_csv", "data"), pk=job_id, campaign=campaign
+        )
+        return self._render_job(request, campaign, job, self._import_context(request, campaign))
+
+    def import_report_view(self, request: HttpRequest, object_id: int, job_id: int) -> HttpResponse:
+        campaign = self._import_campaign(request, object_id)
+        job = get_object_or_404(ImportJob, pk=job_id, campaign=campaign, summary__isnull=False)
+        response = HttpResponse(job.report_csv, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
+        return response
+
+    def _render_job(
+        self, request: HttpRequest, campaign: Campaign, job: ImportJob, context: dict[str, Any]
     ) -> HttpResponse:
-        token = request.POST.get("token", "")
-        suffix = request.POST.get("suffix", "")
-        if not _TOKEN.fullmatch(token) or suffix not in ("csv", "xlsx"):
-            raise Http404("Unknown upload")
-        stored = UPLOAD_DIR / f"{token}.{suffix}"
-        if not stored.is_file():
-            raise Http404("This upload has expired; upload the file again.")
+        summary = job.summary or {}
+        context.update(
+            job=job,
+            running=job.state in (ImportState.QUEUED, ImportState.RUNNING),
+            job_url=reverse("admin:campaigns_campaign_import_job", args=[campaign.pk, job.pk]),
+            report_csv_url=reverse(
+                "admin:campaigns_campaign_import_report", args=[campaign.pk, job.pk]
+            ),
+            report=summary or None,
+            counts=summary.get("counts", {}),
+            errors=summary.get("errors", []),
+            duplicates=summary.get("duplicates", []),
+            do_not_call=summary.get("do_not_call", []),
+            preview_lines=len(summary.get("errors", [])),
+            confirmable=job.dry_run and job.state == ImportState.DONE and job.staged is not None,
+            form=ImportForm(),
+        )
+        return TemplateResponse(request, "admin/campaigns/campaign/import.html", context)
+
+    def _import_confirmed(self, request: HttpRequest, campaign: Campaign) -> HttpResponse:
+        job_id = request.POST.get("job", "")
+        if not job_id.isdigit():
+            raise Http404("Unknown preview")
+        preview = ImportJob.objects.filter(
+            pk=int(job_id),
+            campaign=campaign,
+            dry_run=True,
+            state=ImportState.DONE,
+            staged__isnull=False,
+        ).first()
+        if preview is None:
+            raise Http404("This preview was imported already or has expired; upload it again.")
         try:
-            report = import_targets(campaign, stored, filename=stored.name)
-        except ImportFileError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        finally:
-            stored.unlink(missing_ok=True)
+            job = confirm_staged(preview, user=request.user)
+        except ImportFileError as exc:  # confirmed a moment ago by another request
+            raise Http404(str(exc)) from None
+        if job.state != ImportState.DONE:
+            return HttpResponseRedirect(
+                reverse("admin:campaigns_campaign_import_job", args=[campaign.pk, job.pk])
+            )
         self.message_user(
             request,
-            f"Imported {report.created} targets; {len(report.rejected_lines)} lines rejected, "
-            f"{len(report.duplicates)} duplicates, {len(report.do_not_call)} on the do-not-call "
-            "list.",
+            f"Imported {job.created} targets; {preview.rejected} lines rejected, "
+            f"{job.duplicates} duplicates, {job.do_not_call} on the do-not-call list.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(context["change_url"])
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))

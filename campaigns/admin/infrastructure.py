@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
+from campaigns.errors import NODE_MOVED_NEEDS_PASSWORD
 from campaigns.models import Agent, AgentGroup, Node, Trunk
 from telephony.config import validate_esl_password
 
@@ -59,9 +60,12 @@ class NodeForm(forms.ModelForm):
     def clean_esl_password(self) -> str:
         value: str = self.cleaned_data.get("esl_password") or ""
         if not value:
-            if self.instance.pk:
-                return self.instance.esl_password
-            raise forms.ValidationError("An ESL password is required for a new node.")
+            if not self.instance.pk:
+                raise forms.ValidationError("An ESL password is required for a new node.")
+            # The stored password never follows the node to a new address (see the API's rule).
+            if {"esl_host", "esl_port"} & set(self.changed_data):
+                raise forms.ValidationError(NODE_MOVED_NEEDS_PASSWORD)
+            return self.instance.esl_password
         try:
             return validate_esl_password(value)
         except ValueError as exc:

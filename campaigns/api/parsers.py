@@ -6,9 +6,8 @@ import codecs
 import json
 from typing import Any
 
-from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
 
 
 def _reject_constant(name: str) -> Any:
@@ -36,7 +35,9 @@ class StrictJSONParser(JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        # Only text encodings: a bytes-to-bytes codec (charset=bz2_codec) would decompress the
+        # body after its size was checked.
+        encoding = get_encoding(parser_context)
         try:
             data = json.load(codecs.getreader(encoding)(stream), parse_constant=_reject_constant)
             _check_strings(data)

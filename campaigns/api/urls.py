@@ -14,7 +14,12 @@ from campaigns.api.views.infrastructure import (
     NodeViewSet,
     TrunkViewSet,
 )
-from campaigns.api.views.targets import CallAttemptViewSet, DispositionViewSet, TargetViewSet
+from campaigns.api.views.targets import (
+    CallAttemptViewSet,
+    DispositionViewSet,
+    ImportJobViewSet,
+    TargetViewSet,
+)
 
 router = DefaultRouter()
 router.register("campaigns", CampaignViewSet)
@@ -26,6 +31,7 @@ router.register("trunks", TrunkViewSet)
 router.register("nodes", NodeViewSet)
 router.register("do-not-call", DoNotCallViewSet)
 router.register("dispositions", DispositionViewSet)
+router.register("imports", ImportJobViewSet, basename="import")
 
 app_name = "api"
 urlpatterns = [

@@ -12,6 +12,7 @@ from campaigns.models.floor import (
     Disposition,
     DispositionKind,
 )
+from campaigns.models.imports import ImportJob, ImportState
 from campaigns.models.infrastructure import Node, Trunk
 from campaigns.models.target import Target, TargetState
 
@@ -30,6 +31,8 @@ __all__ = [
     "Disposition",
     "DispositionKind",
     "DoNotCall",
+    "ImportJob",
+    "ImportState",
     "Node",
     "Outcome",
     "Target",

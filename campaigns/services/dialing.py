@@ -51,6 +51,7 @@ from campaigns.models import (
 )
 from campaigns.services.dispositions import callback_agents
 from campaigns.services.presence import personal_group
+from telephony import dialstring
 from telephony.config import NodeConfig
 from telephony.dialstring import DialstringError
 from telephony.errors import AuthenticationError, ESLError
@@ -306,10 +307,29 @@ class Dialer:
             # Paused (or outside its hours): stop at once, dial it later without counting.
             self._set_state(target, TargetState.PENDING, now, next_attempt_at=None)
             return "not_running"
+        problem = campaign_configuration_error(campaign)
+        if problem is not None:
+            # The campaign's own settings fail the grammar (rows written around validation):
+            # every call would fail the same way, so the campaign pauses with the reason and
+            # the target goes back untouched, instead of failing targets at full dial speed.
+            self._pause_misconfigured(campaign, problem)
+            self._set_state(target, TargetState.PENDING, now, next_attempt_at=None)
+            return "misconfigured"
         if getattr(target, "do_not_call", False):
             self._set_state(target, TargetState.DO_NOT_CALL, now)
             return "do_not_call"
         return None
+
+    def _pause_misconfigured(self, campaign: Campaign, problem: str) -> None:
+        from campaigns.errors import IllegalTransition
+        from campaigns.services import lifecycle
+
+        self._campaigns[campaign.id] = (self.clock(), CampaignStatus.PAUSED)
+        try:
+            lifecycle.pause(campaign, reason=f"configuration error: {problem}")
+        except IllegalTransition:  # another batch of this campaign paused it first
+            return
+        log.warning("campaign %s paused: configuration error: %s", campaign.id, problem)
 
     def _usable_nodes(self, node_hint: str | None, excluded: set[str],
                       ts: float) -> tuple[list[str], list[str]]:
@@ -616,6 +636,33 @@ class Dialer:
         Target.objects.filter(id=target.id, state=TargetState.DIALING).update(
             state=state, updated_at=now, **fields
         )
+
+
+def campaign_configuration_error(campaign: Campaign) -> str | None:
+    """Why the campaign's own dial settings (its trunk, caller ID) fail the grammar, or None."""
+    trunk = campaign.trunk
+    checks = [
+        ("trunk gateway", dialstring.validate_gateway, trunk.gateway),
+        ("trunk dial prefix", dialstring.validate_caller_id_number, trunk.dial_prefix),
+        (
+            "caller ID number",
+            dialstring.validate_caller_id_number,
+            campaign.caller_id_number or trunk.caller_id_number,
+        ),
+        (
+            "caller ID name",
+            dialstring.validate_caller_id_name,
+            campaign.caller_id_name or trunk.caller_id_name,
+        ),
+    ]
+    for label, validate, value in checks:
+        if label != "trunk gateway" and not value:
+            continue  # optional settings
+        try:
+            validate(value)
+        except DialstringError as exc:
+            return f"{label}: {exc}"
+    return None
 
 
 def _surely_not_sent(exc: ESLError) -> bool:

@@ -13,6 +13,21 @@ Rules (DESIGN "Data that must never be lost or doubled"):
   `extension`, `external_ref`, `timezone` (else derived from the number); every other column
   goes into `custom_data`. Header names are matched case-insensitively.
 
+Hostile files (README "Limits"): an upload is refused as a whole, with the limit named, when it
+is larger than IMPORT_MAX_UPLOAD_BYTES, holds NUL bytes (CSV), is not strictly decodable in its
+encoding (UTF-8 unless told; the undecodable lines are listed by number, nothing is re-decoded
+behind the user's back), holds more than IMPORT_MAX_ROWS rows, or is a workbook whose XML
+expands past IMPORT_MAX_SHEET_BYTES: rows and sizes are checked before anything is parsed.
+
+Reports are bounded: counts of every kind, the first IMPORT_REPORT_ENTRIES entries of each
+(in line order), and every entry in a CSV (`ImportReport.csv_text()`) that the API and the
+admin offer for download. Imports larger than IMPORT_ASYNC_BYTES run as a Celery task with a
+progress record (`ImportJob`); see `start_file_import`.
+
+Blank rows, one rule for every format: a record with no value at all (an empty CSV line, `,,`,
+an empty spreadsheet row, a JSON object whose values are all blank) is not a target: it is
+skipped and counted (`blank_rows`). Any other row needs a number ("number is empty").
+
 Speed: rows are parsed and validated in Python in chunks; on PostgreSQL each chunk costs one
 indexed do-not-call lookup and one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING
 RETURNING`, whose RETURNING list says exactly which rows were new: every other row is reported
@@ -28,16 +43,21 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
+import re
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.errors import ImportFileError
-from campaigns.models import Campaign, DoNotCall, Target, TargetState
+from campaigns.models import Campaign, DoNotCall, ImportJob, ImportState, Target, TargetState
 from campaigns.validators import (
     NumberError,
     parse_target,
@@ -50,6 +70,14 @@ MAX_VALUE_LENGTH = 1000
 EXTERNAL_REF_MAX = 100
 COLUMN_NAME_MAX = 100
 KNOWN_COLUMNS = ("number", "extension", "external_ref", "timezone")
+ZIP_MAGIC = b"PK\x03\x04"
+# encoding parameter -> codec; decoding is strict in every one of them.
+ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252", "iso-8859-1": "iso-8859-1"}
+BAD_LINES_SHOWN = 20
+IMPORT_TASK = "switchboard.import_targets"  # workers/tasks/imports.py
+MB = 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
 
@@ -71,23 +99,119 @@ class DoNotCallRow(NamedTuple):
     number: str
 
 
+def _safe_cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (column names come from the file)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @dataclass
 class ImportReport:
-    """What an import did; `to_dict()` is its JSON form."""
+    """What an import did: counts, the first `limit` entries of each kind, every entry as CSV.
+
+    Entries arrive chunk by chunk, every line of a chunk after every line of the chunks before:
+    `flush()` at each chunk's end sorts the chunk's entries, so the lists and the CSV are in
+    line order without holding a million entries in memory.
+    """
 
     created: int = 0
+    rows: int = 0
+    dry_run: bool = False
+    limit: int = field(default_factory=lambda: settings.IMPORT_REPORT_ENTRIES)
     errors: list[RowError] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     do_not_call: list[DoNotCallRow] = field(default_factory=list)
-    rows: int = 0
-    dry_run: bool = False
+    error_count: int = 0
+    rejected_count: int = 0
+    duplicate_count: int = 0
+    do_not_call_count: int = 0
+    blank_rows: int = 0
+    _pending: list[tuple[int, int, tuple[Any, ...]]] = field(default_factory=list, repr=False)
+    _last_rejected: int = field(default=0, repr=False)
+    _sink: Any = field(default=None, repr=False)
+
+    def add_error(self, line: int, field_name: str, reason: str) -> None:
+        self.error_count += 1
+        if line != self._last_rejected:  # errors come in line order, several per line
+            self.rejected_count += 1
+            self._last_rejected = line
+        self._pending.append((line, 0, RowError(line, field_name, reason)))
+
+    def add_duplicate(self, line: int, number: str, extension: str) -> None:
+        self.duplicate_count += 1
+        self._pending.append((line, 1, Duplicate(line, number, extension)))
+
+    def add_do_not_call(self, line: int, number: str) -> None:
+        self.do_not_call_count += 1
+        self._pending.append((line, 2, DoNotCallRow(line, number)))
+
+    def flush(self) -> None:
+        """Move the pending entries, in line order, into the bounded lists and the CSV."""
+        if not self._pending:
+            return
+        if self._sink is None:
+            # Closed by close() (or with the report): it outlives this call by design.
+            self._sink = tempfile.SpooledTemporaryFile(max_size=MB, mode="w+", newline="")  # noqa: SIM115
+            csv.writer(self._sink).writerow(
+                ["line", "kind", "field", "number", "extension", "reason"]
+            )
+        writer = csv.writer(self._sink)
+        self._pending.sort(key=lambda item: (item[0], item[1]))
+        for _line, kind, entry in self._pending:
+            if kind == 0:
+                writer.writerow(
+                    [entry.line, "error", _safe_cell(entry.field), "", "", _safe_cell(entry.reason)]
+                )
+                target: list[Any] = self.errors
+            elif kind == 1:
+                writer.writerow([entry.line, "duplicate", "", entry.number, entry.extension, ""])
+                target = self.duplicates
+            else:
+                writer.writerow([entry.line, "do_not_call", "", entry.number, "", ""])
+                target = self.do_not_call
+            if len(target) < self.limit:
+                target.append(entry)
+        self._pending.clear()
+
+    @property
+    def truncated(self) -> bool:
+        """True when some entries are only in the CSV."""
+        return (self.error_count, self.duplicate_count, self.do_not_call_count) != (
+            len(self.errors),
+            len(self.duplicates),
+            len(self.do_not_call),
+        )
+
+    def csv_text(self) -> str:
+        """Every entry of the report as CSV (header only when there is none)."""
+        self.flush()
+        if self._sink is None:
+            return "line,kind,field,number,extension,reason\r\n"
+        self._sink.seek(0)
+        return self._sink.read()
+
+    def close(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "errors": self.error_count,
+            "rejected_lines": self.rejected_count,
+            "duplicates": self.duplicate_count,
+            "do_not_call": self.do_not_call_count,
+            "blank_rows": self.blank_rows,
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict of the report."""
+        """A JSON-serialisable dict of the bounded report."""
+        self.flush()
         return {
             "created": self.created,
             "rows": self.rows,
             "dry_run": self.dry_run,
+            "counts": self.counts(),
+            "truncated": self.truncated,
             "errors": [row._asdict() for row in self.errors],
             "duplicates": [row._asdict() for row in self.duplicates],
             "do_not_call": [row._asdict() for row in self.do_not_call],
@@ -95,7 +219,8 @@ class ImportReport:
 
     @property
     def rejected_lines(self) -> list[int]:
-        """The distinct line numbers that had an error, in order."""
+        """The distinct line numbers among the errors kept in the report, in order."""
+        self.flush()
         return sorted({error.line for error in self.errors})
 
 
@@ -153,15 +278,50 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _csv_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
-    """(line, fields or a syntax error) for each CSV record, and the rough count of data lines."""
+def _too_many_rows(limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"The file has more than {limit:,} rows (IMPORT_MAX_ROWS); split it into smaller files.",
+        code="too_many_rows",
+    )
+
+
+def _decode(data: bytes, encoding: str | None) -> str:
+    """The file's text, decoded strictly; an error lists the lines that do not decode."""
+    name = (encoding or "utf-8").lower()
+    if name not in ENCODINGS:
+        raise ImportFileError(
+            f"Unknown encoding {name[:20]!r}; use one of {', '.join(ENCODINGS)}.",
+            code="bad_encoding",
+        )
+    codec = ENCODINGS[name]
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode(codec)
     except UnicodeDecodeError:
+        pass
+    bad = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
         try:
-            text = data.decode("cp1252")  # what Excel on Windows writes for "CSV"
+            line.decode(codec if number == 1 else codec.replace("-sig", ""))
         except UnicodeDecodeError:
-            raise ImportFileError("The file is neither UTF-8 nor Windows-1252 text.") from None
+            bad.append(number)
+    shown = ", ".join(str(number) for number in bad[:BAD_LINES_SHOWN])
+    more = f" and {len(bad) - BAD_LINES_SHOWN} more" if len(bad) > BAD_LINES_SHOWN else ""
+    label, verb = ("line", "holds") if len(bad) == 1 else ("lines", "hold")
+    raise ImportFileError(
+        f"The file is not valid {name} text: {label} {shown}{more} {verb} bytes that are not "
+        f"{name}. Save it as UTF-8, or name its encoding (encoding=cp1252 for Windows-1252).",
+        code="bad_encoding",
+    )
+
+
+def _csv_records(
+    data: bytes, encoding: str | None = None
+) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
+    """(line, fields or a syntax error) for each CSV record, and the rough count of data lines."""
+    text = _decode(data, encoding)
+    lines = max(text.count("\n") - 1, 0)
+    if lines > settings.IMPORT_MAX_ROWS + 1:  # (a last line may lack its newline)
+        raise _too_many_rows(settings.IMPORT_MAX_ROWS)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -179,28 +339,88 @@ def _csv_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], in
             yield start, record
             start = reader.line_num + 1
 
-    return records(), max(text.count("\n") - 1, 0)
+    return records(), lines
+
+
+# A <row> start tag, with or without a namespace prefix (<x:row ...>).
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+
+
+def _check_workbook(data: bytes) -> None:
+    """Refuse a workbook whose XML is too big or whose sheets hold too many rows, unparsed.
+
+    The declared sizes are what zipfile will ever produce for each member (it stops there and
+    checks the CRC), so bounding them bounds what openpyxl can read; the rows are counted by
+    scanning the worksheets' bytes for <row> tags, one chunk at a time.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportFileError("The file is not a readable .xlsx workbook.") from None
+    expanded = sum(member.file_size for member in members)
+    limit = settings.IMPORT_MAX_SHEET_BYTES
+    if expanded > limit or len(members) > 10_000:
+        raise ImportFileError(
+            f"The workbook expands to {expanded / MB:,.1f} MB of XML, more than the "
+            f"{limit / MB:,.1f} MB allowed (IMPORT_MAX_SHEET_BYTES); save it as CSV or split it.",
+            code="too_large",
+        )
+    max_rows = settings.IMPORT_MAX_ROWS
+    rows = 0
+    for member in members:
+        if not member.filename.startswith("xl/worksheets/") or not member.filename.endswith(".xml"):
+            continue
+        try:
+            with archive.open(member) as sheet:
+                carry = b""
+                while chunk := sheet.read(MB):
+                    block = carry + chunk
+                    # Count tags that end in this block; keep a short tail for the next one.
+                    cut = max(len(block) - 64, 0)
+                    rows += len(_ROW_TAG.findall(block, 0, cut))
+                    carry = block[cut:]
+                    if rows > max_rows + 1:  # + the header
+                        raise _too_many_rows(max_rows)
+                rows += len(_ROW_TAG.findall(carry))
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            raise ImportFileError("The file is not a readable .xlsx workbook.") from None
+    if rows > max_rows + 1:
+        raise _too_many_rows(max_rows)
 
 
 def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
     """(line, cells as text) for each row of the first worksheet, and its data row count."""
     import openpyxl  # imported here: only XLSX imports pay for it
 
+    _check_workbook(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a corrupt or foreign file
         raise ImportFileError("The file is not a readable .xlsx workbook.") from None
     sheet = book.worksheets[0]
     total = sheet.max_row - 1 if sheet.max_row else None
+    max_rows = settings.IMPORT_MAX_ROWS
 
     def records() -> Iterator[tuple[int, list[str] | str]]:
         try:
             for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if line > max_rows + 1:  # the scan above makes this unreachable; kept as a bound
+                    raise _too_many_rows(max_rows)
                 yield line, [_cell_text(value) for value in row]
         finally:
             book.close()
 
     return records(), total
+
+
+def open_records(
+    data: bytes, kind: str, encoding: str | None = None
+) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
+    """The records of a CSV or XLSX file after every whole-file check (raises ImportFileError)."""
+    if kind == "csv":
+        return _csv_records(data, encoding)
+    return _xlsx_records(data)
 
 
 # --- Validation ----------------------------------------------------------------------------------
@@ -238,6 +458,27 @@ def _parse_header(cells: list[str]) -> _Header:
     return _Header(known, extra, width)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _hidden_change(field_name: str, value: str) -> str | None:
+    """Why `value` would be changed silently on its way to a target, or None.
+
+    One rule for hostile input: a value is valid as typed or refused with the reason. The number
+    and extension grammars would drop a trailing "\r" or fold "++1" into "+1"; such values
+    are refused here instead, in every entry point (CSV, XLSX, JSON).
+    """
+    if "\x00" in value:  # PostgreSQL text cannot hold it either
+        return "contains a NUL character"
+    if _CONTROL.search(value):
+        return "contains a control character (a line break or tab)"
+    if field_name == "number":
+        number = value.split(",", 1)[0].strip()
+        if number.count("+") > 1 or "+" in number[1:]:
+            return "a number may hold one + and only at its start"
+    return None
+
+
 class _Validator:
     """Turns raw records into validated rows, collecting errors by line."""
 
@@ -247,36 +488,41 @@ class _Validator:
         self.zones = time_zone_names()
 
     def row(self, line: int, values: Mapping[str, str], extra: Mapping[str, str]) -> _Row | None:
-        errors = self.report.errors
-        before = len(errors)
+        report = self.report
+        before = report.error_count
         number = extension = derived_zone = ""
-        try:
-            number, extension, derived_zone = parse_target(
-                values.get("number", ""), values.get("extension", ""), self.region
-            )
-        except NumberError as exc:
-            errors.append(RowError(line, "number", str(exc)))
-        except DialstringError as exc:
-            errors.append(RowError(line, "extension", str(exc)))
+        hidden = [
+            (name, reason)
+            for name in KNOWN_COLUMNS
+            if (reason := _hidden_change(name, values.get(name, ""))) is not None
+        ]
+        for name, reason in hidden:
+            report.add_error(line, name, reason)
+        refused = {name for name, _ in hidden}
+        if not {"number", "extension"} & refused:
+            try:
+                number, extension, derived_zone = parse_target(
+                    values.get("number", ""), values.get("extension", ""), self.region
+                )
+            except NumberError as exc:
+                report.add_error(line, "number", str(exc))
+            except DialstringError as exc:
+                report.add_error(line, "extension", str(exc))
         external_ref = values.get("external_ref", "").strip()
-        if "\x00" in external_ref:  # PostgreSQL text cannot hold NUL: refuse the row, not the file
-            errors.append(RowError(line, "external_ref", "contains a NUL character"))
-        elif len(external_ref) > EXTERNAL_REF_MAX:
-            errors.append(
-                RowError(line, "external_ref", f"longer than {EXTERNAL_REF_MAX} characters")
-            )
+        if "external_ref" not in refused and len(external_ref) > EXTERNAL_REF_MAX:
+            report.add_error(line, "external_ref", f"longer than {EXTERNAL_REF_MAX} characters")
         zone = values.get("timezone", "").strip()
-        if zone and zone not in self.zones:  # a NUL can never name a zone
-            errors.append(RowError(line, "timezone", "unknown time zone"))
+        if zone and "timezone" not in refused and zone not in self.zones:
+            report.add_error(line, "timezone", "unknown time zone")
         custom: dict[str, str] = {}
         for name, value in extra.items():
             if "\x00" in value:
-                errors.append(RowError(line, name, "contains a NUL character"))
+                report.add_error(line, name, "contains a NUL character")
             elif len(value) > MAX_VALUE_LENGTH:
-                errors.append(RowError(line, name, f"longer than {MAX_VALUE_LENGTH} characters"))
+                report.add_error(line, name, f"longer than {MAX_VALUE_LENGTH} characters")
             elif value != "":
                 custom[name] = value
-        if len(errors) != before:
+        if report.error_count != before:
             return None
         return _Row(line, number, extension, external_ref, zone or derived_zone, custom)
 
@@ -286,29 +532,31 @@ def _rows_from_records(
 ) -> Iterator[_Row | None]:
     """Validated rows (None for a rejected or blank one) from header-led records."""
     header: _Header | None = None
+    report = validator.report
     for line, cells in records:
         if isinstance(cells, str):  # the record could not be parsed at all
             if header is None:
                 raise ImportFileError(f"The header line is not valid CSV ({cells}).")
-            validator.report.rows += 1
-            validator.report.errors.append(RowError(line, "row", cells))
+            report.rows += 1
+            report.add_error(line, "row", cells)
             yield None
             continue
         if header is None:
             header = _parse_header(cells)
             continue
         if not any(cell.strip() for cell in cells):
-            continue  # blank lines and the empty rows spreadsheets leave at the end
+            # Blank lines and the empty rows spreadsheets leave at the end: not targets, but
+            # counted, so nothing is skipped silently (one rule for CSV, XLSX and JSON).
+            report.blank_rows += 1
+            continue
         if any(cell.strip() for cell in cells[header.width :]):
-            validator.report.rows += 1
-            validator.report.errors.append(
-                RowError(line, "row", f"has {len(cells)} fields, the header has {header.width}")
-            )
+            report.rows += 1
+            report.add_error(line, "row", f"has {len(cells)} fields, the header has {header.width}")
             yield None
             continue
         values = {key: _at(cells, index) for key, index in header.known.items()}
         extra = {name: _at(cells, index).strip() for index, name in header.extra}
-        validator.report.rows += 1
+        report.rows += 1
         yield validator.row(line, values, extra)
     if header is None:
         raise ImportFileError("The file is empty.")
@@ -322,7 +570,11 @@ def _at(cells: list[str], index: int) -> str:
 
 
 def _store_chunk(
-    campaign: Campaign, chunk: list[_Row], report: ImportReport, dry_run: bool
+    campaign: Campaign,
+    chunk: list[_Row],
+    report: ImportReport,
+    dry_run: bool,
+    stage: list[list[Any]] | None = None,
 ) -> None:
     """Check a chunk against the do-not-call list and existing targets, then insert it."""
     numbers = {row.number for row in chunk}
@@ -349,11 +601,14 @@ def _store_chunk(
             inserted = _insert(campaign, chunk, blocked)
         for row in chunk:
             if (row.number, row.extension) not in inserted:
-                report.duplicates.append(Duplicate(row.line, row.number, row.extension))
-            elif row.number in blocked:
-                report.do_not_call.append(DoNotCallRow(row.line, row.number))
+                report.add_duplicate(row.line, row.number, row.extension)
+                continue
+            if row.number in blocked:
+                report.add_do_not_call(row.line, row.number)
             else:
                 report.created += 1
+            if stage is not None:  # a dry run keeps what it would insert, for the confirm step
+                stage.append(list(row))
 
 
 def _insert(campaign: Campaign, rows: list[_Row], blocked: set[str]) -> set[tuple[str, str]]:
@@ -443,6 +698,7 @@ def _run(
     total: int | None,
     progress: Progress | None,
     dry_run: bool,
+    stage: list[list[Any]] | None = None,
 ) -> ImportReport:
     seen: set[tuple[str, str]] = set()
     chunk: list[_Row] = []
@@ -452,23 +708,54 @@ def _run(
         if row is not None:
             key = (row.number, row.extension)
             if key in seen:
-                report.duplicates.append(Duplicate(row.line, row.number, row.extension))
+                report.add_duplicate(row.line, row.number, row.extension)
             else:
                 seen.add(key)
                 chunk.append(row)
         if len(chunk) >= CHUNK_ROWS:
-            _store_chunk(campaign, chunk, report, dry_run)
+            _store_chunk(campaign, chunk, report, dry_run, stage)
+            report.flush()
             chunk = []
             if progress:
                 progress(done, total)
     if chunk:
-        _store_chunk(campaign, chunk, report, dry_run)
+        _store_chunk(campaign, chunk, report, dry_run, stage)
+    report.flush()
     if progress:
         progress(done, total)
-    report.errors.sort()
-    report.duplicates.sort()
-    report.do_not_call.sort()
     return report
+
+
+def read_upload(source: Any) -> bytes:
+    """The bytes of an upload after the checks every entry point shares (size, NUL bytes).
+
+    Used by the API, the admin and the command alike; raises ImportFileError naming the limit.
+    """
+    size = getattr(source, "size", None)
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if size is not None and size > limit:  # refused before reading it
+        raise _too_large(limit)
+    data = _read_bytes(source)
+    if len(data) > limit:
+        raise _too_large(limit)
+    if not data:
+        raise ImportFileError("The file is empty.")
+    # A text CSV never holds a NUL byte (an XLSX is a zip and may); PostgreSQL text and jsonb
+    # refuse NUL, so it is refused here, for the whole file, rather than as a 500 on insert.
+    if data[:4] != ZIP_MAGIC and b"\x00" in data:
+        raise ImportFileError(
+            "The file contains NUL bytes; save it as a UTF-8 CSV or an .xlsx workbook.",
+            code="nul_bytes",
+        )
+    return data
+
+
+def _too_large(limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"The file is larger than {limit // MB} MB (IMPORT_MAX_UPLOAD_BYTES); split it, or use "
+        "the import_targets command.",
+        code="too_large",
+    )
 
 
 def import_targets(
@@ -477,21 +764,41 @@ def import_targets(
     *,
     fmt: str | None = None,
     filename: str | None = None,
+    encoding: str | None = None,
     progress: Progress | None = None,
     dry_run: bool = False,
+    report: ImportReport | None = None,
+    stage: list[list[Any]] | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file (bytes, path or file object) into the campaign's targets.
 
-    `dry_run` validates and checks duplicates and the do-not-call list without inserting.
-    Raises ImportFileError only when the file as a whole is unreadable.
+    `dry_run` validates and checks duplicates and the do-not-call list without inserting; with
+    `stage`, it also appends the rows it would insert (for `import_staged`). Raises
+    ImportFileError only when the file as a whole is unreadable or past a limit.
     """
     data = _read_bytes(source)
     filename = filename or getattr(source, "name", None)
     kind = _detect_format(data, fmt, filename if isinstance(filename, str) else None)
-    records, total = _csv_records(data) if kind == "csv" else _xlsx_records(data)
-    report = ImportReport(dry_run=dry_run)
+    records, total = open_records(data, kind, encoding)
+    report = report or ImportReport(dry_run=dry_run)
     rows = _rows_from_records(records, _Validator(campaign, report))
-    return _run(campaign, rows, report, total=total, progress=progress, dry_run=dry_run)
+    return _run(
+        campaign, rows, report, total=total, progress=progress, dry_run=dry_run, stage=stage
+    )
+
+
+def import_staged(
+    campaign: Campaign,
+    staged: list[list[Any]],
+    *,
+    progress: Progress | None = None,
+    report: ImportReport | None = None,
+) -> ImportReport:
+    """Store the rows a dry run validated (no second parse); duplicates and the do-not-call
+    list are checked again, as they may have changed since."""
+    report = report or ImportReport()
+    rows = (_Row(*item) for item in staged)
+    return _run(campaign, rows, report, total=len(staged), progress=progress, dry_run=False)
 
 
 def import_rows(
@@ -511,7 +818,7 @@ def import_rows(
         for line, item in enumerate(items, start=first_line):
             if not isinstance(item, Mapping):
                 report.rows += 1
-                report.errors.append(RowError(line, "row", "not an object with named fields"))
+                report.add_error(line, "row", "not an object with named fields")
                 yield None
                 continue
             normalised = {str(key).strip(): _cell_text(value) for key, value in item.items()}
@@ -521,10 +828,11 @@ def import_rows(
             )
             if bad_key is not None:
                 report.rows += 1
-                report.errors.append(
-                    RowError(line, "row", "a field name is too long or not printable")
-                )
+                report.add_error(line, "row", "a field name is too long or not printable")
                 yield None
+                continue
+            if not any(value.strip() for value in normalised.values()):
+                report.blank_rows += 1  # the same rule as a blank line of a file
                 continue
             values = {
                 key.lower(): value
@@ -538,9 +846,194 @@ def import_rows(
             }
             report.rows += 1
             if "number" not in values:
-                report.errors.append(RowError(line, "number", "number is empty"))
+                report.add_error(line, "number", "number is empty")
                 yield None
                 continue
             yield validator.row(line, values, extra)
 
     return _run(campaign, validated(), report, total=len(items), progress=progress, dry_run=dry_run)
+
+
+# --- Import jobs: the progress record, and large imports as a Celery task ----------------------
+
+
+def _finish(job: ImportJob, report: ImportReport, *, staged: list[list[Any]] | None) -> None:
+    """Write the finished report into the job (one UPDATE), then drop the uploaded bytes."""
+    job.state = ImportState.DONE
+    job.rows_read = report.rows
+    job.created = report.created
+    job.rejected = report.rejected_count
+    job.duplicates = report.duplicate_count
+    job.do_not_call = report.do_not_call_count
+    job.summary = report.to_dict()
+    job.report_csv = report.csv_text()
+    job.staged = staged
+    job.data = None
+    job.finished_at = timezone.now()
+    job.save()
+    report.close()
+
+
+def _fail(job: ImportJob, exc: ImportFileError) -> None:
+    job.state = ImportState.FAILED
+    job.error = str(exc)
+    job.data = None
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def _progress_writer(job: ImportJob, report: ImportReport) -> Progress:
+    """A progress callback that writes the counters to the job row after each chunk."""
+
+    def write(done: int, total: int | None) -> None:
+        # One UPDATE per chunk of rows, outside the chunk's transaction: the API and the admin
+        # see the figures at once.
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_read=report.rows,
+            rows_total=max(total or 0, done) or None,
+            created=report.created,
+            rejected=report.rejected_count,
+            duplicates=report.duplicate_count,
+            do_not_call=report.do_not_call_count,
+            updated_at=timezone.now(),
+        )
+
+    return write
+
+
+def run_job(job: ImportJob, data: bytes | None = None) -> ImportJob:
+    """Run an import job to its end: its file (or a dry run's staged rows) into its campaign."""
+    campaign = Campaign.objects.get(pk=job.campaign_id)
+    report = ImportReport(dry_run=job.dry_run)
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, updated_at=timezone.now())
+    job.state = ImportState.RUNNING
+    progress = _progress_writer(job, report)
+    if not job.dry_run and job.staged is not None:  # the confirm step of a dry run
+        import_staged(campaign, job.staged, progress=progress, report=report)
+        _finish(job, report, staged=None)
+        return job
+    raw = bytes(data if data is not None else job.data or b"")
+    # A dry run created with staged=[] keeps the rows it would insert (the admin's preview).
+    stage: list[list[Any]] | None = [] if job.dry_run and job.staged is not None else None
+    try:
+        import_targets(
+            campaign,
+            raw,
+            fmt=job.source_format or None,
+            filename=job.source_name or None,
+            encoding=job.encoding or None,
+            progress=progress,
+            dry_run=job.dry_run,
+            report=report,
+            stage=stage,
+        )
+    except ImportFileError as exc:
+        report.close()
+        _fail(job, exc)
+        raise
+    _finish(job, report, staged=stage)
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from celery import current_app
+
+    current_app.send_task(IMPORT_TASK, args=[job_id])
+
+
+def start_file_import(
+    campaign: Campaign,
+    source: Any,
+    *,
+    fmt: str | None = None,
+    filename: str | None = None,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    user: Any = None,
+    stage: bool = False,
+) -> ImportJob:
+    """Check an upload and import it: now when small, as a Celery task when large.
+
+    1. The shared upload checks (size, NUL bytes), then the whole-file checks (format, strict
+       decoding, row count, a workbook's expanded size): any failure raises ImportFileError
+       before a job exists.
+    2. A job row records who imported what.
+    3. Up to IMPORT_ASYNC_BYTES the import runs here and the job is returned done; above it the
+       bytes are stored in the job and `switchboard.import_targets` is published after commit
+       (state `queued`; the worker moves it to `running` and `done` or `failed`).
+    """
+    data = read_upload(source)
+    name = filename or getattr(source, "name", None) or ""
+    kind = _detect_format(data, fmt, name or None)
+    records, total = open_records(data, kind, encoding)
+    del records  # checked; the import opens the file again (cheap next to validation)
+    job = ImportJob.objects.create(
+        campaign=campaign,
+        created_by=user if getattr(user, "pk", None) else None,
+        source_name=os.path.basename(str(name))[:255],
+        source_format=kind,
+        encoding=(encoding or "").lower(),
+        dry_run=dry_run,
+        rows_total=total,
+        staged=[] if dry_run and stage else None,
+    )
+    if len(data) > settings.IMPORT_ASYNC_BYTES:
+        job.data = data
+        job.save(update_fields=["data"])
+        transaction.on_commit(lambda: _enqueue(job.pk))
+        return job
+    return run_job(job, data)
+
+
+def record_report(
+    campaign: Campaign, report: ImportReport, *, source_name: str, user: Any = None
+) -> ImportJob:
+    """A finished job for an import that ran elsewhere (bulk JSON), so its full report is kept."""
+    job = ImportJob.objects.create(
+        campaign=campaign,
+        created_by=user if getattr(user, "pk", None) else None,
+        source_name=source_name,
+        source_format="json",
+        dry_run=report.dry_run,
+        rows_total=report.rows,
+    )
+    _finish(job, report, staged=None)
+    return job
+
+
+def confirm_staged(job: ImportJob, *, user: Any = None) -> ImportJob:
+    """Store a finished dry run's staged rows as a new job (now, or as a task when large)."""
+    staged = job.staged or []
+    # Compare-and-set: of two confirms of one preview (a double click), one stores the rows.
+    if ImportJob.objects.filter(pk=job.pk, staged__isnull=False).update(staged=None) != 1:
+        raise ImportFileError("This preview was imported already.", code="already_imported")
+    confirm = ImportJob.objects.create(
+        campaign_id=job.campaign_id,
+        created_by=user if getattr(user, "pk", None) else None,
+        source_name=job.source_name,
+        source_format=job.source_format,
+        encoding=job.encoding,
+        rows_total=len(staged),
+        staged=staged,
+    )
+    # A staged row costs about a tenth of a parsed one; the same threshold in rows.
+    if len(staged) > settings.IMPORT_ASYNC_BYTES // 400:
+        transaction.on_commit(lambda: _enqueue(confirm.pk))
+        return confirm
+    return run_job(confirm)
+
+
+def run_queued_job(job_id: int) -> None:
+    """The Celery task's body: run a queued job; a file error is recorded on the job."""
+    # Compare-and-set: a redelivered message (or a second worker) finds the job taken and stops.
+    taken = ImportJob.objects.filter(pk=job_id, state=ImportState.QUEUED).update(
+        state=ImportState.RUNNING, updated_at=timezone.now()
+    )
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if taken != 1 or job is None:
+        log.info("import job %s is not queued: nothing to do", job_id)
+        return
+    try:
+        run_job(job)
+    except ImportFileError:
+        log.info("import job %s failed: the file is unreadable", job_id)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from campaigns.models import Target
-from tests.factories import make_do_not_call
+from campaigns.models import ImportJob, Target
+from tests.factories import make_campaign, make_do_not_call
 
 CSV = b"number,extension\n(212) 555-0100,1\nbogus,2\n(212) 555-0101,5}6\n(212) 555-0199,\n"
 
@@ -34,8 +37,8 @@ def test_upload_previews_bad_lines_then_imports_the_good_rows(admin_client, camp
     assert '<strong id="would-create">1</strong>' in body
     assert not Target.objects.exists()  # the preview stores nothing
 
-    token = preview.context["token"]
-    done = admin_client.post(url, {"token": token, "suffix": "csv"}, follow=True)
+    job = preview.context["job"].pk
+    done = admin_client.post(url, {"job": job}, follow=True)
     assert done.status_code == 200
     assert (
         "Imported 1 targets; 2 lines rejected, 0 duplicates, 1 on the do-not-call list."
@@ -45,8 +48,8 @@ def test_upload_previews_bad_lines_then_imports_the_good_rows(admin_client, camp
         ("+12125550100", "pending"),
         ("+12125550199", "do_not_call"),
     ]
-    # The upload is gone: confirming twice cannot import twice.
-    again = admin_client.post(url, {"token": token, "suffix": "csv"})
+    # The staged rows are gone: confirming twice cannot import twice.
+    again = admin_client.post(url, {"job": job})
     assert again.status_code == 404
 
 
@@ -57,30 +60,31 @@ def test_an_unreadable_file_is_reported_on_the_form(admin_client, campaign):
     assert "The header has no &quot;number&quot; column." in response.content.decode()
 
 
-@pytest.mark.parametrize("token", ["../../etc/passwd", "0" * 31, "g" * 32])
-def test_a_forged_upload_token_is_refused(admin_client, campaign, token):
+@pytest.mark.parametrize("job", ["../../etc/passwd", "999999", "-1"])
+def test_a_forged_preview_id_is_refused(admin_client, campaign, job):
     url = reverse("admin:campaigns_campaign_import", args=[campaign.pk])
-    assert admin_client.post(url, {"token": token, "suffix": "csv"}).status_code == 404
+    assert admin_client.post(url, {"job": job}).status_code == 404
 
 
-def test_abandoned_uploads_are_swept_after_a_day(admin_client, campaign):
-    import os
-    import time
-
-    from campaigns.admin.campaigns import UPLOAD_DIR
-
-    UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
-    stale = UPLOAD_DIR / ("a" * 32 + ".csv")
-    stale.write_bytes(b"number\n")
-    two_days_ago = time.time() - 2 * 24 * 3600
-    os.utime(stale, (two_days_ago, two_days_ago))
-
+def test_a_preview_of_another_campaign_cannot_be_confirmed_here(admin_client, campaign):
+    other = make_campaign()
+    other_url = reverse("admin:campaigns_campaign_import", args=[other.pk])
+    preview = admin_client.post(other_url, {"file": SimpleUploadedFile("t.csv", CSV)})
     url = reverse("admin:campaigns_campaign_import", args=[campaign.pk])
-    preview = admin_client.post(url, {"file": SimpleUploadedFile("t.csv", CSV)})
 
-    assert not stale.exists()
-    assert (UPLOAD_DIR / f"{preview.context['token']}.csv").exists()
-    (UPLOAD_DIR / f"{preview.context['token']}.csv").unlink()
+    assert admin_client.post(url, {"job": preview.context["job"].pk}).status_code == 404
+    assert not Target.objects.exists()
+
+
+def test_abandoned_previews_drop_their_rows_after_a_day(admin_client, campaign):
+    url = reverse("admin:campaigns_campaign_import", args=[campaign.pk])
+    old = admin_client.post(url, {"file": SimpleUploadedFile("t.csv", CSV)}).context["job"]
+    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+
+    fresh = admin_client.post(url, {"file": SimpleUploadedFile("t.csv", CSV)}).context["job"]
+
+    assert ImportJob.objects.get(pk=old.pk).staged is None
+    assert ImportJob.objects.get(pk=fresh.pk).staged is not None
 
 
 def test_staff_without_campaign_permissions_may_not_import(client, viewer, campaign):

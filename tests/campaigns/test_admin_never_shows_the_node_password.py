@@ -60,7 +60,7 @@ def test_adding_a_node_needs_a_password_and_stores_it(admin_client):
 
 
 def test_a_blank_password_on_change_keeps_the_old_one_and_history_hides_it(admin_client):
-    node = make_node(name="fs9", esl_password=SECRET)
+    node = make_node(name="fs9", esl_host="10.0.0.9", esl_password=SECRET)
     url = reverse("admin:campaigns_node_change", args=[node.pk])
     response = admin_client.post(url, node_form(max_cps="40"))
     assert response.status_code == 302

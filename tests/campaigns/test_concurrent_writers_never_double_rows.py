@@ -52,7 +52,7 @@ def test_two_simultaneous_imports_of_one_file_store_each_row_once():
     assert not [r for r in reports if isinstance(r, Exception)], reports
     assert sum(r.created for r in reports) == 2000
     # Every line is created by exactly one import and reported as a duplicate by the other.
-    assert sorted(len(r.duplicates) for r in reports) == sorted(2000 - r.created for r in reports)
+    assert sorted(r.duplicate_count for r in reports) == sorted(2000 - r.created for r in reports)
     assert Target.objects.filter(campaign=campaign).count() == 2000
 
 

@@ -109,7 +109,11 @@ def test_a_row_with_more_fields_than_the_header_is_rejected(campaign):
             b'number,"a\x07b"\n1,2\n',
             "A column name is longer than 100 characters or is not printable.",
         ),
-        (b"\xff\xfe\x00\x81\x8d", "The file is neither UTF-8 nor Windows-1252 text."),
+        (
+            b"\xff\xfe\x00\x81\x8d",
+            "The file is not valid utf-8 text: line 1 holds bytes that are not utf-8. Save it as "
+            "UTF-8, or name its encoding (encoding=cp1252 for Windows-1252).",
+        ),
     ],
 )
 def test_an_unreadable_file_is_refused_as_a_whole(campaign, data, message):

@@ -39,6 +39,8 @@ def test_each_app_service_command_exists(service):
         if "-Q" in command:
             queues = set(command[command.index("-Q") + 1].split(","))
             assert queues == {queue.name for queue in app.conf.task_queues}
+    if command[:3] == ["python", "-m", "workers.flower"]:
+        assert importlib.util.find_spec("workers.flower") is not None
     if command[:3] == ["python", "-m", "emulator"]:
         assert importlib.util.find_spec("emulator.__main__") is not None
 
@@ -57,6 +59,14 @@ def test_emulator_command_line_is_accepted_by_the_emulator():
 def test_flower_requires_basic_auth():
     env = SERVICES["flower"]["environment"]
     assert env["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH:?")
+    # The launcher that also puts /metrics behind the basic auth.
+    assert SERVICES["flower"]["command"][:3] == ["python", "-m", "workers.flower"]
+
+
+def test_the_esl_password_has_no_cluecon_default():
+    assert SERVICES["web"]["environment"]["FREESWITCH_PASSWORD"].startswith(
+        "${FREESWITCH_PASSWORD:?"
+    )
 
 
 def test_every_interpolated_variable_is_documented_in_env_example():

@@ -17,6 +17,7 @@ from campaigns.api.fields import (
     SipProfileField,
 )
 from campaigns.api.presence import node_live_states
+from campaigns.errors import NODE_MOVED_NEEDS_PASSWORD
 from campaigns.models import Node, Trunk
 
 
@@ -94,4 +95,14 @@ class NodeSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"esl_password": ["This field is required."]}, code="required"
             )
+        # The stored password must never follow the node to a new address: whoever may edit
+        # a node could otherwise point it at their own server and read "auth <password>".
+        if self.instance is not None and "esl_password" not in attrs:
+            moved = attrs.get("esl_host", self.instance.esl_host) != self.instance.esl_host or (
+                attrs.get("esl_port", self.instance.esl_port) != self.instance.esl_port
+            )
+            if moved:
+                raise serializers.ValidationError(
+                    {"esl_password": [NODE_MOVED_NEEDS_PASSWORD]}, code="required"
+                )
         return attrs

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from campaigns.errors import ImportFileError
-from campaigns.models import Campaign, Target
-from campaigns.services.importing import import_rows, import_targets
+from campaigns.models import Campaign, ImportJob, Target
+from campaigns.services.importing import (
+    ENCODINGS,
+    import_rows,
+    read_upload,
+    record_report,
+    start_file_import,
+)
 
 MAX_BULK_ROWS = 10_000
-# Big enough for 100,000 rows of CSV; uploads past it belong in the manage.py command.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ROW_VALUE = serializers.CharField(
     allow_blank=True, allow_null=True, max_length=1000, trim_whitespace=False
 )
 COLUMN_MAX_LENGTH = 100
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -59,15 +63,80 @@ class DoNotCallRowSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
+class ReportCountsSerializer(serializers.Serializer):
+    errors = serializers.IntegerField(help_text="Errors (a line may have several)")
+    rejected_lines = serializers.IntegerField(help_text="Lines with at least one error")
+    duplicates = serializers.IntegerField()
+    do_not_call = serializers.IntegerField()
+    blank_rows = serializers.IntegerField(help_text="Rows with no value at all, skipped")
+
+
+def report_url(job_id: int) -> str:
+    return reverse("api:import-report", args=[job_id])
+
+
 class ImportReportSerializer(serializers.Serializer):
-    """What an import did: rows created, rejected rows by line, duplicates, do-not-call numbers."""
+    """What an import did: counts, and the first entries of each kind (the rest in the CSV)."""
 
     created = serializers.IntegerField(help_text="Dialable targets created")
     rows = serializers.IntegerField(help_text="Data rows read")
     dry_run = serializers.BooleanField()
+    counts = ReportCountsSerializer()
+    truncated = serializers.BooleanField(
+        help_text="True when the lists below hold only the first IMPORT_REPORT_ENTRIES entries "
+        "of a kind; the full report is at report_url"
+    )
     errors = RowErrorSerializer(many=True)
     duplicates = DuplicateSerializer(many=True)
     do_not_call = DoNotCallRowSerializer(many=True)
+    import_id = serializers.IntegerField(help_text="The import job that keeps this report")
+    report_url = serializers.CharField(help_text="The full report as CSV")
+
+    def to_representation(self, instance: Any) -> Any:
+        job: ImportJob = instance
+        body = dict(job.summary or {})
+        body.update(import_id=job.pk, report_url=report_url(job.pk))
+        return super().to_representation(body)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    """An import's progress record; `report` is the bounded report once it is done."""
+
+    percent = serializers.IntegerField(read_only=True, help_text="Rows read, in percent")
+    report = serializers.SerializerMethodField()
+    report_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "campaign",
+            "state",
+            "dry_run",
+            "source_name",
+            "rows_total",
+            "rows_read",
+            "created",
+            "rejected",
+            "duplicates",
+            "do_not_call",
+            "percent",
+            "error",
+            "report",
+            "report_url",
+            "created_at",
+            "updated_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_report(self, job: ImportJob) -> dict[str, Any] | None:
+        """The bounded report (counts, first entries of each kind) once the job is done."""
+        return job.summary
+
+    def get_report_url(self, job: ImportJob) -> str | None:
+        """The full report as CSV, once the job is done."""
+        return report_url(job.pk) if job.summary is not None else None
 
 
 class BulkTargetsSerializer(serializers.Serializer):
@@ -91,9 +160,12 @@ class BulkTargetsSerializer(serializers.Serializer):
         return rows
 
     def save(self, **kwargs: Any) -> Any:
-        """Import the rows; good ones are kept even when others are rejected."""
+        """Import the rows (good ones are kept even when others are rejected); return its job."""
         data = self.validated_data
-        return import_rows(data["campaign"], data["targets"], dry_run=data["dry_run"])
+        report = import_rows(data["campaign"], data["targets"], dry_run=data["dry_run"])
+        return record_report(
+            data["campaign"], report, source_name="bulk JSON", user=kwargs.get("user")
+        )
 
 
 class TargetImportSerializer(serializers.Serializer):
@@ -106,34 +178,35 @@ class TargetImportSerializer(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(default=False, help_text="Check and report, store nothing")
 
+    encoding = serializers.ChoiceField(
+        choices=list(ENCODINGS),
+        required=False,
+        help_text="A CSV's text encoding (default utf-8); decoding is strict: undecodable lines "
+        "are reported by number, never re-decoded",
+    )
+
     def validate_file(self, value: Any) -> Any:
-        if value.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
-                "use the import_targets command."
-            )
-        head = value.read(4)
-        value.seek(0)
-        # A text CSV never holds a NUL byte (an XLSX is a zip and may); PostgreSQL text and jsonb
-        # refuse NUL, so it is refused here, for the whole file, rather than as a 500 on insert.
-        if head != ZIP_MAGIC and any(b"\x00" in chunk for chunk in value.chunks()):
-            raise serializers.ValidationError(
-                "The file contains NUL bytes; save it as a UTF-8 CSV or an .xlsx workbook."
-            )
+        """The checks every entry point shares (size, NUL bytes): campaigns.services.importing."""
+        try:
+            read_upload(value)
+        except ImportFileError as exc:
+            raise serializers.ValidationError(str(exc), code=exc.code) from exc
         value.seek(0)
         return value
 
     def save(self, **kwargs: Any) -> Any:
-        """Import the file; good rows are kept even when others are rejected."""
+        """Import the file (or queue it when large); return its job."""
         data = self.validated_data
         upload = data["file"]
         try:
-            return import_targets(
+            return start_file_import(
                 data["campaign"],
                 upload,
                 fmt=data.get("format"),
                 filename=upload.name,
+                encoding=data.get("encoding"),
                 dry_run=data["dry_run"],
+                user=kwargs.get("user"),
             )
         except ImportFileError as exc:  # the file as a whole is unreadable: no report to give
             raise serializers.ValidationError({"file": [str(exc)]}, code=exc.code) from exc

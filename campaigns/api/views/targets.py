@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -22,19 +24,23 @@ from campaigns.api.serializers.attempts import (
 )
 from campaigns.api.serializers.targets import (
     BulkTargetsSerializer,
+    ImportJobSerializer,
     ImportReportSerializer,
     TargetImportSerializer,
     TargetSerializer,
 )
 from campaigns.api.views.base import ApiViewMixin
-from campaigns.models import CallAttempt, Disposition, Target
+from campaigns.models import CallAttempt, Disposition, ImportJob, ImportState, Target
 from campaigns.services.dispositions import DispositionError, set_disposition
 
 
-def report_response(report: Any) -> Response:
-    """400 when rows were rejected and none was good, 201 when rows were created, else 200."""
-    body = ImportReportSerializer(report).data
-    if body["errors"] and not body["created"]:
+def report_response(job: ImportJob) -> Response:
+    """202 with the job while it is queued; else 400 when rows were rejected and none was good,
+    201 when rows were created, 200 otherwise."""
+    if job.state != ImportState.DONE:
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+    body = ImportReportSerializer(job).data
+    if body["counts"]["errors"] and not body["created"]:
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if body["created"] and not body["dry_run"]:
         return Response(body, status=status.HTTP_201_CREATED)
@@ -45,7 +51,17 @@ def report_response(report: Any) -> Response:
 REPORT_RESPONSES = {
     201: ImportReportSerializer,
     200: ImportReportSerializer,
-    400: ImportReportSerializer,
+    # Either the import report (every row rejected) or field errors (an unknown campaign, an
+    # unreadable file): one schema cannot say both without oneOf ambiguity, so: an object.
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="The ImportReport when every row was rejected, or field errors "
+        '(e.g. {"file": ["The file is larger than 20 MB ..."]})',
+    ),
+}
+UPLOAD_RESPONSES = {
+    **REPORT_RESPONSES,
+    202: OpenApiResponse(ImportJobSerializer, description="Large file: queued as a job"),
 }
 
 
@@ -71,14 +87,16 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def bulk(self, request: Request) -> Response:
         serializer = BulkTargetsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return report_response(serializer.save())
+        return report_response(serializer.save(user=request.user))
 
     @extend_schema(
         summary="Import targets from a CSV or XLSX file",
         description="Columns: number, extension (optional), external_ref, timezone; any other "
-        "column goes to custom_data. Rejected rows are reported by file line (header = 1).",
+        "column goes to custom_data. Rejected rows are reported by file line (header = 1). "
+        "A file larger than IMPORT_ASYNC_BYTES is imported by a worker: the answer is 202 "
+        "with the job; poll /api/imports/<id>/ for its progress and report.",
         request={"multipart/form-data": TargetImportSerializer},
-        responses=REPORT_RESPONSES,
+        responses=UPLOAD_RESPONSES,
     )
     @action(
         detail=False,
@@ -89,7 +107,7 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def upload(self, request: Request) -> Response:
         serializer = TargetImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return report_response(serializer.save())
+        return report_response(serializer.save(user=request.user))
 
 
 class CallAttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -142,3 +160,32 @@ class DispositionViewSet(ApiViewMixin, viewsets.ModelViewSet):
     serializer_class = DispositionSerializer
     filterset_fields = ["campaign", "kind"]
     ordering_fields = ["campaign", "position", "code"]
+
+
+class ImportJobViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Target imports: progress (rows read, imported, rejected), bounded report, full CSV."""
+
+    queryset = ImportJob.objects.defer("report_csv", "data", "staged")
+    serializer_class = ImportJobSerializer
+    filterset_fields = ["campaign", "state", "dry_run"]
+    ordering_fields = ["id", "created_at"]
+    search_fields: list[str] = []
+
+    @extend_schema(
+        summary="The full report of a finished import, as CSV",
+        description="One line per reported entry, in file-line order: "
+        "line,kind,field,number,extension,reason (kind: error, duplicate, do_not_call).",
+        responses={(200, "text/csv"): OpenApiTypes.STR, 409: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="report")
+    def report(self, request: Request, pk: str | None = None) -> Any:
+        job = self.get_object()
+        if job.summary is None:
+            return Response(
+                {"detail": "The import has not finished.", "code": "not_finished"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        text = ImportJob.objects.values_list("report_csv", flat=True).get(pk=job.pk)
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
+        return response

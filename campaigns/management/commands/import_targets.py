@@ -13,7 +13,7 @@ from campaigns.errors import ImportFileError
 from campaigns.models import Campaign
 from campaigns.services.importing import import_targets
 
-SHOWN = 20  # report lines printed per kind; --json prints them all
+SHOWN = 20  # report lines printed per kind; --report-csv writes them all
 
 
 class Command(BaseCommand):
@@ -24,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path, help="A .csv or .xlsx file")
         parser.add_argument("--format", choices=["csv", "xlsx"], help="Override the file type")
         parser.add_argument("--dry-run", action="store_true", help="Check the file, store nothing")
-        parser.add_argument("--json", action="store_true", help="Print the full report as JSON")
+        parser.add_argument("--json", action="store_true", help="Print the report as JSON")
+        parser.add_argument(
+            "--report-csv", type=Path, help="Write every reported line to this CSV file"
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -58,12 +61,14 @@ class Command(BaseCommand):
             bar.close()
         if options["json"]:
             self.stdout.write(json.dumps(report.to_dict(), indent=2))
+            if options["report_csv"]:
+                options["report_csv"].write_text(report.csv_text())
             return
         verb = "would be created" if report.dry_run else "created"
         self.stdout.write(
             f"{campaign.name}: {report.rows} rows read, {report.created} targets {verb}, "
-            f"{len(report.rejected_lines)} lines rejected, {len(report.duplicates)} duplicates, "
-            f"{len(report.do_not_call)} on the do-not-call list"
+            f"{report.rejected_count} lines rejected, {report.duplicate_count} duplicates, "
+            f"{report.do_not_call_count} on the do-not-call list"
         )
         for error in report.errors[:SHOWN]:
             self.stdout.write(f"  line {error.line}: {error.field}: {error.reason}")
@@ -72,12 +77,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  line {dup.line}: duplicate {dup.number}{suffix}")
         for row in report.do_not_call[:SHOWN]:
             self.stdout.write(f"  line {row.line}: do not call {row.number}")
-        hidden = sum(
-            max(len(items) - SHOWN, 0)
+        shown = sum(
+            min(len(items), SHOWN)
             for items in (report.errors, report.duplicates, report.do_not_call)
         )
+        hidden = report.error_count + report.duplicate_count + report.do_not_call_count - shown
+        if options["report_csv"]:
+            options["report_csv"].write_text(report.csv_text())
         if hidden:
-            self.stdout.write(f"  ... and {hidden} more (use --json for the full report)")
+            self.stdout.write(f"  ... and {hidden} more (--report-csv FILE writes every entry)")
 
     def _campaign(self, key: str) -> Campaign:
         """Find the campaign by id, else by exact name (which must be unique)."""

@@ -24,14 +24,29 @@ def test_good_rows_are_created_and_bad_rows_reported_by_position(as_supervisor, 
 
     response = _bulk(as_supervisor, campaign, rows)
 
-    assert (response.status_code, response.json()) == (
+    body = response.json()
+    assert body.pop("report_url") == f"/api/imports/{body.pop('import_id')}/report/"
+    assert (response.status_code, body) == (
         201,
         {
             "created": 2,
             "rows": 6,
             "dry_run": False,
+            "counts": {
+                "errors": 3,
+                "rejected_lines": 3,
+                "duplicates": 1,
+                "do_not_call": 0,
+                "blank_rows": 0,
+            },
+            "truncated": False,
             "errors": [
-                {"line": 2, "field": "number", "reason": "not a valid phone number"},
+                # Valid as typed or refused: the line break is not dropped silently.
+                {
+                    "line": 2,
+                    "field": "number",
+                    "reason": "contains a control character (a line break or tab)",
+                },
                 {"line": 4, "field": "timezone", "reason": "unknown time zone"},
                 {"line": 6, "field": "number", "reason": "number is empty"},
             ],
