@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from emulator.channel import Channel, DtmfRecord
 from emulator.dialplan import (
     App,
     DialError,
+    Endpoint,
     dtmf_schedule,
     parse_dialstring,
     parse_inline,
@@ -17,8 +20,42 @@ from emulator.dialplan import (
 )
 from emulator.wire import Command
 
-if TYPE_CHECKING:
-    from emulator.calls import CallEngine
+
+class AppsNode(Protocol):
+    """The node as the applications see it."""
+
+    profiles: tuple[str, ...]
+    loop: asyncio.AbstractEventLoop
+
+
+class CallControl(Protocol):
+    """What the applications need of the call engine (the engine composes them, not the reverse)."""
+
+    channels: dict[str, Channel]
+
+    @property
+    def node(self) -> AppsNode: ...
+
+    def emit(self, ch: Channel, name: str, *, state: str | None = None, **extra: str) -> None: ...
+
+    def later(self, ch: Channel, ms: int | float, fn: Callable[[], None]) -> None: ...
+
+    def set_state(self, ch: Channel, state: str) -> None: ...
+
+    def hangup(self, ch: Channel, cause: str, disposition: str = "send_bye") -> None: ...
+
+    def place_leg(
+        self,
+        ep: Endpoint,
+        context: str,
+        timeout_s: int,
+        on_up: Callable[[Channel], None],
+        on_fail: Callable[[str], None],
+        *,
+        job_uuid: str = "",
+        a_leg: Channel | None = None,
+    ) -> Channel | None: ...
+
 
 _BRIDGE_TIMEOUT_S = 60
 
@@ -26,7 +63,7 @@ _BRIDGE_TIMEOUT_S = 60
 class Applications:
     """What runs on answered channels; the call engine owns the legs and their hangups."""
 
-    def __init__(self, calls: CallEngine) -> None:
+    def __init__(self, calls: CallControl) -> None:
         self.calls = calls
 
     def run_next(self, ch: Channel) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from emulator.apps import Applications
 from emulator.channel import Channel
@@ -20,20 +21,40 @@ from emulator.dialplan import (
     parse_dialstring,
     split_args,
 )
-from emulator.outcomes import Outcome
-
-if TYPE_CHECKING:
-    from emulator.node import Node
+from emulator.outcomes import Outcome, OutcomeTable
+from emulator.registrar import Registrar
 
 Done = Callable[[str], None]
 
 _DEFAULT_TIMEOUT_S = 60
 
 
+class CallHost(Protocol):
+    """What the call engine needs of its node (the node composes the engine, never the reverse)."""
+
+    profiles: tuple[str, ...]
+    agent_answer_ms: int
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def outcomes(self) -> OutcomeTable: ...
+
+    @property
+    def registrar(self) -> Registrar: ...
+
+    def admit_session(self) -> bool: ...
+
+    def session_started(self) -> None: ...
+
+    def session_ended(self, ch: Channel) -> None: ...
+
+    def emit_channel(self, ch: Channel, name: str, extra: dict[str, str]) -> None: ...
+
+
 class CallEngine:
     """Every channel of one node and what happens to it."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: CallHost) -> None:
         self.node = node
         self.channels: dict[str, Channel] = {}
         self.apps = Applications(self)

@@ -131,7 +131,7 @@ class Node:
         self.domain = domain
         self.ipv4 = ipv4
         self.shutdown_delay = shutdown_delay
-        self.profiles = ("internal", "external")
+        self.profiles: tuple[str, ...] = ("internal", "external")
         self.loop: asyncio.AbstractEventLoop = _current_loop()
         self.server: asyncio.base_events.Server | None = None
         self.connections: dict[int, EslConnection] = {}

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from emulator import registrations as regs
 from emulator.registrations import Registration
 
-if TYPE_CHECKING:
-    from emulator.node import Node
+
+class RegistrarHost(Protocol):
+    """What the registrar needs of its node (the node composes the registrar, never the reverse)."""
+
+    name: str
+    domain: str
+    ipv4: str
+    loop: asyncio.AbstractEventLoop
+    registrations: dict[str, Registration]
+    seq: int
+    expire_linger: float
+    tcp_drop_mode: str
+    transport_error_subclass: str
+    transport_error_ip_header: str
+    transport_error_port_header: str
+    unregister_on_options_fail: bool
+
+    def emit_custom(
+        self, subclass: str, headers: list[tuple[str, str]], calling: str = ""
+    ) -> None: ...
 
 
 class Registrar:
     """Changes to the registration table, each firing the events FreeSWITCH fires."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: RegistrarHost) -> None:
         self.node = node
 
     def sweep(self, now: float | None = None) -> list[str]:
