@@ -242,15 +242,31 @@ def _sofia(node: ApiHost, args: str, done: Done, job: str) -> str:
             "\tRUNNING (0)\n"
             f"{bar}\n2 profiles 1 alias\n"
         )
+    if words[:1] == ["profile"] and len(words) >= 3 and words[2] == "flush_inbound_reg":
+        return _flush_inbound_reg(node, words[1], words[3:])
     if words[:2] == ["status", "profile"] and len(words) >= 3:
         if words[2] not in node.profiles:
             return "Invalid Profile!\n"
         if words[3:4] == ["reg"]:
+            if len(words) > 4:  # `reg <filter>`: rows whose user or contact contains it (31)
+                rows = [r for r in rows if words[4] in r.user or words[4] in r.contact]
             return regs.status_listing(rows, node.name, now)
         return _profile_text(node, words[2], len(rows))
     if words[:2] == ["xmlstatus", "profile"] and len(words) >= 4 and words[3] == "reg":
         return regs.xml_listing(rows, node.name, now)
     return "-ERR Usage: sofia status|xmlstatus profile <name> [reg]\n"
+
+
+def _flush_inbound_reg(node: ApiHost, profile: str, rest: list[str]) -> str:
+    """`sofia profile <p> flush_inbound_reg [<call_id>|<user>@<domain>] [reboot]` (32c)."""
+    if profile not in node.profiles:
+        return f"Invalid Profile [{profile}]"
+    match = [w for w in rest if w != "reboot"][:1]  # reboot: a NOTIFY to the phone, no event
+    if profile == "internal":
+        node.registrar.flush(match[0] if match else "")
+    if match:
+        return "+OK flushing all registrations matching specified call_id\n"
+    return "+OK flushing all registrations\n"
 
 
 def _profile_text(node: ApiHost, profile: str, registrations: int) -> str:

@@ -213,7 +213,11 @@ class NodeOps:
         return {"changed": self.node.registrar.set_reachable(self._find(user, domain), True)}
 
     def drop_agent(self, user: str, domain: str | None = None) -> JSON:
-        """The phone's TCP connection closes (kill -9); the node's tcp_drop_mode decides."""
+        """The phone's TCP connection closes (kill -9); the node's tcp_drop_mode decides.
+
+        stock-unreg fires one sofia::unregister per Call-ID ever registered on that connection,
+        replaced ones included (capture 31); a connection from before a restart fires nothing.
+        """
         return {"event": self.node.registrar.drop(self._find(user, domain))}
 
     def sweep(self) -> JSON:
@@ -233,7 +237,11 @@ class NodeOps:
         return {"up": True, "port": self.node.port, "core_uuid": self.node.core_uuid}
 
     async def restart(self, down_for: float = 0.0) -> JSON:
-        """Shutdown notice, calls and registrations gone, back with a new Core-UUID."""
+        """Shutdown notice, calls gone, back with a new Core-UUID; registrations persist.
+
+        The rows keep their old expiry (capture 32c) and fire nothing; their TCP connections
+        are gone, so `drop_agent` on them fires nothing either (no socket will ever close).
+        """
         await self.node.restart(float(down_for))
         return {"up": True, "port": self.node.port, "core_uuid": self.node.core_uuid}
 
