@@ -46,17 +46,24 @@ class DtmfRecord:
     """One digit as played on the wire: when it started and how long the tone lasted."""
 
     digit: str
-    played_at: float  # wall-clock epoch seconds
+    played_at: float  # wall-clock epoch seconds: when its first RTP event packet leaves
     duration_ms: int
     source: str  # uuid_send_dtmf | send_dtmf | sendmsg | execute_on_answer | inline
+    dropped: bool = False  # the leg hung up before this digit left: it never did
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
+    def left(self, now: float) -> bool:
+        """True once the digit has started on the wire (never for a dropped one)."""
+        return not self.dropped and self.played_at <= now
+
+    def to_dict(self, now: float | None = None) -> dict[str, Any]:
+        """JSON form; `left` says whether the digit has really gone out (by `now`)."""
+        now = time.time() if now is None else now
         return {
             "digit": self.digit,
             "played_at": round(self.played_at, 6),
             "duration_ms": self.duration_ms,
             "source": self.source,
+            "left": self.left(now),
         }
 
 
@@ -90,6 +97,10 @@ class Channel:
     transfer_at: float = 0.0
     partner: Channel | None = None
     other_type: str = ""  # "originator" (B leg) or "originatee" (A leg while bridged)
+    # The last bridge partner: its Other-Leg-* headers stay on A's events after the bridge
+    # ended (EXECUTE_COMPLETE, CHANNEL_PARK and HANGUP in captures 35 and 35b).
+    last_other: Channel | None = None
+    last_other_type: str = ""
     bridge_target: str = ""
     is_b_leg: bool = False
     agent_user: str = ""
@@ -145,7 +156,9 @@ class Channel:
             h.extend(_CODEC_HEADERS)
         h.extend(self._caller_headers())
         if self.partner is not None and self.other_type:
-            h.extend(self._other_leg_headers(self.partner))
+            h.extend(self._other_leg_headers(self.partner, self.other_type))
+        elif self.last_other is not None:
+            h.extend(self._other_leg_headers(self.last_other, self.last_other_type))
         if event_name in EXTENDED:
             h.extend(("variable_" + k, v) for k, v in self.all_variables().items())
         return h
@@ -204,10 +217,10 @@ class Channel:
         ]
         return h
 
-    def _other_leg_headers(self, other: Channel) -> list[tuple[str, str]]:
+    def _other_leg_headers(self, other: Channel, other_type: str) -> list[tuple[str, str]]:
         us = _usec
         return [
-            ("Other-Type", self.other_type),
+            ("Other-Type", other_type),
             ("Other-Leg-Direction", "outbound"),
             ("Other-Leg-Logical-Direction", "inbound"),
             ("Other-Leg-Caller-ID-Name", other.cid_name),
@@ -313,6 +326,7 @@ class Channel:
             "b_leg": self.is_b_leg,
             "variables": dict(self.variables),
             "dtmf": [d.to_dict() for d in self.dtmf],
+            "dtmf_sent": "".join(d.digit for d in self.dtmf if d.left(time.time())),
             "live": not self.done,
         }
         if with_events:

@@ -109,6 +109,7 @@ class Node:
         ipv4: str = "127.0.0.1",
         shutdown_delay: float = 0.05,
         record_limit: int = 200_000,
+        gateways: tuple[str, ...] | list[str] | None = None,
     ) -> None:
         if tcp_drop_mode not in TCP_DROP_MODES:
             raise ValueError(f"tcp_drop_mode must be one of {TCP_DROP_MODES}")
@@ -140,6 +141,8 @@ class Node:
         self.up = False
         self.outcomes = OutcomeTable()
         self.calls = CallEngine(self)
+        if gateways is not None:  # names or globs; any other gateway is INVALID_GATEWAY
+            self.calls.directory.gateways = set(gateways)
         self.registrations: dict[str, Registration] = {}  # by call-id
         self.registrar = Registrar(self)
         self.registrar.on_register = self._learn_user

@@ -13,7 +13,10 @@ class RegistrationSerializer(serializers.Serializer):
     user_agent = serializers.CharField()
     expires_at = serializers.FloatField(help_text="Unix time")
     unreachable = serializers.BooleanField(help_text="OPTIONS pings found the contact unreachable")
-    trusted = serializers.BooleanField(help_text="False while the node's connection is lost")
+    trusted = serializers.BooleanField(
+        help_text="False while the node's connection is lost, and while stale")
+    stale = serializers.BooleanField(
+        help_text="Listed by the node after its restart (TCP/TLS) but not registered again since")
 
 
 class PresenceSerializer(serializers.Serializer):
