@@ -46,9 +46,11 @@ def sync_agents(now: float | None = None) -> int:
     """Copy every agent's group, wrap-up and enabled flag from the database into Redis."""
     groups: dict[str, list[tuple[str, int, bool]]] = {}
     rows = Agent.objects.select_related("group").values_list(
-        "sip_user", "sip_domain", "group__name", "wrapup_seconds", "enabled")
-    for user, domain, group, wrapup, enabled in rows:
-        groups.setdefault(group, []).append((f"{user}@{domain}", wrapup, enabled))
+        "sip_user", "sip_domain", "group__name", "wrapup_seconds", "enabled", "misconfigured")
+    for user, domain, group, wrapup, enabled, misconfigured in rows:
+        # A misconfigured agent (SUBSCRIBER_ABSENT) is never routed to until a person clears it.
+        groups.setdefault(group, []).append((f"{user}@{domain}", wrapup,
+                                             enabled and not misconfigured))
     return store().sync_agents(groups, time.time() if now is None else now)
 
 
