@@ -224,7 +224,6 @@ class NodeOps:
             )
         except ValueError as exc:
             raise ControlError(str(exc)) from exc
-        n.calls.directory.learn(reg.user, reg.domain)  # a REGISTER needs a directory user
         n.registrar.register(reg)
         return reg.to_dict()
 
