@@ -266,13 +266,30 @@ class Channel:
         return base
 
     def cdr_variables(self, now: float) -> dict[str, str]:
-        """The timing and cause variables set at hangup (variable_billsec and friends)."""
+        """The timing and cause variables set at hangup (variable_billsec and friends).
+
+        As switch_channel_set_timestamps(): the *sec values subtract whole epoch seconds and the
+        *msec values whole epoch milliseconds (billsec 1 for 539 ms in capture 26).
+        """
         end = self.hangup_at or now
         answered = self.answered_at
+
+        def sec(t: float) -> int:
+            return int(t)
+
+        def msec(t: float) -> int:
+            return int(t * 1000)
+
         bill_us = int((end - answered) * 1e6) if answered else 0
         dur_us = int((end - self.created) * 1e6)
         answer_us = int((answered - self.created) * 1e6) if answered else 0
-        progress_us = int((self.progress_at - self.created) * 1e6) if self.progress_at else 0
+        billsec = sec(end) - sec(answered) if answered else 0
+        billmsec = msec(end) - msec(answered) if answered else 0
+        answersec = sec(answered) - sec(self.created) if answered else 0
+        answermsec = msec(answered) - msec(self.created) if answered else 0
+        progress = self.progress_at
+        progresssec = sec(progress) - sec(self.created) if progress else 0
+        progressmsec = msec(progress) - msec(self.created) if progress else 0
         cause = self.hangup_cause or "NORMAL_CLEARING"
         out = {
             "hangup_cause": cause,
@@ -284,15 +301,15 @@ class Channel:
             "end_epoch": str(int(end)),
             "end_uepoch": _usec(end),
             "last_app": self.last_app,
-            "duration": str(dur_us // 1_000_000),
-            "billsec": str(bill_us // 1_000_000),
-            "progresssec": str(progress_us // 1_000_000),
-            "answersec": str(answer_us // 1_000_000),
-            "waitsec": str(answer_us // 1_000_000),
-            "mduration": str(dur_us // 1000),
-            "billmsec": str(bill_us // 1000),
-            "progressmsec": str(progress_us // 1000),
-            "answermsec": str(answer_us // 1000),
+            "duration": str(sec(end) - sec(self.created)),
+            "billsec": str(billsec),
+            "progresssec": str(progresssec),
+            "answersec": str(answersec),
+            "waitsec": str(sec(self.bridged_at) - sec(self.created) if self.bridged_at else 0),
+            "mduration": str(msec(end) - msec(self.created)),
+            "billmsec": str(billmsec),
+            "progressmsec": str(progressmsec),
+            "answermsec": str(answermsec),
             "uduration": str(dur_us),
             "billusec": str(bill_us),
             "answerusec": str(answer_us),

@@ -56,6 +56,12 @@ def test_agent_on_dnd_hangs_the_callee_up_with_user_busy_as_in_capture_26(cluste
     assert done["variable_DIALSTATUS"] == "BUSY"
     assert done["variable_last_bridge_proto_specific_hangup_cause"] == "sip:486"
     assert done["Channel-Name"] == "sofia/external/+14157771001"
+    # billsec subtracts whole epoch seconds (1 for 539 ms in the capture), billmsec milliseconds.
+    real = captured(C26, "CHANNEL_HANGUP_COMPLETE", A26)
+    for ev in (done, real):
+        assert int(ev["variable_billsec"]) == (
+            int(ev["variable_end_epoch"]) - int(ev["variable_answer_epoch"])
+        )
     # The agent leg: 486 from the phone, refused before any answer.
     b = next(e for e in events if e["Event-Name"] == "CHANNEL_HANGUP" and e["Unique-ID"] != A26)
     real_b = next(
