@@ -325,7 +325,7 @@ _TONE_PROMPT = re.compile(
     r"(?:x(?P<loops>[0-9]{1,2}))?",
     re.ASCII,
 )
-_FILE_SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]*"
+_FILE_SEGMENT = r"[A-Za-z0-9_.-]+"
 _FILE_PROMPT = re.compile(
     rf"file:(?P<path>/?{_FILE_SEGMENT}(?:/{_FILE_SEGMENT})*\.(?:wav|mp3|ogg|flac|gsm))", re.ASCII
 )

@@ -37,6 +37,8 @@ class CallAttemptInline(TabularInline):
         "outcome",
         "hangup_cause",
         "billsec",
+        "answer_to_agent_ms",
+        "agent_failovers",
         "created_at",
         "ended_at",
     ]
@@ -105,6 +107,8 @@ class CallAttemptAdmin(ModelAdmin):
         "outcome",
         "hangup_cause",
         "billsec",
+        "answer_to_agent_ms",
+        "agent_failovers",
         "created_at",
     ]
     list_filter = ["outcome", "counts_as_attempt", "node", "campaign"]

@@ -29,6 +29,8 @@ class CallAttemptSerializer(serializers.ModelSerializer):
             "hangup_cause",
             "outcome",
             "billsec",
+            "answer_to_agent_ms",
+            "agent_failovers",
             "created_at",
         ]
         read_only_fields = fields

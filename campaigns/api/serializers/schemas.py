@@ -51,6 +51,11 @@ class HangupCauseSerializer(serializers.Serializer):
     calls = serializers.IntegerField()
 
 
+class AnswerToAgentSerializer(serializers.Serializer):
+    p50 = serializers.IntegerField(allow_null=True)
+    p95 = serializers.IntegerField(allow_null=True)
+
+
 class CampaignStatsSerializer(serializers.Serializer):
     """A campaign's figures (campaigns.services.stats.campaign_stats)."""
 
@@ -61,4 +66,10 @@ class CampaignStatsSerializer(serializers.Serializer):
     answered = serializers.IntegerField()
     answer_rate = serializers.FloatField(allow_null=True, help_text="answered / callee outcomes")
     billsec = serializers.IntegerField()
+    abandoned = serializers.IntegerField(
+        help_text="Answered calls with no agent connected within 2 s (never, or later)")
+    abandon_rate = serializers.FloatField(
+        allow_null=True, help_text="abandoned / answered calls (the regulators' figure)")
+    answer_to_agent_ms = AnswerToAgentSerializer(
+        help_text="From the answer (or the extension sent in full) to the agent connected")
     hangup_causes = HangupCauseSerializer(many=True, help_text="The ten most frequent")
