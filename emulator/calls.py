@@ -163,7 +163,11 @@ class CallEngine:
             number = reg.user
             answer_ms = reg.answer_ms or node.agent_answer_ms
             phone = self.phones.lookup(reg.user)
-            if phone is not None:
+            if reg.persisted:
+                # A TCP row kept from before a restart: the new process's connection to the
+                # contact is refused, 503 recv_refuse after ~0.5 s (capture 32c).
+                outcome = Outcome(kind="failure", ring_ms=None, fail_ms=500, sip_status="503")
+            elif phone is not None:
                 outcome = phone.outcome(answer_ms)
             else:
                 outcome = Outcome(kind="answer", ring_ms=10, answer_ms=answer_ms)

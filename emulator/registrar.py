@@ -54,6 +54,9 @@ class Registrar:
         will ever fire for a socket close; they stay until expiry or a flush.
         """
         self.sockets.clear()
+        for reg in self.node.registrations.values():
+            if reg.transport != "udp":
+                reg.persisted = True
 
     def sweep(self, now: float | None = None) -> list[str]:
         """The registration expiry sweep: sofia::expire for rows past expiry (kept ~2 s after)."""

@@ -220,3 +220,36 @@ def test_flush_inbound_reg_replies_and_fires_one_expire_per_row_as_in_32c(cluste
     conn.wait_event(lambda e: e.get("call-id") == "x-1@127.0.0.1"
                     and e.get("Event-Subclass") == "sofia::expire")  # fmt: skip
     assert conn.api("sofia profile nosuch flush_inbound_reg") == "Invalid Profile [nosuch]"
+
+
+def test_dialling_a_row_kept_from_before_the_restart_fails_as_in_32c_until_it_registers(
+    cluster, esl
+):
+    fs1 = cluster.node("fs1")
+    _register_both(fs1)
+    fs1.restart()
+    conn = esl()
+    conn.cmd(SUBSCRIBE)
+    job = "32323232-0000-4000-8000-000000000032"
+    conn.cmd(
+        "bgapi originate {origination_uuid=00000000-0000-4000-8000-000000000032,attempt_id=132}"
+        f"user/1000@127.0.0.1 &park()\nJob-UUID: {job}"
+    )
+    done = conn.wait_event(lambda e: e.get("Event-Name") == "BACKGROUND_JOB")
+    real = [f for f in server_frames(C32C) if f.content_type == "text/event-plain"]
+    real_names = [f.event()["Event-Name"] for f in real if f.event()["Event-Name"] != "CUSTOM"]
+    mine = [f.event()["Event-Name"] for f in conn.events if f.event()["Event-Name"] != "CUSTOM"]
+    assert mine[: len(real_names)] == real_names
+    hangup = next(f.event() for f in conn.events if f.event()["Event-Name"] == "CHANNEL_HANGUP")
+    real_hangup = next(f.event() for f in real if f.event()["Event-Name"] == "CHANNEL_HANGUP")
+    keys = ("Channel-Name", "Hangup-Cause", "variable_sip_hangup_disposition",
+            "variable_sip_term_status", "variable_proto_specific_hangup_cause")  # fmt: skip
+    assert [hangup.get(k) for k in keys] == [real_hangup.get(k) for k in keys]
+    body = next(f for f in conn.events if f.event()["Event-Name"] == "BACKGROUND_JOB")
+    assert done["Job-UUID"] == job
+    assert body.event_body() == b"-ERR NORMAL_TEMPORARY_FAILURE\n"
+
+    # The phone comes back and registers again: the same user is reachable.
+    fs1.register_agent(user="1000", transport="tcp", expires=3600, network_port=5070,
+                       contact_port=5072, call_id="1-21098@127.0.0.1")  # fmt: skip
+    assert conn.api("originate user/1000@127.0.0.1 &park()").startswith("+OK ")
