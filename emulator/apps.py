@@ -229,10 +229,27 @@ class Applications:
         ch = self.calls.channels.get(target)
         if ch is None or ch.hangup_cause:
             return False
-        partner = ch.partner if ch.other_type else None
-        if partner is not None:
+        partner = ch.partner
+        if partner is not None and ch.other_type:
+            # Bridged: the other leg is hung up; A leaves its bridge for the new destination.
             self.unbridge(ch, partner)
+            ch.last_other, ch.last_other_type = partner, ch.other_type
+            ch.partner, ch.other_type = None, ""
+            partner.last_other, partner.last_other_type = ch, partner.other_type
+            partner.partner, partner.other_type = None, ""
+            ch.variables["last_bridge_hangup_cause"] = "NORMAL_CLEARING"
             self.calls.hangup(partner, "NORMAL_CLEARING")
+        elif partner is not None and not partner.hangup_cause:
+            # Still ringing: the transfer cancels that originate (its callback must not run
+            # A's old plan on).
+            ch.partner = None
+            partner.fail_cb = None
+            partner.last_other, partner.last_other_type = ch, partner.other_type
+            partner.partner = None
+            self.calls.hangup(partner, "ORIGINATOR_CANCEL")
+            ch.variables["originate_disposition"] = "ORIGINATOR_CANCEL"
+            ch.variables["DIALSTATUS"] = "CANCEL"
+            ch.variables["originate_failed_cause"] = "ORIGINATOR_CANCEL"
         if ch.parked:
             ch.parked = False
             self.calls.emit(ch, "CHANNEL_UNPARK")
