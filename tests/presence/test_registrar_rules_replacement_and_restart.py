@@ -119,6 +119,8 @@ def test_an_options_answer_under_the_new_core_proves_a_stale_row(store):
     store.apply("fs1", Registered(CORE, 10, tcp), NOW)
     _restart(store, [tcp], NOW + 10)
     assert store.snapshot([AGENT], NOW + 10)[AGENT].routable is False
+    store.apply("fs1", reachability(900, True, core=CORE), NOW + 11)  # the old run's: no proof
+    assert store.snapshot([AGENT], NOW + 11)[AGENT].routable is False
     assert store.apply("fs1", reachability(20, True, core=NEW_CORE), NOW + 11) == 1
     assert store.snapshot([AGENT], NOW + 11)[AGENT].routable is True
 
