@@ -40,10 +40,15 @@ def charge_agent(presence: Any, agent_id: int | None, presence_key: str, token: 
     ts = now.timestamp()
     agent = Agent.objects.filter(id=agent_id).first() if agent_id else None
     if penalty in (Penalty.UNREACHABLE, Penalty.NOT_REGISTERED):
-        # What we held for the agent on that node was a phone that is not there: drop it now.
-        if token:
-            presence.release_agent_unregistered(token, node, ts)
         delay = agent.reject_delay_seconds if agent and penalty is Penalty.UNREACHABLE else 0
+        if token and delay:
+            # A dead contact is still listed by the node (capture 27), so the next reconcile
+            # brings its registration back: the delay keeps the agent out meanwhile.
+            presence.release(token, ts, delay)
+        if token:
+            # What we held for the agent on that node was a phone that is not there: drop it
+            # now (the registrations go even when the token was already given back above).
+            presence.release_agent_unregistered(token, node, ts)
         if agent is not None and delay:
             _penalise(agent, penalty, now, delay)
         return penalty
