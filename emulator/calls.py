@@ -22,8 +22,9 @@ from emulator.dialplan import (
     split_args,
 )
 from emulator.directory import Directory
-from emulator.outcomes import Outcome, OutcomeTable, PhoneTable
+from emulator.outcomes import Outcome, OutcomeTable, Phone, PhoneTable
 from emulator.registrar import Registrar
+from emulator.registrations import Registration
 
 Done = Callable[[str], None]
 
@@ -63,6 +64,9 @@ class CallEngine:
         self.apps = Applications(self)
         self.directory = Directory()
         self.phones = PhoneTable()
+        # Registrations whose phone was killed (drop_agent) while the row stays listed, by
+        # Call-ID; a new REGISTER is a new row and has its phone back.
+        self._gone: dict[str, Registration] = {}
 
     # -- originate ---------------------------------------------------------------------------
 
@@ -167,6 +171,8 @@ class CallEngine:
                 # A TCP row kept from before a restart: the new process's connection to the
                 # contact is refused, 503 recv_refuse after ~0.5 s (capture 32c).
                 outcome = Outcome(kind="failure", ring_ms=None, fail_ms=500, sip_status="503")
+            elif self._gone.get(reg.call_id) is reg:
+                outcome = Phone(kind="dead").outcome(answer_ms)  # 503 at once (capture 27)
             elif phone is not None:
                 outcome = phone.outcome(answer_ms)
             else:
@@ -311,6 +317,12 @@ class CallEngine:
                 self.later(ch, outcome.fail_ms, lambda: fail(cause, status, disposition))
         self.later(ch, limit_ms, no_answer)
         return ch
+
+    def phone_gone(self, reg: Registration) -> None:
+        """The phone behind a registration died; dialling the row (while it lingers) gets the
+        refused TCP connect's 503 at once (captures 27, 32c)."""
+        self._gone = {k: r for k, r in self._gone.items() if r is not reg and k != reg.call_id}
+        self._gone[reg.call_id] = reg
 
     def later(self, ch: Channel, ms: int | float, fn: Callable[[], None]) -> None:
         def run() -> None:

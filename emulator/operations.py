@@ -270,7 +270,10 @@ class NodeOps:
         stock-unreg fires one sofia::unregister per Call-ID ever registered on that connection,
         replaced ones included (capture 31); a connection from before a restart fires nothing.
         """
-        return {"event": self.node.registrar.drop(self._find(user, domain))}
+        reg = self._find(user, domain)
+        event = self.node.registrar.drop(reg)
+        self.node.calls.phone_gone(reg)  # a row that lingers has no phone behind it (27)
+        return {"event": event}
 
     def sweep(self) -> JSON:
         """Run the registration expiry sweep now."""

@@ -188,3 +188,17 @@ def test_agent_first_with_a_refusing_phone_never_dials_the_callee_as_in_capture_
     assert conn.api(f"uuid_exists {B30}") == "false"
     numbers = [c["number"] for c in cluster.node("fs1").channels()]
     assert numbers == ["1001"]  # the trunk was never dialled
+
+
+def test_a_phone_killed_while_its_registration_lingers_refuses_with_503_until_it_registers(
+    make_cluster, esl_on
+):
+    cluster = make_cluster(tcp_drop_mode="stock-silent")
+    fs1 = cluster.node("fs1")
+    fs1.register_agent(user="1001", transport="tcp", contact_port=5073)
+    assert fs1.drop_agent(user="1001") == {"event": "none"}
+    assert [a["user"] for a in fs1.agents()] == ["1001"]  # still listed, nothing behind it
+    conn = esl_on(cluster, "fs1")
+    assert conn.api("originate user/1001 &park()") == "-ERR NORMAL_TEMPORARY_FAILURE\n"
+    fs1.register_agent(user="1001", transport="tcp", contact_port=5073)  # the phone is back
+    assert conn.api("originate user/1001 &park()").startswith("+OK ")
