@@ -161,7 +161,7 @@ class Applications:
             self.complete(ch)
         elif name == "sleep":
             ms = int(app.arg) if app.arg.strip().isdigit() else 0
-            self.calls.later(ch, ms, lambda: self.complete(ch))
+            self.calls.later(ch, ms, lambda: self._complete_if(ch, app_uuid))
         elif name == "hangup":
             self.calls.hangup(ch, (app.arg or "NORMAL_CLEARING").upper())
         elif name in ("set", "export"):
@@ -175,9 +175,16 @@ class Applications:
         elif name == "playback":
             play_ms = playback_ms(app.arg)
             if play_ms is not None:  # None: loops=-1, it plays until something ends it
-                self.calls.later(ch, play_ms, lambda: self.complete(ch, "FILE PLAYED"))
+                self.calls.later(
+                    ch, play_ms, lambda: self._complete_if(ch, app_uuid, "FILE PLAYED")
+                )
         else:
             self.complete(ch)
+
+    def _complete_if(self, ch: Channel, app_uuid: str, response: str = "_none_") -> None:
+        """A timed app ends, unless a transfer or hangup already ended it (its timer is stale)."""
+        if ch.current_app is not None and ch.current_app_uuid == app_uuid:
+            self.complete(ch, response)
 
     def complete(self, ch: Channel, response: str = "_none_", then_run: bool = True) -> None:
         app = ch.current_app

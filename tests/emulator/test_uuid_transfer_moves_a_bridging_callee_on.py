@@ -58,3 +58,29 @@ def test_transfer_of_a_bridged_callee_to_park_hangs_the_agent_up_and_parks_it(cl
     assert event(events, "CHANNEL_PARK", A)["Other-Leg-Unique-ID"] == b
     conn.api(f"uuid_kill {A}")
     wait_gone(conn, A)
+
+
+def test_a_transfer_during_a_hold_tone_is_not_ended_by_the_tone_s_old_timer(cluster, esl):
+    fs1 = cluster.node("fs1")
+    fs1.register_agent(user="1000", transport="tcp", contact_port=5072)
+    fs1.set_agent_phone(user="1000", kind="answer", answer_ms=400)
+    conn = esl()
+    conn.cmd(SUBSCRIBE)
+    conn.cmd(
+        f"bgapi originate {{origination_uuid={A},ignore_early_media=true}}"
+        "sofia/gateway/carrier1/+14157771003 "
+        "'m:|:playback:tone_stream://%(100,100,440,480);loops=1|hangup' inline"
+    )
+    conn.wait_event(lambda e: e["Event-Name"] == "CHANNEL_EXECUTE" and e["Unique-ID"] == A)
+    assert conn.api(f"uuid_transfer {A} 'bridge:user/1000@127.0.0.1' inline") == "+OK\n"
+    conn.wait_event(lambda e: e["Event-Name"] == "CHANNEL_BRIDGE", timeout=5)
+    conn.drain(0.3)  # past the tone's 200 ms
+    completes = [
+        e["Application"]
+        for e in events_of(conn)
+        if e["Event-Name"] == "CHANNEL_EXECUTE_COMPLETE" and e["Unique-ID"] == A
+    ]
+    assert completes == ["playback"]  # the bridge is still running
+    assert conn.api(f"uuid_exists {A}") == "true"
+    conn.api(f"uuid_kill {A}")
+    wait_gone(conn, A)
