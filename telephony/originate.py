@@ -172,7 +172,10 @@ def render_originate(request: OriginateRequest) -> str:
         return f"originate {_vars(a_vars)}{trunk_leg} 'm:|:{'|'.join(apps)}' inline"
 
     b_uuid = validate_uuid(request.b_leg_uuid)
-    a_vars = [("origination_uuid", call_uuid), ("originate_timeout", timeout), *common]
+    # Leg A is the agent's phone: it rings for the agent ring timeout, the target's for the
+    # campaign's originate timeout.
+    agent_timeout = str(_check_int(request.agent_timeout_s, 5, 120, "agent ring timeout"))
+    a_vars = [("origination_uuid", call_uuid), ("originate_timeout", agent_timeout), *common]
     b_vars = [
         ("origination_uuid", b_uuid),
         ("originate_timeout", timeout),

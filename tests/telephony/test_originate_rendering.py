@@ -51,8 +51,9 @@ def test_target_first_renders_inline_plan_with_sleep_dtmf_then_bridge():
 
 def test_agent_first_rings_the_agent_and_sends_digits_on_the_far_answer():
     request = dataclasses.replace(BASE, mode=Mode.AGENT_FIRST, settle_ms=1500, dial_prefix="9")
+    # The agent's phone rings for the agent ring timeout (15 s), the target's for 20 s.
     assert render_originate(request) == (
-        "originate {origination_uuid=00000000-0000-4000-8000-000000000024,originate_timeout=20,"
+        "originate {origination_uuid=00000000-0000-4000-8000-000000000024,originate_timeout=15,"
         "attempt_id=77,ignore_early_media=true,origination_caller_id_number=+14155550100}"
         "user/1002@10.0.0.5 &bridge({origination_uuid=00000000-0000-4000-8000-000000000181,"
         "originate_timeout=20,attempt_leg=target,attempt_id=77,ignore_early_media=true,"
