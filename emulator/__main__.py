@@ -37,6 +37,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sweep", type=float, default=30.0, help="registration expiry sweep, seconds")
     p.add_argument("--tcp-drop-mode", choices=TCP_DROP_MODES, default="stock-unreg")
     p.add_argument("--agent-answer-ms", type=int, default=100)
+    p.add_argument(
+        "--gateways",
+        default=None,
+        help="comma-separated trunk gateways (globs allowed); others give INVALID_GATEWAY",
+    )
     args = p.parse_args(argv)
     if args.nodes < 1:
         p.error("--nodes must be at least 1")
@@ -58,6 +63,7 @@ async def serve(args: argparse.Namespace) -> None:
             sweep_interval=args.sweep,
             tcp_drop_mode=args.tcp_drop_mode,
             agent_answer_ms=args.agent_answer_ms,
+            gateways=args.gateways.split(",") if args.gateways else None,
         )
         await node.start()
         nodes[node.name] = node

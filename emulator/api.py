@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from emulator import registrations as regs
+from emulator.calls import CallEngine
 from emulator.channel import Channel
 from emulator.dialplan import split_args
+from emulator.registrar import Registrar
 
-if TYPE_CHECKING:
-    from emulator.node import Node
+
+class ApiHost(Protocol):
+    """What the api commands need of their node (the node composes them, never the reverse)."""
+
+    name: str
+    domain: str
+    ipv4: str
+    core_uuid: str
+    profiles: tuple[str, ...]
+    loop: asyncio.AbstractEventLoop
+    max_sessions: int
+    sps: int
+    started_at: float
+    sessions_since_startup: int
+    peak_sessions: int
+    _sps_second: int
+    _sps_count: int
+    _sps_left: int
+    _sps_peak: int
+
+    @property
+    def calls(self) -> CallEngine: ...
+
+    @property
+    def registrar(self) -> Registrar: ...
+
+    def uptime_text(self, now: float) -> str: ...
+
+    def shutdown(self) -> None: ...
+
 
 Done = Callable[[str], None]
-Handler = Callable[["Node", str, Done, str], "str | None"]
+Handler = Callable[[ApiHost, str, Done, str], "str | None"]
 
 NO_CHANNEL = "-ERR No such channel!\n"
 
 
-def run(node: Node, name: str, args: str, done: Done, job_uuid: str = "") -> str | None:
+def run(node: ApiHost, name: str, args: str, done: Done, job_uuid: str = "") -> str | None:
     """Dispatch one api command; unknown ones get FreeSWITCH's `Command not found!`."""
     handler = _API.get(name)
     if handler is None:
@@ -28,11 +59,11 @@ def run(node: Node, name: str, args: str, done: Done, job_uuid: str = "") -> str
     return handler(node, args, done, job_uuid)
 
 
-def _version(node: Node, args: str, done: Done, job: str) -> str:
+def _version(node: ApiHost, args: str, done: Done, job: str) -> str:
     return "FreeSWITCH Version 1.10.12-release~64bit ( 64bit)\n"
 
 
-def status_text(node: Node) -> str:
+def status_text(node: ApiHost) -> str:
     """`api status` (captures 02, 17, 20, 25c)."""
     now = time.time()
     live = len(node.calls.channels)
@@ -50,11 +81,11 @@ def status_text(node: Node) -> str:
     )
 
 
-def _status(node: Node, args: str, done: Done, job: str) -> str:
+def _status(node: ApiHost, args: str, done: Done, job: str) -> str:
     return status_text(node)
 
 
-def _channel_row(node: Node, ch: Channel) -> dict[str, str]:
+def _channel_row(node: ApiHost, ch: Channel) -> dict[str, str]:
     app = ch.current_app
     return {
         "uuid": ch.uuid,
@@ -125,7 +156,7 @@ _CALL_KEYS = [
 _B_KEYS = [k for k in _CALL_KEYS if k not in ("call_uuid", "hostname")]
 
 
-def _call_rows(node: Node) -> list[dict[str, str]]:
+def _call_rows(node: ApiHost) -> list[dict[str, str]]:
     rows = []
     for ch in list(node.calls.channels.values()):
         if ch.is_b_leg and ch.partner is not None and ch.partner.uuid in node.calls.channels:
@@ -157,7 +188,7 @@ def _rows_text(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines) + f"\n\n{len(rows)} total.\n"
 
 
-def _show(node: Node, args: str, done: Done, job: str) -> str:
+def _show(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = args.split()
     if not words:
         return "-USAGE: <what> [as xml|json|delim <c>]\n"
@@ -194,7 +225,7 @@ def _show(node: Node, args: str, done: Done, job: str) -> str:
     return _rows_text(rows)
 
 
-def _sofia(node: Node, args: str, done: Done, job: str) -> str:
+def _sofia(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = args.split()
     now = time.time()
     rows = node.registrar.live_registrations()
@@ -211,10 +242,14 @@ def _sofia(node: Node, args: str, done: Done, job: str) -> str:
             "\tRUNNING (0)\n"
             f"{bar}\n2 profiles 1 alias\n"
         )
+    if words[:1] == ["profile"] and len(words) >= 3 and words[2] == "flush_inbound_reg":
+        return _flush_inbound_reg(node, words[1], words[3:])
     if words[:2] == ["status", "profile"] and len(words) >= 3:
         if words[2] not in node.profiles:
             return "Invalid Profile!\n"
         if words[3:4] == ["reg"]:
+            if len(words) > 4:  # `reg <filter>`: rows whose user or contact contains it (31)
+                rows = [r for r in rows if words[4] in r.user or words[4] in r.contact]
             return regs.status_listing(rows, node.name, now)
         return _profile_text(node, words[2], len(rows))
     if words[:2] == ["xmlstatus", "profile"] and len(words) >= 4 and words[3] == "reg":
@@ -222,7 +257,19 @@ def _sofia(node: Node, args: str, done: Done, job: str) -> str:
     return "-ERR Usage: sofia status|xmlstatus profile <name> [reg]\n"
 
 
-def _profile_text(node: Node, profile: str, registrations: int) -> str:
+def _flush_inbound_reg(node: ApiHost, profile: str, rest: list[str]) -> str:
+    """`sofia profile <p> flush_inbound_reg [<call_id>|<user>@<domain>] [reboot]` (32c)."""
+    if profile not in node.profiles:
+        return f"Invalid Profile [{profile}]"
+    match = [w for w in rest if w != "reboot"][:1]  # reboot: a NOTIFY to the phone, no event
+    if profile == "internal":
+        node.registrar.flush(match[0] if match else "")
+    if match:
+        return "+OK flushing all registrations matching specified call_id\n"
+    return "+OK flushing all registrations\n"
+
+
+def _profile_text(node: ApiHost, profile: str, registrations: int) -> str:
     """`sofia status profile <p>` (capture 02), with this node's addresses."""
     ip = node.ipv4
     port = 5060 if profile == "internal" else 5080
@@ -245,7 +292,7 @@ def _profile_text(node: Node, profile: str, registrations: int) -> str:
     return "=" * 97 + "\n" + "".join(f"{name:<17}\t{value}\n" for name, value in rows)
 
 
-def _sofia_contact(node: Node, args: str, done: Done, job: str) -> str:
+def _sofia_contact(node: ApiHost, args: str, done: Done, job: str) -> str:
     target = args.strip().split("/")[-1]
     user, _, domain = target.partition("@")
     reg = node.registrar.find_registration(user, domain)
@@ -257,11 +304,11 @@ def _sofia_contact(node: Node, args: str, done: Done, job: str) -> str:
     )
 
 
-def _originate(node: Node, args: str, done: Done, job: str) -> str | None:
+def _originate(node: ApiHost, args: str, done: Done, job: str) -> str | None:
     return node.calls.originate(args, done, job)
 
 
-def _uuid_send_dtmf(node: Node, args: str, done: Done, job: str) -> str:
+def _uuid_send_dtmf(node: ApiHost, args: str, done: Done, job: str) -> str:
     target, _, data = args.partition(" ")
     data = data.strip()
     if not target or not data:
@@ -274,7 +321,7 @@ def _uuid_send_dtmf(node: Node, args: str, done: Done, job: str) -> str:
     return f"+OK {target} sent DTMF {data}.\n"
 
 
-def _uuid_kill(node: Node, args: str, done: Done, job: str) -> str:
+def _uuid_kill(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = args.split()
     if not words:
         return "-USAGE: <uuid> [cause]\n"
@@ -284,11 +331,11 @@ def _uuid_kill(node: Node, args: str, done: Done, job: str) -> str:
     return "+OK\n"
 
 
-def _uuid_exists(node: Node, args: str, done: Done, job: str) -> str:
+def _uuid_exists(node: ApiHost, args: str, done: Done, job: str) -> str:
     return "true" if args.strip() in node.calls.channels else "false"
 
 
-def _uuid_getvar(node: Node, args: str, done: Done, job: str) -> str:
+def _uuid_getvar(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = args.split()
     if len(words) < 2:
         return "-USAGE: <uuid> <var>\n"
@@ -298,7 +345,7 @@ def _uuid_getvar(node: Node, args: str, done: Done, job: str) -> str:
     return ch.all_variables().get(words[1], "_undef_")
 
 
-def _uuid_setvar(node: Node, args: str, done: Done, job: str) -> str:
+def _uuid_setvar(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = args.split(" ", 2)
     if len(words) < 2:
         return "-USAGE: <uuid> <var> [value]\n"
@@ -312,7 +359,7 @@ def _uuid_setvar(node: Node, args: str, done: Done, job: str) -> str:
     return "+OK\n"
 
 
-def _uuid_transfer(node: Node, args: str, done: Done, job: str) -> str:
+def _uuid_transfer(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = split_args(args)
     if len(words) < 2:
         return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
@@ -329,14 +376,14 @@ def _uuid_transfer(node: Node, args: str, done: Done, job: str) -> str:
     return "+OK\n"
 
 
-def _uuid_bridge(node: Node, args: str, done: Done, job: str) -> str:
+def _uuid_bridge(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = args.split()
     if len(words) != 2:
         return "-USAGE: <uuid> <other_uuid>\n"
     return node.calls.apps.uuid_bridge(words[0], words[1])
 
 
-def _global_getvar(node: Node, args: str, done: Done, job: str) -> str:
+def _global_getvar(node: ApiHost, args: str, done: Done, job: str) -> str:
     values = {
         "core_uuid": node.core_uuid,
         "local_ip_v4": node.ipv4,
@@ -347,21 +394,21 @@ def _global_getvar(node: Node, args: str, done: Done, job: str) -> str:
     return values.get(args.strip(), "")
 
 
-def _hostname(node: Node, args: str, done: Done, job: str) -> str:
+def _hostname(node: ApiHost, args: str, done: Done, job: str) -> str:
     return node.name
 
 
-def _uptime(node: Node, args: str, done: Done, job: str) -> str:
+def _uptime(node: ApiHost, args: str, done: Done, job: str) -> str:
     return f"{int(time.time() - node.started_at)}\n"
 
 
-def _hupall(node: Node, args: str, done: Done, job: str) -> str:
+def _hupall(node: ApiHost, args: str, done: Done, job: str) -> str:
     cause = (args.split() or ["NORMAL_CLEARING"])[0].upper()
     node.calls.hupall(cause)
     return f"+OK hangup all channels with cause {cause}\n"
 
 
-def _fsctl(node: Node, args: str, done: Done, job: str) -> str:
+def _fsctl(node: ApiHost, args: str, done: Done, job: str) -> str:
     words = args.split()
     if not words:
         return "-ERR Invalid command\n"

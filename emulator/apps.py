@@ -2,31 +2,138 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from emulator.channel import Channel, DtmfRecord
 from emulator.dialplan import (
     App,
     DialError,
+    Endpoint,
     dtmf_schedule,
+    last_dtmf_duration,
     parse_dialstring,
     parse_inline,
     split_args,
 )
 from emulator.wire import Command
 
-if TYPE_CHECKING:
-    from emulator.calls import CallEngine
+
+class AppsNode(Protocol):
+    """The node as the applications see it."""
+
+    profiles: tuple[str, ...]
+    loop: asyncio.AbstractEventLoop
+
+
+class CallControl(Protocol):
+    """What the applications need of the call engine (the engine composes them, not the reverse)."""
+
+    channels: dict[str, Channel]
+
+    @property
+    def node(self) -> AppsNode: ...
+
+    def emit(self, ch: Channel, name: str, *, state: str | None = None, **extra: str) -> None: ...
+
+    def later(self, ch: Channel, ms: int | float, fn: Callable[[], None]) -> None: ...
+
+    def set_state(self, ch: Channel, state: str) -> None: ...
+
+    def hangup(self, ch: Channel, cause: str, disposition: str = "send_bye") -> None: ...
+
+    def place_leg(
+        self,
+        ep: Endpoint,
+        context: str,
+        timeout_s: int,
+        on_up: Callable[[Channel], None],
+        on_fail: Callable[[str], None],
+        *,
+        job_uuid: str = "",
+        a_leg: Channel | None = None,
+    ) -> Channel | None: ...
+
 
 _BRIDGE_TIMEOUT_S = 60
+
+# switch_ivr_originate.c: DIALSTATUS for the causes it names; any other is the cause itself.
+DIALSTATUS = {
+    "ORIGINATOR_CANCEL": "CANCEL", "USER_BUSY": "BUSY", "NO_ANSWER": "NOANSWER",
+    "DESTINATION_OUT_OF_ORDER": "INVALIDARGS", "INVALID_PROFILE": "INVALIDARGS",
+    "CALL_REJECTED": "DONTCALL",
+}  # fmt: skip
+
+# switch_types.h cause numbers, which continue_on_fail / failure_causes lists may use.
+CAUSE_NUMBERS = {
+    "UNALLOCATED_NUMBER": 1, "NORMAL_CLEARING": 16, "USER_BUSY": 17, "NO_USER_RESPONSE": 18,
+    "NO_ANSWER": 19, "SUBSCRIBER_ABSENT": 20, "CALL_REJECTED": 21,
+    "DESTINATION_OUT_OF_ORDER": 27, "INVALID_NUMBER_FORMAT": 28, "NORMAL_UNSPECIFIED": 31,
+    "NORMAL_TEMPORARY_FAILURE": 41, "CHAN_NOT_IMPLEMENTED": 66, "RECOVERY_ON_TIMER_EXPIRE": 102,
+    "ORIGINATOR_CANCEL": 487, "SYSTEM_SHUTDOWN": 701, "USER_NOT_REGISTERED": 806,
+    "INVALID_GATEWAY": 808, "INVALID_PROFILE": 811,
+}  # fmt: skip
+
+# "no answer is *always* a reason to continue" when neither list is set.
+_ALWAYS_CONTINUE = frozenset({"NO_ANSWER", "NO_USER_RESPONSE", "ORIGINATOR_CANCEL"})
+
+
+def playback_ms(arg: str) -> int | None:
+    """How long `playback` plays: a tone_stream's `%(on,off,...)` segments times `loops`
+    (2.0 s for `%(500,500,480,620);loops=2`, capture 29b); files and others take no time here;
+    None for `loops=-1`."""
+    if not arg.startswith("tone_stream://"):
+        return 0
+    spec, _, options = arg[len("tone_stream://") :].partition(";")
+    total = 0
+    for on, off in re.findall(r"%\((\d+),(\d+)", spec):
+        total += int(on) + int(off)
+    loops = 1
+    m = re.search(r"loops=(-?\d+)", options + ";" + spec)
+    if m:
+        loops = int(m.group(1))
+    if loops < 0:
+        return None
+    return total * max(loops, 1)
+
+
+def _true(value: str) -> bool:
+    return value.strip().lower() in ("true", "yes", "on", "1", "enabled", "active", "allow")
+
+
+def _listed(cause: str, items: str) -> bool:
+    number = str(CAUSE_NUMBERS.get(cause, ""))
+    names = {i.strip().upper() for i in items.split(",") if i.strip()}
+    return cause in names or (bool(number) and number in names)
+
+
+def hangs_up_on(variables: dict[str, str], cause: str) -> bool:
+    """switch_channel_handle_cause(): does a failed bridge hang its A leg up with `cause`?
+
+    continue_on_fail=true (or a list naming the cause) goes on; failure_causes is its opposite
+    (only the listed causes hang up). With neither set, NO_ANSWER, NO_USER_RESPONSE and
+    ORIGINATOR_CANCEL go on and every other cause hangs up (captures 26, 27, 29, 33).
+    """
+    continue_on_fail = variables.get("continue_on_fail")
+    failure_causes = variables.get("failure_causes")
+    if continue_on_fail is None and failure_causes is None:
+        return cause not in _ALWAYS_CONTINUE
+    if failure_causes is not None and not _listed(cause, failure_causes):
+        return False
+    listed = continue_on_fail is not None and (
+        _true(continue_on_fail) or _listed(cause, continue_on_fail)
+    )
+    return not listed
 
 
 class Applications:
     """What runs on answered channels; the call engine owns the legs and their hangups."""
 
-    def __init__(self, calls: CallEngine) -> None:
+    def __init__(self, calls: CallControl) -> None:
         self.calls = calls
 
     def run_next(self, ch: Channel) -> None:
@@ -54,7 +161,7 @@ class Applications:
             self.complete(ch)
         elif name == "sleep":
             ms = int(app.arg) if app.arg.strip().isdigit() else 0
-            self.calls.later(ch, ms, lambda: self.complete(ch))
+            self.calls.later(ch, ms, lambda: self._complete_if(ch, app_uuid))
         elif name == "hangup":
             self.calls.hangup(ch, (app.arg or "NORMAL_CLEARING").upper())
         elif name in ("set", "export"):
@@ -65,8 +172,19 @@ class Applications:
         elif name == "transfer":
             self.complete(ch, then_run=False)
             self._transfer_to(ch, app.arg)
+        elif name == "playback":
+            play_ms = playback_ms(app.arg)
+            if play_ms is not None:  # None: loops=-1, it plays until something ends it
+                self.calls.later(
+                    ch, play_ms, lambda: self._complete_if(ch, app_uuid, "FILE PLAYED")
+                )
         else:
             self.complete(ch)
+
+    def _complete_if(self, ch: Channel, app_uuid: str, response: str = "_none_") -> None:
+        """A timed app ends, unless a transfer or hangup already ended it (its timer is stale)."""
+        if ch.current_app is not None and ch.current_app_uuid == app_uuid:
+            self.complete(ch, response)
 
     def complete(self, ch: Channel, response: str = "_none_", then_run: bool = True) -> None:
         app = ch.current_app
@@ -118,10 +236,27 @@ class Applications:
         ch = self.calls.channels.get(target)
         if ch is None or ch.hangup_cause:
             return False
-        partner = ch.partner if ch.other_type else None
-        if partner is not None:
+        partner = ch.partner
+        if partner is not None and ch.other_type:
+            # Bridged: the other leg is hung up; A leaves its bridge for the new destination.
             self.unbridge(ch, partner)
+            ch.last_other, ch.last_other_type = partner, ch.other_type
+            ch.partner, ch.other_type = None, ""
+            partner.last_other, partner.last_other_type = ch, partner.other_type
+            partner.partner, partner.other_type = None, ""
+            ch.variables["last_bridge_hangup_cause"] = "NORMAL_CLEARING"
             self.calls.hangup(partner, "NORMAL_CLEARING")
+        elif partner is not None and not partner.hangup_cause:
+            # Still ringing: the transfer cancels that originate (its callback must not run
+            # A's old plan on).
+            ch.partner = None
+            partner.fail_cb = None
+            partner.last_other, partner.last_other_type = ch, partner.other_type
+            partner.partner = None
+            self.calls.hangup(partner, "ORIGINATOR_CANCEL")
+            ch.variables["originate_disposition"] = "ORIGINATOR_CANCEL"
+            ch.variables["DIALSTATUS"] = "CANCEL"
+            ch.variables["originate_failed_cause"] = "ORIGINATOR_CANCEL"
         if ch.parked:
             ch.parked = False
             self.calls.emit(ch, "CHANNEL_UNPARK")
@@ -130,11 +265,15 @@ class Applications:
         return True
 
     def _bridge(self, a: Channel, dial: str) -> None:
+        # What bridge sets before it dials; a hang-up meanwhile still shows these (capture 28).
+        a.variables["originate_disposition"] = "failure"
+        a.variables["DIALSTATUS"] = "INVALIDARGS"
         try:
             ep = parse_dialstring(dial, self.calls.node.profiles)
         except DialError as exc:
-            self._bridge_failed(a, exc.cause)
+            self._bridge_failed(a, exc.cause, None)
             return
+        legs: list[Channel] = []
 
         def on_up(b: Channel) -> None:
             if b.hangup_cause or b.done:
@@ -147,44 +286,98 @@ class Applications:
             a.bridged_at = b.bridged_at = now
             a.partner, a.other_type = b, "originatee"
             a.variables["bridge_uuid"] = b.uuid
+            # A success resets these two only: originate_failed_cause and
+            # last_bridge_hangup_cause keep an earlier failure's values (capture 35).
+            a.variables["originate_disposition"] = "SUCCESS"
+            a.variables["DIALSTATUS"] = "SUCCESS"
             self.calls.emit(
                 a, "CHANNEL_BRIDGE", **{"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid}
             )
 
         def on_fail(cause: str) -> None:
             a.partner = None
-            self._bridge_failed(a, cause)
+            self._bridge_failed(a, cause, legs[0] if legs else None)
 
         b = self.calls.place_leg(ep, a.context, _BRIDGE_TIMEOUT_S, on_up, on_fail, a_leg=a)
-        if b is not None and not b.hangup_cause:
-            a.partner = b
-            a.other_type = ""
+        if b is not None:
+            legs.append(b)
+            if not b.hangup_cause:
+                a.partner = b
+                a.other_type = ""
 
-    def _bridge_failed(self, a: Channel, cause: str) -> None:
-        a.variables["originate_disposition"] = cause
+    def _bridge_failed(self, a: Channel, cause: str, b: Channel | None) -> None:
+        """The bridge's B leg failed: record why, then hang A up or go on (handle_cause)."""
+        v = a.variables
+        v["originate_disposition"] = cause
+        v["DIALSTATUS"] = DIALSTATUS.get(cause, cause)
+        v["originate_failed_cause"] = cause
+        if b is not None and cause != "ORIGINATOR_CANCEL":
+            # Only a B leg that existed and failed sets these (absent in 28 and 33).
+            v["last_bridge_hangup_cause"] = cause
+            status = b.variables.get("sip_term_status", "")
+            if status:
+                v["last_bridge_proto_specific_hangup_cause"] = f"sip:{status}"
+                v["sip_invite_failure_status"] = status
+            v["originate_causes"] = f"{b.uuid};{cause}"
         if a.hangup_cause or a.current_app is None:
             return
-        self.complete(a, then_run=False)
-        if a.apps:
-            self.run_next(a)
-        else:
+        if hangs_up_on(v, cause):
+            # CHANNEL_HANGUP with the B cause before EXECUTE_COMPLETE bridge (26, 27, 33).
             self.calls.hangup(a, cause)
+        else:
+            self.complete(a)  # the plan goes on (29, 29b, 35)
+
+    def bridge_ended(self, a: Channel, b: Channel, cause: str) -> None:
+        """A's answered bridge partner hung up: UNBRIDGE, then park, hang up or go on."""
+        if a.bridged_at and a.other_type:
+            self.unbridge(a, b)
+        a.history_partner = b.uuid
+        a.last_other, a.last_other_type = b, a.other_type or "originatee"
+        a.partner = None
+        a.other_type = ""
+        a.variables["last_bridge_hangup_cause"] = cause
+        a.variables["bridge_hangup_cause"] = cause
+        app = a.current_app
+        park_after = _true(a.variables.get("park_after_bridge", ""))
+        if app is not None and app.name == "bridge":
+            if park_after:
+                self.complete(a, then_run=False)
+                self.park(a)
+            elif _true(a.variables.get("hangup_after_bridge", "")):
+                self.calls.hangup(a, cause)
+            else:
+                self.complete(a)
+        elif park_after:
+            self.park(a)  # after uuid_bridge (capture 35b)
+        else:
+            self.run_next(a)
+
+    def park(self, ch: Channel) -> None:
+        """park_after_bridge: CHANNEL_PARK without an application (captures 35, 35b)."""
+        ch.parked = True
+        self.calls.set_state(ch, "CS_PARK")
+        self.calls.emit(ch, "CHANNEL_PARK")
 
     def uuid_bridge(self, a_uuid: str, b_uuid: str) -> str:
-        """uuid_bridge: join two live, answered legs."""
+        """uuid_bridge: join two live, answered legs (capture 35b)."""
         a, b = self.calls.channels.get(a_uuid), self.calls.channels.get(b_uuid)
         if a is None or b is None or a.hangup_cause or b.hangup_cause:
             return "-ERR Invalid uuid\n" if a is None else "-ERR no such channel\n"
+        a.partner, a.other_type = b, "originatee"
+        b.partner, b.other_type = a, "originator"
+        b.is_b_leg = True
         for ch in (a, b):
             if ch.parked:
                 ch.parked = False
                 self.calls.emit(ch, "CHANNEL_UNPARK")
             self.complete(ch, then_run=False)
+        for ch, other in ((a, b), (b, a)):
+            # No EXECUTE_COMPLETE follows these: uuid_bridge is not an application here.
+            ch.state = "CS_SOFT_EXECUTE"
+            extra = {"Application": "uuid_bridge", "Application-Data": other.uuid}
+            self.calls.emit(ch, "CHANNEL_EXECUTE", **extra)
         now = time.time()
         a.bridged_at = b.bridged_at = now
-        a.partner, a.other_type = b, "originatee"
-        b.partner, b.other_type = a, "originator"
-        b.is_b_leg = True
         self.calls.emit(
             a, "CHANNEL_BRIDGE", **{"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid}
         )
@@ -196,17 +389,19 @@ class Applications:
         )
 
     def queue_dtmf(self, ch: Channel, data: str, source: str, default_ms: int = 250) -> None:
-        """Queue digits; they play from answer on, after whatever is already queued."""
+        """Queue digits: the caller goes on at once; they leave from answer on, one by one,
+        after whatever is already queued (capture 34); the log records when each really left."""
         if not ch.answered_at:
             ch.pending_dtmf.append((data, source, default_ms))
             return
         start = max(time.time(), ch.answered_at, ch.dtmf_free_at)
-        end = start
-        for tone in dtmf_schedule(data, default_ms):
+        tones, length_ms = dtmf_schedule(data, default_ms)
+        for tone in tones:
             played = start + tone.offset_ms / 1000.0
             ch.dtmf.append(DtmfRecord(tone.digit, played, tone.duration_ms, source))
-            end = played + tone.duration_ms / 1000.0
-        ch.dtmf_free_at = end
+        ch.dtmf_free_at = start + length_ms / 1000.0
+        if tones:
+            ch.variables["last_dtmf_duration"] = str(last_dtmf_duration(data, default_ms))
 
     def flush_pending_dtmf(self, ch: Channel) -> None:
         pending, ch.pending_dtmf = ch.pending_dtmf, []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from emulator.apps import Applications
 from emulator.channel import Channel
@@ -20,23 +21,52 @@ from emulator.dialplan import (
     parse_dialstring,
     split_args,
 )
-from emulator.outcomes import Outcome
-
-if TYPE_CHECKING:
-    from emulator.node import Node
+from emulator.directory import Directory
+from emulator.outcomes import Outcome, OutcomeTable, Phone, PhoneTable
+from emulator.registrar import Registrar
+from emulator.registrations import Registration
 
 Done = Callable[[str], None]
 
 _DEFAULT_TIMEOUT_S = 60
 
 
+class CallHost(Protocol):
+    """What the call engine needs of its node (the node composes the engine, never the reverse)."""
+
+    profiles: tuple[str, ...]
+    agent_answer_ms: int
+    loop: asyncio.AbstractEventLoop
+    domain: str
+    ipv4: str
+
+    @property
+    def outcomes(self) -> OutcomeTable: ...
+
+    @property
+    def registrar(self) -> Registrar: ...
+
+    def admit_session(self) -> bool: ...
+
+    def session_started(self) -> None: ...
+
+    def session_ended(self, ch: Channel) -> None: ...
+
+    def emit_channel(self, ch: Channel, name: str, extra: dict[str, str]) -> None: ...
+
+
 class CallEngine:
     """Every channel of one node and what happens to it."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: CallHost) -> None:
         self.node = node
         self.channels: dict[str, Channel] = {}
         self.apps = Applications(self)
+        self.directory = Directory()
+        self.phones = PhoneTable()
+        # Registrations whose phone was killed (drop_agent) while the row stays listed, by
+        # Call-ID; a new REGISTER is a new row and has its phone back.
+        self._gone: dict[str, Registration] = {}
 
     # -- originate ---------------------------------------------------------------------------
 
@@ -113,14 +143,19 @@ class CallEngine:
             return None
         reg = None
         chan_uuid = variables.get("origination_uuid") or str(uuid.uuid4())
+        if ep.kind == "gateway" and not self.directory.has_gateway(ep.gateway):
+            on_fail("INVALID_GATEWAY")  # no channel, within a millisecond (capture 33)
+            return None
         if ep.kind == "user":
-            reg = node.registrar.find_registration(ep.target, ep.host)
+            absent = self.directory.user_cause(ep.target, ep.host, (node.domain, node.ipv4))
+            reg = None if absent else node.registrar.find_registration(ep.target, ep.host)
             if reg is None:
                 if ep.profile:
                     # sofia/<profile>/<user>%<host>: a lone CHANNEL_DESTROY first (file 19).
                     ghost = Channel(chan_uuid, "N/A", ep.target, time.time(), {}, bare=True)
                     self.emit(ghost, "CHANNEL_DESTROY", state="CS_NONE")
-                on_fail("USER_NOT_REGISTERED")
+                    absent = ""
+                on_fail(absent or "USER_NOT_REGISTERED")
                 return None
         if chan_uuid in self.channels or not node.admit_session():
             # Duplicate UUID, over max-sessions or over sessions-per-second: no channel events.
@@ -130,12 +165,25 @@ class CallEngine:
         if reg is not None:
             name = f"sofia/internal/{reg.user}@{reg.contact_ip}:{reg.contact_port}"
             number = reg.user
-            outcome = Outcome(
-                kind="answer", ring_ms=10, answer_ms=reg.answer_ms or node.agent_answer_ms
-            )
+            answer_ms = reg.answer_ms or node.agent_answer_ms
+            phone = self.phones.lookup(reg.user)
+            if reg.persisted:
+                # A TCP row kept from before a restart: the new process's connection to the
+                # contact is refused, 503 recv_refuse after ~0.5 s (capture 32c).
+                outcome = Outcome(kind="failure", ring_ms=None, fail_ms=500, sip_status="503")
+            elif self._gone.get(reg.call_id) is reg:
+                outcome = Phone(kind="dead").outcome(answer_ms)  # 503 at once (capture 27)
+            elif phone is not None:
+                outcome = phone.outcome(answer_ms)
+            else:
+                outcome = Outcome(kind="answer", ring_ms=10, answer_ms=answer_ms)
+            variables.setdefault("dialed_user", reg.user)
+            variables.setdefault("dialed_domain", ep.host or reg.domain)
         else:
             if ep.kind == "gateway":
-                name = f"sofia/gateway/{ep.gateway}/{ep.target}"
+                # A gateway call is named after the profile it leaves by (captures 26-35b).
+                name = f"sofia/external/{ep.target}"
+                variables.setdefault("sip_gateway_name", ep.gateway)
             else:
                 name = f"sofia/{ep.profile}/{ep.target}@{ep.host}" if ep.host else ep.raw
             number = ep.target
@@ -166,12 +214,15 @@ class CallEngine:
                 ch.cid_name = f"Extension {a_leg.agent_user}"
                 ch.cid_number = a_leg.agent_user
         variables.setdefault("originate_endpoint", "sofia")
-        variables["sip_profile_name"] = "internal"
+        variables["sip_profile_name"] = "gateway" if ep.kind == "gateway" else "internal"
         ch.variables = variables
         self.channels[chan_uuid] = ch
         node.session_started()
         with contextlib.suppress(ValueError):
             timeout_s = int(variables.get("originate_timeout", timeout_s))
+        with contextlib.suppress(ValueError):
+            # `{leg_timeout=N}` in a bridge string: whole seconds, like originate_timeout (29).
+            timeout_s = int(variables.get("leg_timeout", timeout_s))
         ignore_early = variables.get("ignore_early_media", "false") == "true"
         ch.fail_cb = on_fail
 
@@ -194,6 +245,12 @@ class CallEngine:
             ch.network_addr = "127.0.0.1"
             ch.term_status = status
             ch.disposition = disposition
+            # Set before CHANNEL_HANGUP, which already carries them (captures 26, 27).
+            variables["sip_hangup_disposition"] = disposition
+            if not timeout:
+                variables["sip_term_status"] = status
+                variables["proto_specific_hangup_cause"] = f"sip:{status}"
+                variables["sip_invite_failure_status"] = status
             self._fail_leg(ch, cause, on_fail, timeout_order=timeout)
 
         def ring() -> None:
@@ -234,12 +291,16 @@ class CallEngine:
                 return
             fail("NO_ANSWER", "487", "send_cancel", timeout=True)
 
+        # switch_ivr_originate.c gives up when `epoch seconds now - at start >= timeout`: a
+        # timeout of N ends the ringing between N-1 and N s after the leg started (2.3 s for 3 in
+        # capture 11, 4.85 and 4.69 s for leg_timeout=5 in 29 and 29b).
+        limit_ms = (int(now) + timeout_s - now) * 1000
         if outcome.answers:
             if outcome.ring_ms is not None and outcome.ring_ms <= outcome.answer_ms:
                 self.later(ch, outcome.ring_ms, ring)
             if outcome.early_media_ms is not None and outcome.early_media_ms <= outcome.answer_ms:
                 self.later(ch, outcome.early_media_ms, early)
-            if outcome.answer_ms < timeout_s * 1000:
+            if outcome.answer_ms < limit_ms:
                 self.later(ch, outcome.answer_ms, answer)
         elif outcome.rings_forever:
             if outcome.ring_ms is not None:
@@ -252,10 +313,16 @@ class CallEngine:
             if outcome.ring_ms is not None and outcome.ring_ms < outcome.fail_ms:
                 self.later(ch, outcome.ring_ms, ring)
             disposition = "recv_refuse"  # every failure in captures 08-10 and 19
-            if outcome.fail_ms < timeout_s * 1000:
+            if outcome.fail_ms < limit_ms:
                 self.later(ch, outcome.fail_ms, lambda: fail(cause, status, disposition))
-        self.later(ch, timeout_s * 1000, no_answer)
+        self.later(ch, limit_ms, no_answer)
         return ch
+
+    def phone_gone(self, reg: Registration) -> None:
+        """The phone behind a registration died; dialling the row (while it lingers) gets the
+        refused TCP connect's 503 at once (captures 27, 32c)."""
+        self._gone = {k: r for k, r in self._gone.items() if r is not reg and k != reg.call_id}
+        self._gone[reg.call_id] = reg
 
     def later(self, ch: Channel, ms: int | float, fn: Callable[[], None]) -> None:
         def run() -> None:
@@ -320,6 +387,7 @@ class CallEngine:
         self.emit(ch, "CHANNEL_HANGUP")
         partner = ch.partner
         bridged = partner is not None and bool(ch.other_type) and bool(ch.bridged_at)
+        ringing: Channel | None = None
         if partner is not None and not partner.hangup_cause and not ch.is_b_leg:
             # A hangs up: B goes down with it (HANGUP(A), HANGUP(B), UNBRIDGE(A), ...).
             partner.cancel_timers()
@@ -330,7 +398,10 @@ class CallEngine:
                 partner.disposition = partner.disposition or "send_bye"
                 self.emit(partner, "CHANNEL_HANGUP")
             else:
-                self._fail_pending(partner, "ORIGINATOR_CANCEL")
+                # The callee gave up while the agent rang (capture 28): B is CANCELled with
+                # ORIGINATOR_CANCEL, A's bridge ends, and B's HANGUP_COMPLETE comes after A's.
+                ringing = partner
+                self._cancel_ringing(partner, cause)
                 partner = None
         if ch.parked:
             ch.parked = False
@@ -342,21 +413,27 @@ class CallEngine:
         if not ch.is_b_leg and partner is not None and partner.hangup_cause and not partner.done:
             self._finish(partner)
         if ch.is_b_leg and partner is not None and not partner.hangup_cause:
-            # B went away: A's bridge ends and A moves on (UNBRIDGE, EXECUTE_COMPLETE bridge).
-            if partner.bridged_at and partner.other_type:
-                self.apps.unbridge(partner, ch)
+            # B went away: B's HANGUP_COMPLETE, then A's UNBRIDGE and what A does after a
+            # bridge (captures 35, 35b).
             self._finish(ch)
-            partner.history_partner = ch.uuid
-            partner.partner = None
-            partner.other_type = ""
-            partner.variables["last_bridge_hangup_cause"] = cause
-            app = partner.current_app
-            if app is not None and app.name == "bridge":
-                self.apps.complete(partner)
-            elif app is None:
-                self.hangup(partner, "NORMAL_CLEARING")  # uuid_bridge: the other side goes too
+            self.apps.bridge_ended(partner, ch, cause)
             return
         self._finish(ch)
+        if ringing is not None:
+            self._finish(ringing)
+
+    def _cancel_ringing(self, b: Channel, a_cause: str) -> None:
+        """CANCEL a bridge leg that still rings because its A leg hung up (HANGUP only)."""
+        callback, b.fail_cb = b.fail_cb, None
+        b.hangup_cause = "ORIGINATOR_CANCEL"
+        b.hangup_at = time.time()
+        b.answer_state = "hangup"
+        b.disposition = "send_cancel"
+        b.term_status = "487"
+        b.variables["last_bridge_hangup_cause"] = a_cause
+        self.emit(b, "CHANNEL_HANGUP")
+        if callback is not None:
+            callback("ORIGINATOR_CANCEL")
 
     def _fail_pending(self, ch: Channel, cause: str) -> None:
         """Hang up a leg that is still ringing: its originate fails with the cause."""
@@ -377,6 +454,9 @@ class CallEngine:
         self.emit(ch, "CHANNEL_HANGUP_COMPLETE")
 
     def _destroy(self, ch: Channel) -> None:
+        for digit in ch.dtmf:
+            if ch.hangup_at and digit.played_at > ch.hangup_at:
+                digit.dropped = True  # queued, but the leg was gone before it left
         self.emit(ch, "CHANNEL_DESTROY")
         self.set_state(ch, "CS_DESTROY")
         ch.done = True

@@ -46,17 +46,24 @@ class DtmfRecord:
     """One digit as played on the wire: when it started and how long the tone lasted."""
 
     digit: str
-    played_at: float  # wall-clock epoch seconds
+    played_at: float  # wall-clock epoch seconds: when its first RTP event packet leaves
     duration_ms: int
     source: str  # uuid_send_dtmf | send_dtmf | sendmsg | execute_on_answer | inline
+    dropped: bool = False  # the leg hung up before this digit left: it never did
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
+    def left(self, now: float) -> bool:
+        """True once the digit has started on the wire (never for a dropped one)."""
+        return not self.dropped and self.played_at <= now
+
+    def to_dict(self, now: float | None = None) -> dict[str, Any]:
+        """JSON form; `left` says whether the digit has really gone out (by `now`)."""
+        now = time.time() if now is None else now
         return {
             "digit": self.digit,
             "played_at": round(self.played_at, 6),
             "duration_ms": self.duration_ms,
             "source": self.source,
+            "left": self.left(now),
         }
 
 
@@ -90,6 +97,10 @@ class Channel:
     transfer_at: float = 0.0
     partner: Channel | None = None
     other_type: str = ""  # "originator" (B leg) or "originatee" (A leg while bridged)
+    # The last bridge partner: its Other-Leg-* headers stay on A's events after the bridge
+    # ended (EXECUTE_COMPLETE, CHANNEL_PARK and HANGUP in captures 35 and 35b).
+    last_other: Channel | None = None
+    last_other_type: str = ""
     bridge_target: str = ""
     is_b_leg: bool = False
     agent_user: str = ""
@@ -145,7 +156,9 @@ class Channel:
             h.extend(_CODEC_HEADERS)
         h.extend(self._caller_headers())
         if self.partner is not None and self.other_type:
-            h.extend(self._other_leg_headers(self.partner))
+            h.extend(self._other_leg_headers(self.partner, self.other_type))
+        elif self.last_other is not None:
+            h.extend(self._other_leg_headers(self.last_other, self.last_other_type))
         if event_name in EXTENDED:
             h.extend(("variable_" + k, v) for k, v in self.all_variables().items())
         return h
@@ -204,10 +217,10 @@ class Channel:
         ]
         return h
 
-    def _other_leg_headers(self, other: Channel) -> list[tuple[str, str]]:
+    def _other_leg_headers(self, other: Channel, other_type: str) -> list[tuple[str, str]]:
         us = _usec
         return [
-            ("Other-Type", self.other_type),
+            ("Other-Type", other_type),
             ("Other-Leg-Direction", "outbound"),
             ("Other-Leg-Logical-Direction", "inbound"),
             ("Other-Leg-Caller-ID-Name", other.cid_name),
@@ -253,13 +266,30 @@ class Channel:
         return base
 
     def cdr_variables(self, now: float) -> dict[str, str]:
-        """The timing and cause variables set at hangup (variable_billsec and friends)."""
+        """The timing and cause variables set at hangup (variable_billsec and friends).
+
+        As switch_channel_set_timestamps(): the *sec values subtract whole epoch seconds and the
+        *msec values whole epoch milliseconds (billsec 1 for 539 ms in capture 26).
+        """
         end = self.hangup_at or now
         answered = self.answered_at
+
+        def sec(t: float) -> int:
+            return int(t)
+
+        def msec(t: float) -> int:
+            return int(t * 1000)
+
         bill_us = int((end - answered) * 1e6) if answered else 0
         dur_us = int((end - self.created) * 1e6)
         answer_us = int((answered - self.created) * 1e6) if answered else 0
-        progress_us = int((self.progress_at - self.created) * 1e6) if self.progress_at else 0
+        billsec = sec(end) - sec(answered) if answered else 0
+        billmsec = msec(end) - msec(answered) if answered else 0
+        answersec = sec(answered) - sec(self.created) if answered else 0
+        answermsec = msec(answered) - msec(self.created) if answered else 0
+        progress = self.progress_at
+        progresssec = sec(progress) - sec(self.created) if progress else 0
+        progressmsec = msec(progress) - msec(self.created) if progress else 0
         cause = self.hangup_cause or "NORMAL_CLEARING"
         out = {
             "hangup_cause": cause,
@@ -271,15 +301,15 @@ class Channel:
             "end_epoch": str(int(end)),
             "end_uepoch": _usec(end),
             "last_app": self.last_app,
-            "duration": str(dur_us // 1_000_000),
-            "billsec": str(bill_us // 1_000_000),
-            "progresssec": str(progress_us // 1_000_000),
-            "answersec": str(answer_us // 1_000_000),
-            "waitsec": str(answer_us // 1_000_000),
-            "mduration": str(dur_us // 1000),
-            "billmsec": str(bill_us // 1000),
-            "progressmsec": str(progress_us // 1000),
-            "answermsec": str(answer_us // 1000),
+            "duration": str(sec(end) - sec(self.created)),
+            "billsec": str(billsec),
+            "progresssec": str(progresssec),
+            "answersec": str(answersec),
+            "waitsec": str(sec(self.bridged_at) - sec(self.created) if self.bridged_at else 0),
+            "mduration": str(msec(end) - msec(self.created)),
+            "billmsec": str(billmsec),
+            "progressmsec": str(progressmsec),
+            "answermsec": str(answermsec),
             "uduration": str(dur_us),
             "billusec": str(bill_us),
             "answerusec": str(answer_us),
@@ -313,6 +343,7 @@ class Channel:
             "b_leg": self.is_b_leg,
             "variables": dict(self.variables),
             "dtmf": [d.to_dict() for d in self.dtmf],
+            "dtmf_sent": "".join(d.digit for d in self.dtmf if d.left(time.time())),
             "live": not self.done,
         }
         if with_events:

@@ -8,13 +8,33 @@ import itertools
 import re
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from emulator import wire
+from emulator.calls import CallEngine
 from emulator.wire import Command, Event
 
-if TYPE_CHECKING:
-    from emulator.node import Node
+
+class EslHost(Protocol):
+    """What an ESL connection needs of its node (the node composes connections, not the reverse)."""
+
+    password: str
+    hung: bool
+    connections: dict[int, EslConnection]
+    listeners: set[EslConnection]
+
+    @property
+    def calls(self) -> CallEngine: ...
+
+    def api(
+        self, name: str, args: str, done: Callable[[str], None], job_uuid: str = ""
+    ) -> str | None: ...
+
+    def background_job(self, job: str, command: str, args: str, output: str) -> None: ...
+
+    def record_command(self, conn: EslConnection, cmd: Command) -> None: ...
+
 
 EVENT_NAMES = frozenset(
     [
@@ -120,7 +140,7 @@ _ids = itertools.count(1)
 class EslConnection(asyncio.Protocol):
     """Server side of one Event Socket connection; commands are answered strictly in order."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: EslHost) -> None:
         self.node = node
         self.id = next(_ids)
         self.transport: asyncio.Transport | None = None

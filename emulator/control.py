@@ -93,6 +93,14 @@ class EmulatorControl:
             return self.post_all("set_outcome", pattern=pattern, **outcome)
         return self.post(node, "set_outcome", pattern=pattern, **outcome)
 
+    def set_agent_phone(
+        self, user: str, kind: str = "answer", node: str | None = None, **fields: Any
+    ) -> Any:
+        """Script what agent `user`'s phone does (see Phone) on one node or on all of them."""
+        if node is None:
+            return self.post_all("set_agent_phone", user=user, kind=kind, **fields)
+        return self.post(node, "set_agent_phone", user=user, kind=kind, **fields)
+
     def register_agent(self, node: str, user: str, **options: Any) -> Any:
         """Register an agent on a node."""
         return self.post(node, "register_agent", user=user, **options)

@@ -226,6 +226,11 @@ def parse_app_line(text: str) -> App:
 DTMF_CHARS = set("0123456789ABCDabcd*#")
 
 
+# Capture 34: `send_dtmf:12345@200` put a digit on the wire every 480 ms (a 200 ms tone, its end
+# packets and mod_sofia's inter-digit delay), the first about 9 ms after the app completed.
+DIGIT_GAP_MS = 280
+
+
 @dataclass(frozen=True)
 class Tone:
     """One DTMF digit scheduled `offset_ms` after the request, lasting `duration_ms`."""
@@ -235,8 +240,12 @@ class Tone:
     duration_ms: int
 
 
-def dtmf_schedule(data: str, default_ms: int = 250) -> list[Tone]:
-    """Lay out a send_dtmf string: `+` groups, `@ms` tone length, `w` 500 ms, `W` 1000 ms."""
+def dtmf_schedule(data: str, default_ms: int = 250) -> tuple[list[Tone], int]:
+    """Lay out a send_dtmf string and its total length in ms.
+
+    `+` separates groups, `@ms` sets a group's tone length, `w` pauses 500 ms and `W` 1000 ms;
+    each digit then holds the line for its tone plus DIGIT_GAP_MS before the next one leaves.
+    """
     tones: list[Tone] = []
     t = 0
     data = data.lstrip("~")[:99]
@@ -252,5 +261,11 @@ def dtmf_schedule(data: str, default_ms: int = 250) -> list[Tone]:
                 t += 1000
             elif ch in DTMF_CHARS:
                 tones.append(Tone(ch.upper(), t, duration))
-                t += duration
-    return tones
+                t += duration + DIGIT_GAP_MS
+    return tones, t
+
+
+def last_dtmf_duration(data: str, default_ms: int = 250) -> int:
+    """variable_last_dtmf_duration: each digit's tone plus the 250 ms FreeSWITCH accounts for."""
+    tones, _ = dtmf_schedule(data, default_ms)
+    return sum(t.duration_ms + 250 for t in tones)

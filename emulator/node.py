@@ -109,6 +109,7 @@ class Node:
         ipv4: str = "127.0.0.1",
         shutdown_delay: float = 0.05,
         record_limit: int = 200_000,
+        gateways: tuple[str, ...] | list[str] | None = None,
     ) -> None:
         if tcp_drop_mode not in TCP_DROP_MODES:
             raise ValueError(f"tcp_drop_mode must be one of {TCP_DROP_MODES}")
@@ -131,7 +132,7 @@ class Node:
         self.domain = domain
         self.ipv4 = ipv4
         self.shutdown_delay = shutdown_delay
-        self.profiles = ("internal", "external")
+        self.profiles: tuple[str, ...] = ("internal", "external")
         self.loop: asyncio.AbstractEventLoop = _current_loop()
         self.server: asyncio.base_events.Server | None = None
         self.connections: dict[int, EslConnection] = {}
@@ -140,13 +141,20 @@ class Node:
         self.up = False
         self.outcomes = OutcomeTable()
         self.calls = CallEngine(self)
+        if gateways is not None:  # names or globs; any other gateway is INVALID_GATEWAY
+            self.calls.directory.gateways = set(gateways)
         self.registrations: dict[str, Registration] = {}  # by call-id
         self.registrar = Registrar(self)
+        self.registrar.on_register = self._learn_user
         self.commands: collections.deque[dict[str, Any]] = collections.deque(maxlen=record_limit)
         self.history: collections.deque[Channel] = collections.deque(maxlen=record_limit // 10)
         self._timers: list[asyncio.TimerHandle] = []
         self._needs_new_core = False
         self._new_core()
+
+    def _learn_user(self, reg: Registration) -> None:
+        """A user that registers passes the digest, so it is (and stays) a directory user."""
+        self.calls.directory.learn(reg.user, reg.domain)
 
     def _new_core(self) -> None:
         self.core_uuid = str(uuid.uuid4())
@@ -218,7 +226,9 @@ class Node:
             for conn in list(self.connections.values()):
                 conn.close(wire.SHUTDOWN_NOTICE)
             self._needs_new_core = True
-            self.registrations.clear()
+            # The registrations persist (no unregister, no expire: capture 32); the phones'
+            # TCP connections die with the process.
+            self.registrar.restarted()
             self.loop.create_task(self.stop())
 
         self.loop.call_later(self.shutdown_delay, finish)
@@ -228,7 +238,7 @@ class Node:
         self.calls.hupall("SYSTEM_SHUTDOWN")
         for conn in list(self.connections.values()):
             conn.close(wire.SHUTDOWN_NOTICE)
-        self.registrations.clear()
+        self.registrar.restarted()  # rows kept with their old expiry (captures 32, 32c)
         await self.stop()
         self._needs_new_core = True
         if down_for > 0:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from emulator.node import TCP_DROP_MODES, Node
-from emulator.outcomes import Outcome
+from emulator.outcomes import Outcome, Phone
 from emulator.registrations import Registration, new_registration
 
 JSON = Any
@@ -22,7 +22,12 @@ class NodeOps:
     """JSON-in, JSON-out operations on one node; run them on the node's event loop."""
 
     # Operations that only read state (HTTP GET); every other public one is a POST.
-    READ = frozenset({"stats", "commands", "channels", "channel", "dtmf", "agents", "outcomes"})
+    READ = frozenset(
+        {
+            "stats", "commands", "channels", "channel", "dtmf", "agents", "outcomes",
+            "agent_phones", "directory",
+        }
+    )  # fmt: skip
 
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -133,6 +138,53 @@ class NodeOps:
             raise ControlError(f"no channel {uuid}")
         return {"ok": True}
 
+    # -- agent phones and the node's configuration (calls) -----------------------------------
+
+    def set_agent_phone(self, user: str, kind: str = "answer", **fields: Any) -> JSON:
+        """Script what agent `user`'s phone does with an INVITE: see outcomes.Phone."""
+        try:
+            phone = Phone(kind=kind, **fields)
+        except (TypeError, ValueError) as exc:
+            raise ControlError(str(exc)) from exc
+        self.node.calls.phones.set(str(user), phone)
+        return {"user": str(user), "phone": phone.to_dict()}
+
+    def clear_agent_phones(self) -> JSON:
+        """Every agent phone answers again."""
+        self.node.calls.phones.clear()
+        return {"ok": True}
+
+    def agent_phones(self) -> JSON:
+        """The scripted agent phones."""
+        return self.node.calls.phones.to_dict()
+
+    def set_gateways(self, gateways: list[str]) -> JSON:
+        """The node's trunk gateways (names or globs); others give INVALID_GATEWAY."""
+        if not isinstance(gateways, list) or not all(isinstance(g, str) for g in gateways):
+            raise ControlError("gateways must be a list of names")
+        self.node.calls.directory.gateways = set(gateways)
+        return self.directory()
+
+    def set_directory(
+        self, users: list[str] | None = None, domains: list[str] | None = None
+    ) -> JSON:
+        """Directory users and extra domains (names or globs); others are SUBSCRIBER_ABSENT."""
+        d = self.node.calls.directory
+        for value in (users, domains):
+            if value is not None and not (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            ):
+                raise ControlError("users and domains must be lists of names")
+        if users is not None:
+            d.users = set(users)
+        if domains is not None:
+            d.domains = set(domains)
+        return self.directory()
+
+    def directory(self) -> JSON:
+        """Gateways, directory users and extra domains."""
+        return self.node.calls.directory.to_dict()
+
     # -- agents ------------------------------------------------------------------------------
 
     def agents(self) -> JSON:
@@ -213,8 +265,15 @@ class NodeOps:
         return {"changed": self.node.registrar.set_reachable(self._find(user, domain), True)}
 
     def drop_agent(self, user: str, domain: str | None = None) -> JSON:
-        """The phone's TCP connection closes (kill -9); the node's tcp_drop_mode decides."""
-        return {"event": self.node.registrar.drop(self._find(user, domain))}
+        """The phone's TCP connection closes (kill -9); the node's tcp_drop_mode decides.
+
+        stock-unreg fires one sofia::unregister per Call-ID ever registered on that connection,
+        replaced ones included (capture 31); a connection from before a restart fires nothing.
+        """
+        reg = self._find(user, domain)
+        event = self.node.registrar.drop(reg)
+        self.node.calls.phone_gone(reg)  # a row that lingers has no phone behind it (27)
+        return {"event": event}
 
     def sweep(self) -> JSON:
         """Run the registration expiry sweep now."""
@@ -233,7 +292,11 @@ class NodeOps:
         return {"up": True, "port": self.node.port, "core_uuid": self.node.core_uuid}
 
     async def restart(self, down_for: float = 0.0) -> JSON:
-        """Shutdown notice, calls and registrations gone, back with a new Core-UUID."""
+        """Shutdown notice, calls gone, back with a new Core-UUID; registrations persist.
+
+        The rows keep their old expiry (capture 32c) and fire nothing; their TCP connections
+        are gone, so `drop_agent` on them fires nothing either (no socket will ever close).
+        """
         await self.node.restart(float(down_for))
         return {"up": True, "port": self.node.port, "core_uuid": self.node.core_uuid}
 

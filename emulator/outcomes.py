@@ -148,3 +148,76 @@ class OutcomeTable:
             "exact": {k: v.to_dict() for k, v in self._exact.items()},
             "prefixes": {p + "*": o.to_dict() for p, o in self._prefixes},
         }
+
+
+PHONE_KINDS = ("answer", "busy", "dead", "no_answer", "reject")
+
+
+@dataclass(frozen=True)
+class Phone:
+    """What an agent's phone does with an INVITE (`user/<agent>` legs).
+
+    kind: answer (after answer_ms; None: the registration's or the node's agent_answer_ms) |
+    busy (486 on DND: USER_BUSY, capture 26) | dead (the contact is gone: the TCP connect is
+    refused and sofia synthesises a 503 at once, NORMAL_TEMPORARY_FAILURE, capture 27) |
+    no_answer (180, rings until leg_timeout / originate_timeout or the caller gives up, captures
+    28 and 29) | reject (the final response `sip_status`, e.g. 480 or 603, mapped as sofia does).
+    """
+
+    kind: str = "answer"
+    answer_ms: int | None = None
+    ring_ms: int | None = 10
+    fail_ms: int = 20
+    sip_status: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in PHONE_KINDS:
+            raise ValueError(f"unknown phone kind {self.kind!r}; one of {list(PHONE_KINDS)}")
+        if self.kind == "reject" and self.sip_status not in SIP_TO_CAUSE:
+            raise ValueError("phone kind 'reject' needs a sip_status such as 480 or 603")
+        for name in ("answer_ms", "fail_ms", "ring_ms"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0")
+
+    def outcome(self, default_answer_ms: int) -> Outcome:
+        """The far-end script of one call to this phone."""
+        if self.kind == "answer":
+            answer = default_answer_ms if self.answer_ms is None else self.answer_ms
+            return Outcome(kind="answer", ring_ms=self.ring_ms, answer_ms=answer)
+        if self.kind == "busy":
+            return Outcome(kind="busy", ring_ms=None, fail_ms=self.fail_ms, sip_status="486")
+        if self.kind == "dead":
+            return Outcome(kind="failure", ring_ms=None, fail_ms=0, sip_status="503")
+        if self.kind == "no_answer":
+            return Outcome(kind="no_answer", ring_ms=self.ring_ms)
+        return Outcome(
+            kind="reject", ring_ms=None, fail_ms=self.fail_ms, sip_status=self.sip_status
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the control API."""
+        return asdict(self)
+
+
+class PhoneTable:
+    """Agent phones by user; a user with no script answers (after its answer delay)."""
+
+    def __init__(self) -> None:
+        self._phones: dict[str, Phone] = {}
+
+    def set(self, user: str, phone: Phone) -> None:
+        """Script one agent's phone."""
+        self._phones[user] = phone
+
+    def clear(self) -> None:
+        """Every phone answers again."""
+        self._phones.clear()
+
+    def lookup(self, user: str) -> Phone | None:
+        """The script of a user's phone, if any."""
+        return self._phones.get(user)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the control API."""
+        return {user: phone.to_dict() for user, phone in sorted(self._phones.items())}

@@ -28,6 +28,9 @@ class Registration:
     expired_at: float = 0.0
     answer_ms: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # A TCP/TLS row kept from before a restart: its connection died with the old process, so
+    # nothing is behind it until the phone registers again (capture 32c).
+    persisted: bool = False
 
     @property
     def status(self) -> str:

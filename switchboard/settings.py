@@ -178,6 +178,9 @@ PRESENCE_TCP_DROP_IP_HEADER = env_str("PRESENCE_TCP_DROP_IP_HEADER", "network-ip
 PRESENCE_TCP_DROP_PORT_HEADER = env_str("PRESENCE_TCP_DROP_PORT_HEADER", "network-port")
 PRESENCE_NODE_GRACE_SECONDS = env_float("PRESENCE_NODE_GRACE_SECONDS", 45.0)
 PRESENCE_RECONCILE_SECONDS = env_float("PRESENCE_RECONCILE_SECONDS", 60.0)
+# After a node restart, flush (sofia profile <p> flush_inbound_reg <call-id>) each TCP/TLS
+# registration it still lists from its previous run that has not registered again: off by default.
+PRESENCE_FLUSH_STALE_AFTER_RESTART = env_bool("PRESENCE_FLUSH_STALE_AFTER_RESTART", False)
 PRESENCE_LEASE_SECONDS = env_int("PRESENCE_LEASE_SECONDS", 120, minimum=1)
 
 # --- Target imports (README "Limits") ----------------------------------------------------

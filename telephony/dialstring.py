@@ -316,3 +316,97 @@ def split_extension(raw: object) -> tuple[str, str]:
     if match:
         return match.group("number").rstrip(), validate_extension(match.group("ext"))
     return text, ""
+
+
+# --- Prompts, tones and DTMF timing ---------------------------------------------------------
+
+# FreeSWITCH sends queued RFC 2833 digits one every tone length plus 280 ms (end packets and the
+# inter-digit gap): `send_dtmf:12345@200` puts a digit on the wire every 480 ms (capture 34).
+DTMF_INTERDIGIT_MS: Final = 280
+PROMPT_MAX_LENGTH: Final = 200
+TONE_MAX_LOOPS: Final = 20
+
+_TONE_PROMPT = re.compile(
+    r"tone:(?P<on>[0-9]{1,5})/(?P<off>[0-9]{1,5})/(?P<f1>[0-9]{2,4})(?:\+(?P<f2>[0-9]{2,4}))?"
+    r"(?:x(?P<loops>[0-9]{1,2}))?",
+    re.ASCII,
+)
+_FILE_SEGMENT = r"[A-Za-z0-9_.-]+"
+_FILE_PROMPT = re.compile(
+    rf"file:(?P<path>/?{_FILE_SEGMENT}(?:/{_FILE_SEGMENT})*\.(?:wav|mp3|ogg|flac|gsm))", re.ASCII
+)
+
+
+def validate_prompt(value: object) -> str:
+    """Return a campaign prompt: `tone:<on>/<off>/<hz>[+<hz>][x<loops>]` or `file:<path>`.
+
+    A tone is on/off milliseconds (10 to 10000) at one or two frequencies (20 to 4000 Hz),
+    repeated `loops` times (1 to 20, default 1). A file is a sound path (absolute, or relative to
+    FreeSWITCH's sounds directory) of letters, digits, `_ . -` segments, never `..`, ending in
+    .wav/.mp3/.ogg/.flac/.gsm. Nothing else: the value is rendered into an inline dialplan.
+    """
+    text = _require_str(value, "prompt")
+    if not text:
+        raise DialstringError("prompt is empty")
+    if len(text) > PROMPT_MAX_LENGTH:
+        raise DialstringError(f"prompt is longer than {PROMPT_MAX_LENGTH} characters")
+    tone = _TONE_PROMPT.fullmatch(text)
+    if tone:
+        for part in ("on", "off"):
+            if not 10 <= int(tone.group(part)) <= 10_000:
+                raise DialstringError("tone on/off times must be 10 to 10000 ms")
+        for part in ("f1", "f2"):
+            if tone.group(part) is not None and not 20 <= int(tone.group(part)) <= 4000:
+                raise DialstringError("tone frequencies must be 20 to 4000 Hz")
+        loops = tone.group("loops")
+        if loops is not None and not 1 <= int(loops) <= TONE_MAX_LOOPS:
+            raise DialstringError(f"tone loops must be 1 to {TONE_MAX_LOOPS}")
+        return text
+    path = _FILE_PROMPT.fullmatch(text)
+    if path:
+        if any(segment in (".", "..") for segment in path.group("path").split("/")):
+            raise DialstringError("prompt file path may not contain . or .. segments")
+        return text
+    raise DialstringError(
+        "prompt must be tone:<on>/<off>/<hz>[+<hz>][x<loops>] or file:<path>.<wav|mp3|ogg|flac|gsm>"
+    )
+
+
+def render_prompt(value: str) -> str:
+    """The `playback` argument for a prompt that passed `validate_prompt`."""
+    text = validate_prompt(value)
+    tone = _TONE_PROMPT.fullmatch(text)
+    if tone:
+        freqs = tone.group("f1") + (f",{tone.group('f2')}" if tone.group("f2") else "")
+        loops = int(tone.group("loops") or 1)
+        return f"tone_stream://%({tone.group('on')},{tone.group('off')},{freqs});loops={loops}"
+    return text.removeprefix("file:")
+
+
+def prompt_length_ms(value: str) -> int | None:
+    """How long a tone prompt plays (None for a file: its length is not known here)."""
+    tone = _TONE_PROMPT.fullmatch(validate_prompt(value))
+    if not tone:
+        return None
+    loops = int(tone.group("loops") or 1)
+    return (int(tone.group("on")) + int(tone.group("off"))) * loops
+
+
+def dtmf_length_ms(dtmf: str) -> int:
+    """How long FreeSWITCH takes to send a DTMF string in full (tones, gaps and w/W pauses).
+
+    Every tone costs its length plus DTMF_INTERDIGIT_MS (capture 34: 480 ms per `@200` digit,
+    the last one's end packets included), `w` 500 ms and `W` 1000 ms.
+    """
+    total = 0
+    for group in validate_dtmf(dtmf).split("+"):
+        digits, _, ms = group.partition("@")
+        duration = int(ms) if ms else 250  # FreeSWITCH's default tone length without @<ms>
+        for char in digits:
+            if char == "w":
+                total += 500
+            elif char == "W":
+                total += 1000
+            else:
+                total += duration + DTMF_INTERDIGIT_MS
+    return total

@@ -3,8 +3,11 @@
 Every value passes its strict grammar in `telephony.dialstring` before anything is rendered;
 nothing is formatted into the command that did not. Two plans, one per campaign mode:
 
-* `target_first`: `{vars}sofia/gateway/<gw>/<prefix><number> 'sleep:<settle>,send_dtmf:<dtmf>,
-  bridge:user/<agent>@<domain>' inline`. The whole plan runs on the node as an inline dialplan,
+* `target_first`: `{vars}sofia/gateway/<gw>/<prefix><number> 'm:|:set:transfer_ringback=<ring>|
+  sleep:<settle>|send_dtmf:<dtmf>|sleep:<dtmf length>|set:switchboard_dtmf=sent|
+  bridge:{leg_timeout=<s>}user/<agent>@<domain>|playback:<hold>|playback:<abandon>|hangup' inline`
+  (the `m:|:` prefix picks `|` as the separator because tones hold commas: capture 29b). The
+  whole plan runs on the node as an inline dialplan,
   rather than `&park()` followed by `uuid_send_dtmf` and `uuid_transfer` from the results side
   (capture 24). Why: the inline plan needs no round trip through the listener, the Redis stream
   and a consumer between answer and DTMF, so a slow database or a consumer restart can never
@@ -13,6 +16,18 @@ nothing is formatted into the command that did not. Two plans, one per campaign 
   the plan is fixed at originate time, so the agent is chosen before dialling, which DESIGN
   requires anyway ("no answered callee waits for an agent who is not there"). With
   `ignore_early_media=true` the inline plan starts only after the 200 OK: never on early media.
+  The person who answered comes first, whatever the agent's phone does:
+  - the digits leave one every tone length + 280 ms after `send_dtmf` completes (capture 34), so a
+    `sleep` of the rendered length keeps the agent out until the extension is out in full; the
+    `set:switchboard_dtmf=sent` after it is the proof that it was (a leg that dies mid-extension
+    never runs it);
+  - `transfer_ringback` gives the callee ringback while the agent's phone rings, `leg_timeout`
+    bounds that ring (capture 29), and `continue_on_fail=true` keeps the callee up when the
+    agent leg fails (capture 35), hearing the hold tone while the results side fails over to
+    another agent (`uuid_transfer`, `render_agent_transfer`);
+  - the plan ends itself: after the hold (the campaign's failover window) the callee hears the
+    abandon message and is hung up normally, even if nothing on our side answers any more.
+    `hangup_after_bridge=true` ends the call when a connected agent hangs up (no hold tone then).
 * `agent_first`: `{vars}user/<agent>@<domain> &bridge({B vars,execute_on_answer=send_dtmf:<dtmf>}
   sofia/gateway/<gw>/<prefix><number>)` (capture 18, with the digits sent on the far answer as in
   capture 07). `execute_on_answer` runs on the B leg right after its CHANNEL_ANSWER; the settle
@@ -30,7 +45,9 @@ from dataclasses import dataclass, field
 
 from telephony.dialstring import (
     DialstringError,
+    dtmf_length_ms,
     render_dtmf,
+    render_prompt,
     validate_caller_id_name,
     validate_caller_id_number,
     validate_dtmf,
@@ -46,6 +63,13 @@ from telephony.dialstring import (
 MIN_TIMEOUT_S = 1
 MAX_TIMEOUT_S = 600
 MAX_SETTLE_MS = 30_000
+MAX_HOLD_MS = 300_000
+# US ringback (vars.xml `us-ring`): what the callee hears while an agent's phone rings and while
+# the call fails over to another agent, one loop every 6 s.
+RINGBACK = "%(2000,4000,440,480)"
+RINGBACK_LOOP_MS = 6000
+DEFAULT_ABANDON_PROMPT = "tone:500/500/480+620x4"
+DTMF_SENT_MARK = "switchboard_dtmf"
 
 
 class Mode(enum.StrEnum):
@@ -73,6 +97,9 @@ class OriginateRequest:
     caller_id_number: str = ""
     caller_id_name: str = ""
     b_leg_uuid: str = ""  # agent_first: origination_uuid of the target leg
+    agent_timeout_s: int = 15  # target_first: how long the agent's phone may ring (leg_timeout)
+    hold_ms: int = 20_000  # target_first: how long the callee holds for another agent at most
+    abandon_prompt: str = DEFAULT_ABANDON_PROMPT  # target_first: played when no agent takes it
     extra_vars: tuple[tuple[str, str], ...] = field(default=())
 
 
@@ -131,17 +158,24 @@ def render_originate(request: OriginateRequest) -> str:
     trunk_leg = f"sofia/gateway/{gateway}/{prefix}{number}"
 
     if mode is Mode.TARGET_FIRST:
-        a_vars = [("origination_uuid", call_uuid), ("originate_timeout", timeout), *common]
-        apps = []
+        a_vars = [("origination_uuid", call_uuid), ("originate_timeout", timeout), *common,
+                  ("continue_on_fail", "true"), ("hangup_after_bridge", "true")]
+        apps = [f"set:transfer_ringback={RINGBACK}"]
         if dtmf:
             if settle:
                 apps.append(f"sleep:{settle}")
             apps.append(f"send_dtmf:{dtmf}")
-        apps.append(f"bridge:user/{agent}")
-        return f"originate {_vars(a_vars)}{trunk_leg} '{','.join(apps)}' inline"
+            apps.append(f"sleep:{dtmf_length_ms(dtmf)}")
+            apps.append(f"set:{DTMF_SENT_MARK}=sent")
+        apps += _agent_plan(agent, request.agent_timeout_s, request.hold_ms,
+                            request.abandon_prompt)
+        return f"originate {_vars(a_vars)}{trunk_leg} 'm:|:{'|'.join(apps)}' inline"
 
     b_uuid = validate_uuid(request.b_leg_uuid)
-    a_vars = [("origination_uuid", call_uuid), ("originate_timeout", timeout), *common]
+    # Leg A is the agent's phone: it rings for the agent ring timeout, the target's for the
+    # campaign's originate timeout.
+    agent_timeout = str(_check_int(request.agent_timeout_s, 5, 120, "agent ring timeout"))
+    a_vars = [("origination_uuid", call_uuid), ("originate_timeout", agent_timeout), *common]
     b_vars = [
         ("origination_uuid", b_uuid),
         ("originate_timeout", timeout),
@@ -151,3 +185,34 @@ def render_originate(request: OriginateRequest) -> str:
     if dtmf:
         b_vars.append(("execute_on_answer", f"send_dtmf:{validate_dtmf(_pauses(settle) + dtmf)}"))
     return f"originate {_vars(a_vars)}user/{agent} &bridge({_vars(b_vars)}{trunk_leg})"
+
+
+def _hold(hold_ms: int) -> str:
+    """Ringback for about `hold_ms` (whole 6 s loops, at least one)."""
+    loops = max(1, -(-hold_ms // RINGBACK_LOOP_MS))
+    return f"playback:tone_stream://{RINGBACK};loops={loops}"
+
+
+def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: str) -> list[str]:
+    """Bridge the agent with a ring timeout; else hold, then the abandon message, then hang up."""
+    leg_timeout = _check_int(agent_timeout_s, 5, 120, "agent ring timeout")
+    hold = _check_int(hold_ms, 0, MAX_HOLD_MS, "failover hold")
+    apps = [f"bridge:{{leg_timeout={leg_timeout}}}user/{agent}"]
+    if hold:
+        apps.append(_hold(hold))
+    apps += [f"playback:{render_prompt(abandon_prompt)}", "hangup:NORMAL_CLEARING"]
+    return apps
+
+
+def render_agent_transfer(call_uuid: str, agent_user: str, agent_domain: str,
+                          agent_timeout_s: int, hold_ms: int, abandon_prompt: str) -> str:
+    """`uuid_transfer` of a held callee to another agent (capture 35), with the same fallback."""
+    agent = f"{validate_sip_user(agent_user)}@{validate_sip_domain(agent_domain)}"
+    plan = "|".join(_agent_plan(agent, agent_timeout_s, hold_ms, abandon_prompt))
+    return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"
+
+
+def render_abandon_transfer(call_uuid: str, abandon_prompt: str) -> str:
+    """`uuid_transfer` of a held callee to the abandon message, then a normal hangup."""
+    plan = f"playback:{render_prompt(abandon_prompt)}|hangup:NORMAL_CLEARING"
+    return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"

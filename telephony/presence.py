@@ -131,6 +131,19 @@ class PresenceStore:
         added, removed = self._run("RECONCILE", args)
         return int(added), int(removed)
 
+    def stale_registrations(self, node: str) -> list[str]:
+        """Call-IDs held for `node` that were listed after its restart and not registered since."""
+        ids = sorted(_s(c) for c in self.client.smembers(f"{self.base}:noderegs:{node}"))
+        pipe = self.client.pipeline(transaction=False)
+        for call_id in ids:
+            pipe.hget(f"{self.base}:reg:{node}:{call_id}", "stale")
+        return [c for c, flag in zip(ids, pipe.execute(), strict=True) if _s(flag) == "1"]
+
+    def claim_restart_flush(self, node: str, core: str) -> bool:
+        """True once per (node, Core-UUID), for every listener: who flushes after a restart."""
+        key = f"{self.base}:flushed:{node}:{core}"
+        return bool(self.client.set(key, "1", nx=True, ex=7 * 86400))
+
     def sweep_expired(self, now: float, limit: int = 1000) -> int:
         """Remove registrations whose expiry has passed, even if no event said so."""
         return int(self._run("SWEEP_EXPIRED", [_num(now), limit]))
@@ -260,13 +273,15 @@ class PresenceStore:
             state, core, trusted_until = node_info[node]
             node_ok = state == "up" and (trusted_until is None or trusted_until > now)
             expires = _f(h.get("expires")) or 0.0
+            stale = h.get("stale") == "1"
             regs[agent].append(RegistrationView(
                 node=node, call_id=call_id, contact=h.get("contact", ""),
                 transport=h.get("transport", ""),
                 network=f"{h.get('ip', '')}:{h.get('port', '')}",
                 user_agent=h.get("user_agent", ""), expires_at=expires,
                 unreachable=h.get("unreachable") == "1",
-                trusted=node_ok and core == h.get("core") and expires > now,
+                trusted=node_ok and core == h.get("core") and expires > now and not stale,
+                stale=stale,
             ))
         out: dict[str, AgentPresence] = {}
         for index, agent in enumerate(names):

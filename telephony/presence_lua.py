@@ -5,12 +5,15 @@ number of agents and registrations that is not known before it runs. That is fin
 or a Sentinel pair; a Redis Cluster would need every presence key under one hash tag.
 
 Layout (P = "<prefix>:presence"):
-  P:reg:<node>:<call-id>        hash   one registration (agent, contact, ip, port, core, seq, ...)
+  P:reg:<node>:<call-id>        hash   one registration (agent, contact, ip, port, core, seq,
+                                       unreachable, stale: listed after a restart, TCP/TLS,
+                                       not registered again since; ...)
   P:noderegs:<node>             set    call-ids held for a node
   P:addr:<node>:<ip>:<port>     set    call-ids seen from one network address (TCP-drop index)
   P:agentregs:<agent>           set    "<node>|<call-id>" of the agent's registrations
   P:expiry                      zset   "<node>|<call-id>" scored by absolute expiry
-  P:tomb:<node>:<call-id>       string "ip:port" of a connection a TCP-drop event reported dead
+  P:tomb:<node>:<call-id>       string "ip:port" of a row removed while the node may still list
+                                       it (a dead connection, a replaced registration)
   P:agent:<agent>               hash   enabled, groups, wrapup_s, intent, activity, token, ...
   P:ready:<group>               zset   the group's enabled agents by the time they became ready
   P:node:<node>                 hash   state, core, last_seen, trusted_until, HEARTBEAT figures
@@ -18,9 +21,12 @@ Layout (P = "<prefix>:presence"):
 
 A change entry has fields kind, agent, node, detail, t (the caller's `now`). Kinds: register,
 unregister, socket_disconnect, expire, transport_drop, expired (swept by time),
-reconcile_remove, not_registered (USER_NOT_REGISTERED), unreachable, reachable (detail: the
-call-id); activity (detail: reserved/ringing/on_call/wrapup/idle), intent (detail: the intent),
-agent_sync; node_restart, node_up (detail: Core-UUID), node_lost (detail: the reason).
+reconcile_remove, not_registered (USER_NOT_REGISTERED), unreachable, reachable, replaced (a
+newer registration from the same contact or ip:port), stale (listed after a restart, awaiting
+a REGISTER) (detail: the call-id); activity (detail: reserved/ringing/on_call/wrapup/idle),
+intent (detail: the intent), agent_sync; node_restart, node_up (detail: Core-UUID), node_lost
+(detail: the reason).
+P:node:<node> also holds restart_core: the Core-UUID of a run that followed one we knew.
 """
 
 from __future__ import annotations
@@ -50,6 +56,22 @@ local function drop_reg(node, cid, now, kind)
   publish(now, kind, r[1], node, cid)
   return 1
 end
+-- The Contact URI a registrar compares (multiple-registrations=contact): the part inside <>,
+-- without the display name, case-insensitive.
+local function contact_key(contact)
+  local uri = string.match(contact or '', '<([^>]*)>') or contact or ''
+  return string.lower(uri)
+end
+-- Remember a registration we removed although the node may still list it for a while (a
+-- dead connection, a replaced row the listing's SQL has not caught up with): until it would
+-- expire, a reconcile does not bring it back from that ip:port.
+local function tomb(node, cid, ip, port, expires, now)
+  local ttl = math.floor((tonumber(expires or '0') - tonumber(now)) * 1000)
+  if ttl > 0 then
+    local where = (ip or '') .. ':' .. (port or '')
+    redis.call('SET', P .. ':tomb:' .. node .. ':' .. cid, where, 'PX', ttl)
+  end
+end
 -- A removal event older than the registration it names is about a previous connection.
 local function is_stale(rk, core, seq)
   local r = redis.call('HMGET', rk, 'core', 'seq')
@@ -73,16 +95,37 @@ if old[3] and old[3] ~= agent then redis.call('SREM', P .. ':agentregs:' .. old[
 if old[4] and (old[4] ~= ip or old[5] ~= port) then
   redis.call('SREM', P .. ':addr:' .. node .. ':' .. old[4] .. ':' .. (old[5] or ''), cid)
 end
+local was_stale = redis.call('HGET', rk, 'stale') == '1'
 redis.call('HSET', rk, 'agent', agent, 'node', node, 'call_id', cid, 'profile', ARGV[8],
   'contact', ARGV[9], 'ip', ip, 'port', port, 'transport', ARGV[12], 'user_agent', ARGV[13],
-  'expires', expires_at, 'core', core, 'seq', seq, 'unreachable', '0', 'updated', now)
+  'expires', expires_at, 'core', core, 'seq', seq, 'unreachable', '0', 'stale', '0',
+  'updated', now)
 redis.call('SADD', P .. ':noderegs:' .. node, cid)
 redis.call('SADD', P .. ':addr:' .. node .. ':' .. ip .. ':' .. port, cid)
 redis.call('SADD', P .. ':agentregs:' .. agent, id)
 redis.call('ZADD', P .. ':expiry', expires_at, id)
 redis.call('DEL', P .. ':tomb:' .. node .. ':' .. cid)
+-- The registrar replaces, silently, the agent's older rows on this node from the same Contact
+-- URI (multiple-registrations=contact, capture 31); the same network ip:port and transport is
+-- the same phone too. Never a row newer than this event.
+local key = contact_key(ARGV[9])
+for _, other in ipairs(redis.call('SMEMBERS', P .. ':agentregs:' .. agent)) do
+  local onode, ocid = split_id(other)
+  if onode == node and ocid ~= cid then
+    local ok = P .. ':reg:' .. node .. ':' .. ocid
+    local o = redis.call('HMGET', ok, 'contact', 'ip', 'port', 'transport', 'expires')
+    local same = o[1] and (contact_key(o[1]) == key
+      or (o[2] == ip and o[3] == port and o[4] == ARGV[12]))
+    if same and not is_stale(ok, core, seq) then
+      drop_reg(node, ocid, now, 'replaced')
+      tomb(node, ocid, o[2], o[3], o[5], now)
+    end
+  end
+end
 -- A refresh of a healthy registration changes nothing anyone watches: do not publish it.
-if not old[3] or old[1] ~= core or old[6] == '1' then publish(now, 'register', agent, node, cid) end
+if not old[3] or old[1] ~= core or old[6] == '1' or was_stale then
+  publish(now, 'register', agent, node, cid)
+end
 return 1
 """
 
@@ -104,14 +147,11 @@ for _, cid in ipairs(redis.call('SMEMBERS', ak)) do
   if redis.call('EXISTS', rk) == 0 then
     redis.call('SREM', ak, cid)
   elseif not is_stale(rk, core, seq) then
-    local expires = tonumber(redis.call('HGET', rk, 'expires') or '0')
+    local expires = redis.call('HGET', rk, 'expires')
     removed = removed + drop_reg(node, cid, now, ARGV[8])
     -- A patched node keeps listing the row until it expires: remember the dead connection so
     -- a reconcile does not bring it back (a new connection has another port).
-    local ttl = math.floor((expires - tonumber(now)) * 1000)
-    if ttl > 0 then
-      redis.call('SET', P .. ':tomb:' .. node .. ':' .. cid, ARGV[6] .. ':' .. ARGV[7], 'PX', ttl)
-    end
+    tomb(node, cid, ARGV[6], ARGV[7], expires, now)
   end
 end
 return removed
@@ -122,9 +162,15 @@ REACHABILITY = _COMMON + r"""
 local node, core, seq, now = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local cid, flag = ARGV[6], ARGV[7]
 local rk = P .. ':reg:' .. node .. ':' .. cid
-local r = redis.call('HMGET', rk, 'agent', 'unreachable')
+local r = redis.call('HMGET', rk, 'agent', 'unreachable', 'stale', 'core')
 if not r[1] or is_stale(rk, core, seq) then return 0 end
-if r[2] == flag then return 0 end
+-- An OPTIONS answer under this run proves a row listed after a restart alive.
+local proven = flag == '0' and r[3] == '1' and r[4] == core
+if proven then redis.call('HSET', rk, 'stale', '0') end
+if r[2] == flag then
+  if proven then publish(now, 'reachable', r[1], node, cid) end
+  return proven and 1 or 0
+end
 redis.call('HSET', rk, 'unreachable', flag)
 publish(now, flag == '1' and 'unreachable' or 'reachable', r[1], node, cid)
 return 1
@@ -137,6 +183,10 @@ RECONCILE = _COMMON + r"""
 local node, core, now, n = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local nowf = tonumber(now)
 local listed = {}
+-- This run of the node followed one we knew (a restart): FreeSWITCH keeps the registrations
+-- of the old process (captures 32, 32c), though the TCP/TLS connections they came over died
+-- with it and no socket-disconnection will ever fire for them.
+local restarted = redis.call('HGET', P .. ':node:' .. node, 'restart_core') == core
 local added, removed = 0, 0
 for i = 0, n - 1 do
   local b = 6 + i * 10
@@ -147,8 +197,19 @@ for i = 0, n - 1 do
   if tonumber(expires_at) > nowf and tomb ~= ip .. ':' .. port then
     listed[cid] = true
     local rk = P .. ':reg:' .. node .. ':' .. cid
-    local old = redis.call('HMGET', rk, 'agent', 'core', 'seq', 'unreachable', 'ip', 'port')
+    local old = redis.call('HMGET', rk, 'agent', 'core', 'seq', 'unreachable', 'ip', 'port',
+      'expires', 'stale')
     local keep = old[1] == agent and old[2] == core
+    -- A later expiry than the one held means a REGISTER we did not see came since.
+    local advanced = old[1] == agent and tonumber(expires_at) > tonumber(old[7] or '0') + 2
+    local stale = '0'
+    if keep then
+      stale = (old[8] == '1' and not advanced) and '1' or '0'
+    elseif restarted and ARGV[b+6] ~= 'udp' and not advanced then
+      -- Listed after a restart but not registered again since: not routable until a fresh
+      -- sofia::register (or an OPTIONS answer) proves a phone is behind it.
+      stale = '1'
+    end
     local id = node .. '|' .. cid
     if old[1] and old[1] ~= agent then redis.call('SREM', P .. ':agentregs:' .. old[1], id) end
     if old[5] and (old[5] ~= ip or old[6] ~= port) then
@@ -159,14 +220,15 @@ for i = 0, n - 1 do
     redis.call('HSET', rk, 'agent', agent, 'node', node, 'call_id', cid, 'profile', ARGV[b+2],
       'contact', ARGV[b+3], 'ip', ip, 'port', port, 'transport', ARGV[b+6],
       'user_agent', ARGV[b+7], 'expires', expires_at, 'core', core,
-      'seq', keep and (old[3] or '0') or '0', 'unreachable', unreachable, 'updated', now)
+      'seq', keep and (old[3] or '0') or '0', 'unreachable', unreachable, 'stale', stale,
+      'updated', now)
     redis.call('SADD', P .. ':noderegs:' .. node, cid)
     redis.call('SADD', P .. ':addr:' .. node .. ':' .. ip .. ':' .. port, cid)
     redis.call('SADD', P .. ':agentregs:' .. agent, id)
     redis.call('ZADD', P .. ':expiry', expires_at, id)
     if not keep then
       added = added + 1
-      publish(now, 'register', agent, node, cid)
+      publish(now, stale == '1' and 'stale' or 'register', agent, node, cid)
     end
   end
 end
@@ -209,6 +271,7 @@ redis.call('SADD', P .. ':nodes', node)
 redis.call('HSET', nk, 'connected', '1', 'last_seen', now, 'connected_at', now)
 if old[1] ~= core then
   redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', old[1] or '')
+  if old[1] then redis.call('HSET', nk, 'restart_core', core) end
   publish(now, 'node_restart', '', node, core)
   return 1
 end
@@ -239,7 +302,8 @@ for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', nk, 'last_heartbeat', now, 'last_seen', now, unpack(fields))
 redis.call('SADD', P .. ':nodes', node)
 if held and held ~= core then
-  redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', held)
+  redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', held,
+    'restart_core', core)
   publish(now, 'node_restart', '', node, core)
   return 1
 end
@@ -300,8 +364,8 @@ local function routable_node(agent)
       local core = node_core(node)
       if core then
         local g = redis.call('HMGET', P .. ':reg:' .. node .. ':' .. cid,
-          'core', 'expires', 'unreachable')
-        if g[1] == core and tonumber(g[2] or '0') > now and g[3] ~= '1' then
+          'core', 'expires', 'unreachable', 'stale')
+        if g[1] == core and tonumber(g[2] or '0') > now and g[3] ~= '1' and g[4] ~= '1' then
           best, best_rank = node, r
         end
       end

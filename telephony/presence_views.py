@@ -58,6 +58,9 @@ class RegistrationView:
     expires_at: float
     unreachable: bool
     trusted: bool
+    # Listed by the node after a restart but not registered again since (TCP/TLS): its
+    # connection died with the old process. Never trusted until a REGISTER or OPTIONS proves it.
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,8 @@ class AgentPresence:
             "registrations": [
                 {"node": r.node, "contact": r.contact, "transport": r.transport,
                  "network": r.network, "user_agent": r.user_agent,
-                 "expires_at": r.expires_at, "unreachable": r.unreachable, "trusted": r.trusted}
+                 "expires_at": r.expires_at, "unreachable": r.unreachable, "trusted": r.trusted,
+                 "stale": r.stale}
                 for r in self.registrations
             ],
         }

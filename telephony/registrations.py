@@ -9,6 +9,14 @@ from urllib.parse import unquote
 from telephony.events import Registration, transport_of
 
 _EXPSECS = re.compile(r"expsecs\((-?\d+)\)", re.IGNORECASE)
+# A Call-ID we pass back to the node in `flush_inbound_reg <call-id>`: RFC 3261 `word`
+# characters without quotes, brackets or spaces, so it stays one argument of one api line.
+_CALL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.!%*_+~:@=-]{0,254}")
+
+
+def safe_call_id(call_id: str) -> bool:
+    """True when a Call-ID can be sent back in an api command as is."""
+    return _CALL_ID.fullmatch(call_id) is not None
 
 
 class RegistrationListError(ValueError):

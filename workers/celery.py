@@ -37,6 +37,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 TICK = "switchboard.tick"
 REAP_QUEUED = "switchboard.reap_queued"
 DIAL_BATCH = "switchboard.dial_batch"
+# Another agent for a callee who holds after an agent's phone failed (on the dial queue: it needs
+# the process's ESL pool; it is one reservation and one uuid_transfer, never long).
+DIAL_FAILOVER = "switchboard.dial_failover"
 RECONCILE_CALLS = "switchboard.reconcile_calls"
 HANGUP_CALL = "switchboard.control_hangup_call"
 CONSUME_AGENT_LOG = "switchboard.control_consume_agent_log"
@@ -91,6 +94,9 @@ app.conf.update(
         TICK: {"acks_late": False, "soft_time_limit": 10, "time_limit": 20},
         REAP_QUEUED: {"acks_late": False, "soft_time_limit": 20, "time_limit": 30},
         # A dial batch lost with its worker would lose calls: put it back on the queue.
+        # A failover lost with its worker is not worth redelivering late: the inline plan's own
+        # hold ends in the abandon message anyway.
+        DIAL_FAILOVER: {"acks_late": False, "soft_time_limit": 10, "time_limit": 20},
         DIAL_BATCH: {
             "acks_late": True,
             "reject_on_worker_lost": True,

@@ -42,7 +42,7 @@ from telephony.events import (
 )
 from telephony.presence import PresenceStore
 from telephony.protocol import Event
-from telephony.registrations import RegistrationListError, parse_xmlstatus
+from telephony.registrations import RegistrationListError, parse_xmlstatus, safe_call_id
 
 log = logging.getLogger("switchboard.listener")
 
@@ -76,6 +76,8 @@ class ListenerConfig:
     command_timeout: float = 5.0
     events_maxlen: int = 200_000
     backoff_max: float = 15.0
+    # After a restart, flush_inbound_reg each stale TCP/TLS row once (off by default).
+    flush_stale_after_restart: bool = False
 
 
 class NodeFeed(threading.Thread):
@@ -173,6 +175,29 @@ class NodeFeed(threading.Thread):
         if added or removed:
             log.info("node %s reconciled: %d listed, %d added, %d removed", self.node.name,
                      len(rows), added, removed)
+        if self.config.flush_stale_after_restart:
+            self._flush_stale(conn)
+
+    def _flush_stale(self, conn: ESLConnection) -> None:
+        """Once per restart: ask the node to expire the rows whose connection died with it.
+
+        Only the stale ones (listed from the previous run, not registered again): a bare
+        `flush_inbound_reg` would also expire the phones that already re-registered.
+        FreeSWITCH answers each with one sofia::expire (capture 32c), which removes the row.
+        """
+        name = self.node.name
+        if self.store.node_status(name).figures.get("restart_core") != self.core:
+            return
+        if not self.store.claim_restart_flush(name, self.core):
+            return
+        for call_id in self.store.stale_registrations(name):
+            if not safe_call_id(call_id):
+                log.warning("node %s: not flushing a registration with an unusual Call-ID",
+                            name)
+                continue
+            reply = conn.api(f"sofia profile {self._profile} flush_inbound_reg {call_id}")
+            log.info("node %s: flushed a registration from before the restart: %s", name,
+                     reply.strip()[:80])
 
     # -- the event pump ---------------------------------------------------------------------
 

@@ -83,6 +83,13 @@ def dialer() -> Dialer:
     )
 
 
+def request_failover(attempt_id: int) -> None:
+    """Publish a failover step for a held callee (by name: the task lives in workers.tasks)."""
+    from workers.celery import DIAL_FAILOVER, app
+
+    app.signature(DIAL_FAILOVER, args=(attempt_id,)).apply_async()
+
+
 def results() -> Results:
     """The results applier over the shared presence store and pacer."""
     client = redis_client(settings.REDIS_URL)
@@ -92,4 +99,5 @@ def results() -> Results:
         pacer=Pacer(client, prefix),
         redis=client,
         prefix=prefix,
+        on_agent_failed=request_failover,
     )

@@ -173,6 +173,18 @@ class CampaignAdmin(ModelAdmin):
             "Extension digits (DTMF)",
             {"fields": ["dtmf_settle_ms", "dtmf_duration_ms", "dtmf_pause_ms"]},
         ),
+        (
+            "The person who answered (target_first agent failover and abandons)",
+            {
+                "fields": [
+                    "agent_ring_timeout",
+                    "max_agent_failovers",
+                    "failover_window_seconds",
+                    "abandon_message",
+                    "retry_abandoned_seconds",
+                ]
+            },
+        ),
         ("Progress", {"fields": ["progress", "import_targets_link", "created_at", "updated_at"]}),
     ]
 
@@ -190,6 +202,11 @@ class CampaignAdmin(ModelAdmin):
             ("in progress", stats["attempts"]["in_progress"]),
             ("answered", stats["answered"]),
             ("answer rate", "-" if rate is None else f"{rate:.1%}"),
+            ("abandoned (no agent within 2 s)", stats["abandoned"]),
+            ("abandon rate", "-" if stats["abandon_rate"] is None
+             else f"{stats['abandon_rate']:.1%}"),
+            ("answer to agent p50 / p95 (ms)",
+             "{p50} / {p95}".format(**stats["answer_to_agent_ms"])),
         ]
         return format_html(
             '<table class="sb-progress">{}</table>',

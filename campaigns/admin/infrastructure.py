@@ -18,14 +18,24 @@ log = logging.getLogger(__name__)
 
 @admin.register(Trunk)
 class TrunkAdmin(ModelAdmin):
-    list_display = ["name", "gateway", "dial_prefix", "cps_limit", "max_concurrent", "enabled"]
+    list_display = ["name", "gateway", "dial_prefix", "cps_limit", "max_concurrent", "enabled",
+                    "misconfigured"]
     list_filter = ["enabled"]
     search_fields = ["name", "gateway"]
     fieldsets = [
         (None, {"fields": ["name", "gateway", "dial_prefix", "enabled"]}),
         ("Caller ID", {"fields": ["caller_id_number", "caller_id_name"]}),
         ("Limits", {"fields": ["cps_limit", "max_concurrent"]}),
+        ("Refused by nodes (remove a node once its gateway is fixed)",
+         {"fields": ["misconfigured_on"]}),
     ]
+
+    @admin.display(description="Misconfigured on")
+    def misconfigured(self, obj: Trunk) -> str:
+        """Nodes that refused the gateway (INVALID_GATEWAY / INVALID_PROFILE) and why."""
+        marks = obj.misconfigured_on or {}
+        return ", ".join(f"{node}: {mark.get('cause', '?') if isinstance(mark, dict) else mark}"
+                         for node, mark in sorted(marks.items())) or "-"
 
 
 class NodeForm(forms.ModelForm):
@@ -116,8 +126,9 @@ class AgentGroupAdmin(ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(ModelAdmin):
-    list_display = ["name", "sip_user", "sip_domain", "group", "enabled", "presence"]
-    list_filter = ["enabled", "group"]
+    list_display = ["name", "sip_user", "sip_domain", "group", "enabled", "presence", "penalty",
+                    "misconfigured"]
+    list_filter = ["enabled", "group", "penalty_reason"]
     search_fields = ["name", "sip_user", "sip_domain"]
     autocomplete_fields = ["group"]
     raw_id_fields = ["user"]
@@ -128,7 +139,24 @@ class AgentAdmin(ModelAdmin):
         ("Calls", {"fields": ["wrapup_seconds"]}),
         ("Agent page", {"fields": ["user"],
                         "description": "The login that opens /agent/ for this agent"}),
+        ("Penalties (as mod_callcenter)", {"fields": [
+            "reject_delay_seconds", "busy_delay_seconds", "no_answer_delay_seconds",
+            "max_no_answer", "no_answer_count", "penalty_reason", "penalty_until",
+            "misconfigured"]}),
     ]
+    readonly_fields = ["no_answer_count", "penalty_reason", "penalty_until"]
+
+    @admin.display(description="Penalty")
+    def penalty(self, obj: Agent) -> str:
+        """The running penalty (reason, until when) and the missed calls in a row."""
+        from django.utils import timezone
+
+        parts = []
+        if obj.penalty_until and obj.penalty_until > timezone.now():
+            parts.append(f"{obj.penalty_reason} until {obj.penalty_until:%H:%M:%S}")
+        if obj.no_answer_count:
+            parts.append(f"{obj.no_answer_count} missed in a row")
+        return ", ".join(parts) or "-"
 
     actions = ["pause_agents", "resume_agents", "log_out_agents"]
 

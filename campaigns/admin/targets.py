@@ -39,6 +39,8 @@ class CallAttemptInline(TabularInline):
         "billsec",
         "disposition",
         "disposition_notes",
+        "answer_to_agent_ms",
+        "agent_failovers",
         "created_at",
         "ended_at",
     ]
@@ -108,6 +110,8 @@ class CallAttemptAdmin(ModelAdmin):
         "hangup_cause",
         "billsec",
         "disposition",
+        "answer_to_agent_ms",
+        "agent_failovers",
         "created_at",
     ]
     list_filter = ["outcome", "disposition__kind", "counts_as_attempt", "node", "campaign"]

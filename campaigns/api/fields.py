@@ -52,6 +52,10 @@ def CallerIdNameField(**kwargs: Any) -> GrammarField:
     return GrammarField(dialstring.validate_caller_id_name, **kwargs)
 
 
+def PromptField(**kwargs: Any) -> GrammarField:
+    return GrammarField(dialstring.validate_prompt, **kwargs)
+
+
 def GatewayField(**kwargs: Any) -> GrammarField:
     return GrammarField(dialstring.validate_gateway, **kwargs)
 

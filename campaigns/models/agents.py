@@ -33,6 +33,24 @@ class Agent(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="agent", help_text="The login that opens this agent's page (/agent/)")
+    # Penalties when the agent's phone fails a call, as mod_callcenter's agent settings: the
+    # agent is not routable for the delay; `max_no_answer` missed rings in a row put it on break.
+    reject_delay_seconds = models.PositiveIntegerField(
+        default=10, help_text="Not routable this long after the phone rejected a call (603)")
+    busy_delay_seconds = models.PositiveIntegerField(
+        default=60, help_text="Not routable this long after the phone answered busy (486, DND)")
+    no_answer_delay_seconds = models.PositiveIntegerField(
+        default=60, help_text="Not routable this long after a call rang out unanswered")
+    max_no_answer = models.PositiveIntegerField(
+        default=3, help_text="Missed calls in a row that put the agent on break (0 = never)")
+    no_answer_count = models.PositiveIntegerField(default=0, editable=False)
+    penalty_reason = models.CharField(max_length=64, blank=True, editable=False)
+    penalty_until = models.DateTimeField(null=True, blank=True, editable=False)
+    misconfigured = models.CharField(
+        max_length=200, blank=True,
+        help_text="Why calls to this agent cannot work (set by the dialer, e.g. "
+        "SUBSCRIBER_ABSENT); a misconfigured agent is never routed to. Clear it once fixed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

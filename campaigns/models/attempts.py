@@ -21,6 +21,8 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Failed (callee side)"
     NODE_FAILURE = "node_failure", "Node or trunk failure (not counted)"
     AGENT_UNAVAILABLE = "agent_unavailable", "Agent unavailable (not counted)"
+    ABANDONED = "abandoned", "Abandoned (answered, no agent connected)"
+    CONFIG_ERROR = "config_error", "Configuration error (not counted)"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -53,6 +55,13 @@ class CallAttempt(models.Model):
         related_name="attempts", help_text="What became of the conversation (set by the agent)")
     disposition_notes = models.TextField(blank=True)
     disposed_at = models.DateTimeField(null=True, blank=True)
+    answer_to_agent_ms = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="From the answer (or the extension sent in full) to the agent connected",
+    )
+    agent_failovers = models.PositiveSmallIntegerField(
+        default=0, help_text="Other agents tried after an agent's phone failed this call"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

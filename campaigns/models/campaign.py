@@ -101,6 +101,30 @@ class Campaign(models.Model):
         help_text="Extra pause between digits, rounded to FreeSWITCH's 500 ms 'w' steps",
     )
 
+    # The person who answered (target_first): how long an agent's phone may ring, how often and
+    # for how long the call fails over to another agent, and what the callee hears when none
+    # takes it (then the attempt is `abandoned`, retried after its own delay).
+    agent_ring_timeout = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text="Seconds an agent's phone may ring (leg_timeout on the bridge)",
+    )
+    max_agent_failovers = models.PositiveIntegerField(
+        default=2, validators=[MaxValueValidator(5)],
+        help_text="Other agents tried after the first one's phone failed (target_first)",
+    )
+    failover_window_seconds = models.PositiveIntegerField(
+        default=20, validators=[MinValueValidator(2), MaxValueValidator(120)],
+        help_text="How long a callee holds (hearing ringback) for another agent at most",
+    )
+    abandon_message = models.CharField(
+        max_length=200, default="tone:500/500/480+620x4",
+        help_text="Played when no agent takes an answered call: tone:<on>/<off>/<hz>[+<hz>]"
+        "[x<loops>] or file:<sound path>",
+    )
+    retry_abandoned_seconds = models.PositiveIntegerField(
+        default=3600, help_text="Delay before an abandoned callee is called again",
+    )
+
     status = models.CharField(
         max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
     )
@@ -192,6 +216,7 @@ class Campaign(models.Model):
             ("caller_id_name", grammar_validator(dialstring.validate_caller_id_name)),
             ("timezone", validate_time_zone),
             ("default_region", validate_region),
+            ("abandon_message", grammar_validator(dialstring.validate_prompt)),
         ]
         for field, check in checks:
             try:

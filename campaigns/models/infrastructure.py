@@ -41,6 +41,12 @@ class Trunk(models.Model):
         help_text="Concurrent calls this trunk accepts",
     )
     enabled = models.BooleanField(default=True)
+    misconfigured_on = models.JSONField(
+        default=dict, blank=True,
+        help_text="Nodes where FreeSWITCH refused this trunk (INVALID_GATEWAY, INVALID_PROFILE): "
+        '{"<node>": {"cause": ..., "at": ...}}; the dialer does not use the trunk there. '
+        "Remove a node once its gateway is fixed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

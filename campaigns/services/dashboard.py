@@ -22,8 +22,17 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMinute
 
-from campaigns.models import CallAttempt, Campaign, CampaignStatus, Outcome, Target, TargetState
-from campaigns.services.stats import CALLEE_OUTCOMES
+from campaigns.models import (
+    Agent,
+    CallAttempt,
+    Campaign,
+    CampaignStatus,
+    Outcome,
+    Target,
+    TargetState,
+    Trunk,
+)
+from campaigns.services.stats import CALLEE_OUTCOMES, abandon_figures
 
 CACHE_SECONDS = 2
 MAX_FRESH_SECONDS = 15
@@ -33,6 +42,7 @@ KEEP_STALE_SECONDS = 120
 RATE_WINDOW_MINUTES = 15
 CAUSE_WINDOW_MINUTES = 60
 TOP_CAUSES = 12
+PROBLEM_ROWS = 50
 
 def _cached(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Serve key from the cache; let one process recompute it when stale, the others wait not.
@@ -143,6 +153,8 @@ def compute_campaign_snapshot(campaign: Campaign, now: dt.datetime) -> dict[str,
             "by_outcome": {key or "in_progress": n for key, n in sorted(outcomes.items())},
         },
         "answer_rate": answer_rate(outcomes),
+        # abandoned, abandon_rate (regulators' 2 s rule), answer_to_agent_ms p50/p95
+        **abandon_figures(campaign.pk),
         "calls_per_minute": _minute_series(per_minute, now, RATE_WINDOW_MINUTES),
         "hangup_causes": [{"cause": row["hangup_cause"], "calls": row["n"]} for row in causes],
         "hangup_cause_window_minutes": CAUSE_WINDOW_MINUTES,
@@ -218,6 +230,34 @@ def compute_system_snapshot(now: dt.datetime) -> dict[str, Any]:
         "answer_rate_recent": (
             answered["answered"] / answered["finished"] if answered["finished"] else None
         ),
+        "problems": problems(now),
+    }
+
+
+def problems(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+    """Agents the dialer charged (penalty running, missed calls, misconfigured) and trunks a node
+    refused as misconfigured: what a supervisor must look at. Bounded lists."""
+    agents = (
+        Agent.objects.filter(
+            Q(penalty_until__gt=now) | Q(no_answer_count__gt=0) | ~Q(misconfigured=""))
+        .order_by("name")
+        .values("id", "name", "sip_user", "sip_domain", "penalty_reason", "penalty_until",
+                "no_answer_count", "misconfigured")[:PROBLEM_ROWS]
+    )
+    trunks = Trunk.objects.exclude(misconfigured_on={}).order_by("name").values(
+        "id", "name", "gateway", "misconfigured_on")[:PROBLEM_ROWS]
+    return {
+        "agents": [
+            {**row, "penalty_until": row["penalty_until"].isoformat()
+             if row["penalty_until"] and row["penalty_until"] > now else None}
+            for row in agents
+        ],
+        "trunks": [
+            {"id": row["id"], "name": row["name"], "gateway": row["gateway"],
+             "nodes": [{"node": node, **(mark if isinstance(mark, dict) else {})}
+                       for node, mark in sorted((row["misconfigured_on"] or {}).items())]}
+            for row in trunks
+        ],
     }
 
 

@@ -53,7 +53,7 @@ from campaigns.services.dispositions import callback_agents
 from campaigns.services.presence import personal_group
 from telephony import dialstring
 from telephony.config import NodeConfig
-from telephony.dialstring import DialstringError
+from telephony.dialstring import DialstringError, validate_prompt
 from telephony.errors import AuthenticationError, ESLError
 from telephony.floor import LiveCall, LiveCalls
 from telephony.originate import Mode, OriginateRequest, render_originate
@@ -90,6 +90,9 @@ class CallRecord:
     scopes: tuple[str, ...]  # live-call set scopes (trunk, node, campaign)
     mode: str
     wrapup_seconds: int = 0
+    # target_first failover: the callee holds for another agent until then (epoch seconds, 0 =
+    # no agent leg has failed yet). `agent`/`token` are "" while no agent is held.
+    hold_until: float = 0.0
 
 
 def _call_key(prefix: str, call_uuid: str) -> str:
@@ -99,6 +102,12 @@ def _call_key(prefix: str, call_uuid: str) -> str:
 def save_call(client: Any, prefix: str, call_uuid: str, record: CallRecord) -> None:
     """Remember the call; the TTL bounds a record whose end we never saw."""
     client.set(_call_key(prefix, call_uuid), json.dumps(asdict(record)), ex=CALL_TTL_SECONDS)
+
+
+def replace_call(client: Any, prefix: str, call_uuid: str, record: CallRecord) -> bool:
+    """Overwrite a call's record only while it exists; False once the call was finished."""
+    return bool(client.set(_call_key(prefix, call_uuid), json.dumps(asdict(record)),
+                           ex=CALL_TTL_SECONDS, xx=True))
 
 
 def load_call(client: Any, prefix: str, call_uuid: str) -> CallRecord | None:
@@ -378,9 +387,13 @@ class Dialer:
         ts = self.clock()
         now = dt.datetime.fromtimestamp(ts, tz=dt.UTC)
         lease = campaign.originate_timeout + campaign.dtmf_settle_ms / 1000 + LEASE_MARGIN_SECONDS
+        if campaign.mode == CampaignMode.TARGET_FIRST:
+            lease += campaign.agent_ring_timeout  # the agent's phone rings after the answer
         # Prefer nodes whose CPS bucket has a token now, so one batch spreads over the cluster
-        # instead of queueing behind one node's rate; any usable node is the fallback.
-        usable, ready_nodes = self._usable_nodes(node_hint, excluded, ts)
+        # instead of queueing behind one node's rate; any usable node is the fallback. A node
+        # that refused the trunk as misconfigured (INVALID_GATEWAY) is not used for it.
+        misconfigured = set(campaign.trunk.misconfigured_on or {})
+        usable, ready_nodes = self._usable_nodes(node_hint, excluded | misconfigured, ts)
         reservation = None
         wanted = getattr(self, "_callback_agents", {}).get(target.id)
         if wanted and usable:
@@ -528,7 +541,23 @@ class Dialer:
                 caller_id_number=campaign.caller_id_number or trunk.caller_id_number,
                 caller_id_name=campaign.caller_id_name or trunk.caller_id_name,
                 b_leg_uuid=str(uuid.uuid5(attempt.uuid, "target")),
+                agent_timeout_s=campaign.agent_ring_timeout,
+                hold_ms=campaign.failover_window_seconds * 1000,
+                abandon_prompt=campaign.abandon_message,
             )
+            try:
+                validate_prompt(campaign.abandon_message)
+            except DialstringError as exc:
+                # The campaign's setting, not the target: nothing dialled, nothing counted.
+                log.warning("campaign %s abandon message refused: %s", campaign.id, exc)
+                self.presence.release(item.reservation.token, self.clock(), 0)
+                self._end_attempt(attempt, Outcome.CONFIG_ERROR, "INVALID_PROMPT", False)
+                self._set_state(target, TargetState.RETRY_WAIT, self._now(),
+                                next_attempt_at=self._now() + dt.timedelta(
+                                    seconds=campaign.retry_failed_seconds),
+                                last_outcome=Outcome.CONFIG_ERROR)
+                results[target.id] = "config_error"
+                continue
             try:
                 item.command = render_originate(request)
             except DialstringError as exc:

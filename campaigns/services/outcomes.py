@@ -28,6 +28,7 @@ class Retry(enum.StrEnum):
     NO_ANSWER = "no_answer"  # after the campaign's no-answer delay, counted
     FAILED = "failed"  # after the campaign's failure delay, counted
     ELSEWHERE = "elsewhere"  # soon, on any healthy node, NOT counted as an attempt
+    ABANDONED = "abandoned"  # answered, no agent connected: after the abandon delay, counted
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ _INVALID = OutcomeClass(Outcome.INVALID_NUMBER, Retry.FINAL)
 _FAILED = OutcomeClass(Outcome.FAILED, Retry.FAILED)
 _NODE = OutcomeClass(Outcome.NODE_FAILURE, Retry.ELSEWHERE)
 _AGENT = OutcomeClass(Outcome.AGENT_UNAVAILABLE, Retry.ELSEWHERE)
+CONFIG = OutcomeClass(Outcome.CONFIG_ERROR, Retry.ELSEWHERE)
+# The callee answered and no agent was connected (every agent leg failed, the failover window
+# ran out, or the callee hung up first): the callee's outcome, counted, retried after the
+# campaign's abandon delay, never at once (the person was really called).
+ABANDONED = OutcomeClass(Outcome.ABANDONED, Retry.ABANDONED)
 CANCELLED = OutcomeClass(Outcome.CANCELLED, Retry.FINAL)
 
 # Causes that mean the node, the trunk or the SIP path failed, whichever leg reports them.
@@ -61,8 +67,6 @@ _NODE_CAUSES = frozenset(
         "DESTINATION_OUT_OF_ORDER",
         "NORMAL_TEMPORARY_FAILURE",
         "GATEWAY_DOWN",
-        "INVALID_GATEWAY",
-        "INVALID_PROFILE",
         "CHAN_NOT_IMPLEMENTED",
         "SYSTEM_SHUTDOWN",
         "SWITCH_CONGESTION",
@@ -75,6 +79,10 @@ _NODE_CAUSES = frozenset(
         "NODE_LOST",  # our own marker: the node's ESL connection died with the call on it
     }
 )
+# Our configuration, not the node's health nor the callee: the trunk's gateway (or its profile)
+# does not exist on that node (capture 33, `-ERR INVALID_GATEWAY` within 1 ms). Retrying it
+# elsewhere is right; retrying it on the same node never helps, so the trunk is marked there.
+CONFIG_CAUSES = frozenset({"INVALID_GATEWAY", "INVALID_PROFILE"})
 
 TARGET_CAUSES: dict[str, OutcomeClass] = {
     "NORMAL_CLEARING": _FAILED,  # cleared before answer (an answered call never reaches the table)
@@ -91,25 +99,67 @@ TARGET_CAUSES: dict[str, OutcomeClass] = {
     "NUMBER_CHANGED": _INVALID,
     "SUBSCRIBER_ABSENT": _INVALID,
     "INCOMPATIBLE_DESTINATION": _FAILED,
-    "ORIGINATOR_CANCEL": CANCELLED,  # we killed it (campaign cancelled)
-    "MANAGER_REQUEST": CANCELLED,
+    # Before the callee answered, only our side cancels: in agent_first the agent hung up while
+    # the target rang. Never `cancelled` (that is a cancelled campaign: results decide), never
+    # the target's fault. After an answer the callee's hang-up is ABANDONED or ANSWERED.
+    "ORIGINATOR_CANCEL": _AGENT,
+    "MANAGER_REQUEST": CANCELLED,  # uuid_kill: we ended it
     **{cause: _NODE for cause in _NODE_CAUSES},
+    **{cause: CONFIG for cause in CONFIG_CAUSES},
 }
 
 # On the agent's leg every refusal is an agent problem except what the node itself causes.
 AGENT_CAUSES: dict[str, OutcomeClass] = {
     "USER_NOT_REGISTERED": _AGENT,  # presence was stale: the caller marks the agent unregistered
-    "SUBSCRIBER_ABSENT": _AGENT,
+    "SUBSCRIBER_ABSENT": _AGENT,  # unknown user or domain: the agent is misconfigured
     "USER_BUSY": _AGENT,
     "NO_ANSWER": _AGENT,
     "NO_USER_RESPONSE": _AGENT,
     "CALL_REJECTED": _AGENT,
-    "ORIGINATOR_CANCEL": CANCELLED,
+    "ORIGINATOR_CANCEL": _AGENT,
+    "MANAGER_REQUEST": CANCELLED,
     **{cause: _NODE for cause in _NODE_CAUSES},
+    # A dead phone: sofia synthesises a 503 for the refused TCP connect (capture 27). On the
+    # agent's leg it is the agent's contact that is gone, not the node.
+    "NORMAL_TEMPORARY_FAILURE": _AGENT,
+    **{cause: CONFIG for cause in CONFIG_CAUSES},
 }
 
 # Causes after which the agent must be marked unregistered at once (DESIGN "Presence").
 UNREGISTERED_CAUSES = frozenset({"USER_NOT_REGISTERED"})
+
+
+class Penalty(enum.StrEnum):
+    """What an agent-leg failure costs the agent (mod_callcenter's delays, by reason)."""
+
+    BUSY = "busy"  # 486 / DND: busy_delay_seconds
+    REJECT = "reject"  # 603 and other refusals: reject_delay_seconds
+    NO_ANSWER = "no_answer"  # rang out: no_answer_delay_seconds, counts toward max_no_answer
+    UNREACHABLE = "unreachable"  # the contact is dead: registrations there dropped at once
+    NOT_REGISTERED = "not_registered"  # presence was stale: registrations there dropped at once
+    MISCONFIGURED = "misconfigured"  # unknown user/domain: never routed to until fixed
+    NONE = ""  # the agent did nothing wrong (the callee hung up, the node failed)
+
+
+AGENT_PENALTIES: dict[str, Penalty] = {
+    "USER_BUSY": Penalty.BUSY,
+    "CALL_REJECTED": Penalty.REJECT,
+    "DECLINE": Penalty.REJECT,
+    "BUSY_EVERYWHERE": Penalty.BUSY,
+    "NO_ANSWER": Penalty.NO_ANSWER,
+    "NO_USER_RESPONSE": Penalty.NO_ANSWER,
+    "ALLOTTED_TIMEOUT": Penalty.NO_ANSWER,
+    "PROGRESS_TIMEOUT": Penalty.NO_ANSWER,
+    "RECOVERY_ON_TIMER_EXPIRE": Penalty.NO_ANSWER,
+    "NORMAL_TEMPORARY_FAILURE": Penalty.UNREACHABLE,
+    "USER_NOT_REGISTERED": Penalty.NOT_REGISTERED,
+    "SUBSCRIBER_ABSENT": Penalty.MISCONFIGURED,
+}
+
+
+def agent_penalty(cause: str) -> Penalty:
+    """What a failed agent leg with this cause costs the agent (NONE: not the agent's doing)."""
+    return AGENT_PENALTIES.get(cause.strip().upper(), Penalty.NONE)
 
 
 def classify(cause: str, leg: Leg = Leg.TARGET) -> OutcomeClass:

@@ -54,12 +54,14 @@ def sync_agents(now: float | None = None) -> int:
     """Copy every agent's group, wrap-up and enabled flag from the database into Redis."""
     groups: dict[str, list[tuple[str, int, bool]]] = {}
     rows = Agent.objects.select_related("group").values_list(
-        "sip_user", "sip_domain", "group__name", "wrapup_seconds", "enabled")
-    for user, domain, group, wrapup, enabled in rows:
+        "sip_user", "sip_domain", "group__name", "wrapup_seconds", "enabled", "misconfigured")
+    for user, domain, group, wrapup, enabled, misconfigured in rows:
         key = f"{user}@{domain}"
-        groups.setdefault(group, []).append((key, wrapup, enabled))
+        # A misconfigured agent (SUBSCRIBER_ABSENT) is never routed to until a person clears it.
+        routable = enabled and not misconfigured
+        groups.setdefault(group, []).append((key, wrapup, routable))
         # A group of one, so a callback can ask for this agent (dialing tries it first).
-        groups.setdefault(personal_group(key), []).append((key, wrapup, enabled))
+        groups.setdefault(personal_group(key), []).append((key, wrapup, routable))
     return store().sync_agents(groups, time.time() if now is None else now)
 
 

@@ -14,17 +14,27 @@ Legs: in `target_first` leg A is the callee and the agent is bridged from the in
 hangup is stored on the attempt when it comes and read when leg A ends.
 
 After the commit the Redis side is undone exactly once (the call record is deleted by whoever
-gets there first): the agent is released (wrap-up after a bridged call; marked unregistered at
-once after USER_NOT_REGISTERED), the call leaves the live-call sets, and a campaign with nothing
-left to dial is completed.
+gets there first): the agent is released (wrap-up after a bridged call; a failed agent leg is
+charged to the agent: `campaigns.services.penalties`), the call leaves the live-call sets, and a
+campaign with nothing left to dial is completed.
+
+The person who answered (target_first): the inline plan keeps the callee up when the agent's
+leg fails (`continue_on_fail`, capture 35), so a failed agent leg shows up as leg A's
+CHANNEL_EXECUTE_COMPLETE `bridge` with no CHANNEL_BRIDGE before it and the B cause in
+`originate_disposition`. The agent is charged, the reservation given back, and `on_agent_failed`
+(a Celery task in workers/) tries another agent while the callee hears ringback. A callee who
+answered and was never connected ends `abandoned` (counted, retried after the campaign's abandon
+delay), whatever the cause: never an uncounted retry-at-once, so nobody is called again and
+again. `cancelled` is only ever a cancelled campaign's or our own uuid_kill's outcome.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,26 +46,35 @@ from campaigns.models import (
     Campaign,
     CampaignMode,
     CampaignStatus,
+    Outcome,
     Target,
     TargetState,
 )
-from campaigns.services import lifecycle
-from campaigns.services.dialing import forget_call, load_call
+from campaigns.services import lifecycle, penalties
+from campaigns.services.dialing import forget_call, load_call, replace_call
 from campaigns.services.outcomes import (
+    ABANDONED,
     ANSWERED,
     CANCELLED,
-    UNREGISTERED_CAUSES,
+    CONFIG,
     Leg,
     OutcomeClass,
+    Penalty,
     Retry,
+    agent_penalty,
     classify,
 )
+from telephony.dialstring import DialstringError, dtmf_length_ms
 from telephony.floor import LiveCalls
+from telephony.originate import DTMF_SENT_MARK
 
 log = logging.getLogger(__name__)
 
 ELSEWHERE_RETRY_SECONDS = 1.0  # node/trunk/agent failures: dial again soon, on a healthy node
-MAX_UNCOUNTED_FAILURES = 10  # a target that fails this often for reasons not its own gives up
+# A target whose calls fail this often for node or trunk faults gives up. Agent and configuration
+# failures never spend it: they are charged to the agent or the trunk instead.
+MAX_UNCOUNTED_FAILURES = 10
+ABANDON_AFTER_MS = 2000  # regulators (US TSR, UK Ofcom): no agent within 2 s of the answer
 ON_CALL_LEASE_SECONDS = 4 * 3600.0  # an agent on a call holds the reservation this long at most
 OPEN_STATES = (TargetState.PENDING, TargetState.QUEUED, TargetState.DIALING, TargetState.RETRY_WAIT)
 _BRIDGE_CAUSE_VARS = (
@@ -127,6 +146,13 @@ def _leading_pause_ms(dtmf: str) -> int:
     return total
 
 
+def _bridged_agent(data: str) -> str:
+    """`user@domain` from a bridge's data (`{leg_timeout=15}user/1001@127.0.0.1`), else ""."""
+    if data.startswith("{"):
+        data = data[data.find("}") + 1:]
+    return data.removeprefix("user/") if data.startswith("user/") else ""
+
+
 @dataclass
 class Results:
     """Applies events; holds the Redis side it must undo (presence, pacer, call records)."""
@@ -135,6 +161,10 @@ class Results:
     pacer: Any
     redis: Any
     prefix: str
+    # Called after commit with an attempt id when a target_first agent leg failed while the
+    # callee holds: workers/ wires it to the failover task. None: the plan's own hold and
+    # abandon message take over (tests of the results side alone).
+    on_agent_failed: Callable[[int], None] | None = None
 
     def _live(self) -> LiveCalls:
         """The floor's live-call list (same Redis and prefix as the call records)."""
@@ -191,8 +221,12 @@ class Results:
             return "job_ok"
         cause = body.removeprefix("-ERR").strip().split()[0] if body.startswith("-ERR") else ""
         cause = cause or "NORMAL_UNSPECIFIED"
-        leg = Leg.AGENT if attempt.campaign.mode == CampaignMode.AGENT_FIRST else Leg.TARGET
-        return self.finish(attempt, cause, classify(cause, leg), now, billsec=0)
+        if attempt.campaign.mode == CampaignMode.AGENT_FIRST:
+            # `originate user/<agent> &bridge(...)` failed on the agent's phone before the target
+            # was dialled (capture 30): charged to the agent, never to the target.
+            return self.finish(attempt, cause, classify(cause, Leg.AGENT), now, billsec=0,
+                               agent_cause=cause)
+        return self.finish(attempt, cause, classify(cause, Leg.TARGET), now, billsec=0)
 
     def _answer(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
         if not self._is_target_leg(event, attempt):
@@ -204,26 +238,87 @@ class Results:
         return "answered"
 
     def _bridge(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
+        at = event.at or now
         updated = CallAttempt.objects.filter(id=attempt.id, bridged_at__isnull=True).update(
-            bridged_at=event.at or now
+            bridged_at=at
         )
+        if updated:
+            attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent"])
+            # The callee's wait: from the answer, or from the extension sent in full (the
+            # answer was then the auto-attendant's, and the person comes after the digits).
+            start = max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t) if (
+                attempt.answered_at or attempt.dtmf_sent_at) else None
+            if start is not None:
+                wait_ms = max(0, int((at - start).total_seconds() * 1000))
+                CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)
+            penalties.agent_connected(attempt.agent_id)
         record = load_call(self.redis, self.prefix, str(attempt.uuid))
-        if updated and record is not None:
+        if updated and record is not None and record.token:
             self.presence.mark(record.token, "on_call", now.timestamp(), ON_CALL_LEASE_SECONDS)
         self._live().progress(str(attempt.uuid), now.timestamp(), bridged=True)
         return "bridged"
 
     def _execute_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
-        if event.get("Application") != "send_dtmf":
+        app = event.get("Application")
+        target_first = attempt.campaign.mode == CampaignMode.TARGET_FIRST
+        if target_first and app == "set" and self._is_leg_a(event, attempt) and event.get(
+                "Application-Data").startswith(f"{DTMF_SENT_MARK}="):
+            # Runs only after the sleep of the rendered DTMF length: every digit is out. A leg
+            # that died mid-extension never gets here.
+            CallAttempt.objects.filter(id=attempt.id, dtmf_sent_at__isnull=True).update(
+                dtmf_sent_at=event.at or now
+            )
+            return "dtmf_sent"
+        if target_first and app == "bridge" and self._is_leg_a(event, attempt):
+            return self._agent_leg_ended(event, attempt, now)
+        if app != "send_dtmf" or target_first:
             return "ignored"
-        at = event.at or now
-        # agent_first renders the settle delay as leading pauses: the first tone starts after them.
-        at += dt.timedelta(milliseconds=_leading_pause_ms(event.get("Application-Data")))
+        # agent_first: send_dtmf completes when the digits are queued (capture 34); they are out
+        # after their rendered length (leading settle pauses included). If the callee's leg ends
+        # before that, its hangup takes the claim back.
+        data = event.get("Application-Data")
+        try:
+            length_ms = dtmf_length_ms(data)
+        except DialstringError:
+            length_ms = _leading_pause_ms(data)
+        at = (event.at or now) + dt.timedelta(milliseconds=length_ms)
         CallAttempt.objects.filter(id=attempt.id, dtmf_sent_at__isnull=True).update(
             dtmf_sent_at=at
         )
         self._live().progress(str(attempt.uuid), now.timestamp(), digits_done=True)
         return "dtmf_sent"
+
+    def _agent_leg_ended(self, event: StreamEvent, attempt: CallAttempt,
+                         now: dt.datetime) -> str:
+        """target_first: leg A's bridge returned. Failed agent leg while the callee holds: charge
+        the agent, give the reservation back, ask for another agent."""
+        attempt.refresh_from_db(fields=["bridged_at", "ended_at", "agent"])
+        if attempt.ended_at is not None or attempt.bridged_at is not None:
+            return "ignored"  # a connected agent hung up (hangup_after_bridge ends the call)
+        cause = (event.get("variable_originate_disposition")
+                 or event.get("variable_last_bridge_hangup_cause") or "NORMAL_UNSPECIFIED")
+        if (event.get("Answer-State") == "hangup" or cause == "ORIGINATOR_CANCEL"
+                or event.get("Channel-State") in ("CS_HANGUP", "CS_REPORTING", "CS_DESTROY")):
+            return "callee_left"  # the hangup that follows makes it abandoned
+        call_uuid = str(attempt.uuid)
+        record = load_call(self.redis, self.prefix, call_uuid)
+        if record is None or not record.token:
+            return "ignored"
+        if _bridged_agent(event.get("Application-Data")) not in ("", record.agent):
+            return "ignored"  # a bridge to an agent we already failed over from
+        # Our clock, not the node's: the failover task compares it with its own.
+        hold_until = record.hold_until or (
+            now.timestamp() + attempt.campaign.failover_window_seconds)
+        released = dataclasses.replace(record, agent="", token="", hold_until=hold_until)
+        if not replace_call(self.redis, self.prefix, call_uuid, released):
+            return "ignored"  # the call was finished meanwhile
+        penalties.charge_agent(self.presence, attempt.agent_id, record.agent, record.token,
+                               record.node, cause, now)
+        log.info("attempt %s: agent %s leg failed with %s; failing over", attempt.id,
+                 record.agent, cause)
+        if self.on_agent_failed is not None:
+            self.on_agent_failed(attempt.id)
+        return "agent_failed"
 
     def _hangup_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
         cause = event.get("Hangup-Cause") or "NORMAL_UNSPECIFIED"
@@ -235,6 +330,11 @@ class Results:
                 # The callee's leg ended: keep its cause and talk time for when leg A ends.
                 CallAttempt.objects.filter(id=attempt.id, ended_at__isnull=True).update(
                     hangup_cause=cause, billsec=billsec
+                )
+                hung_up = _us(event.get("Caller-Channel-Hangup-Time")) or event.at or now
+                # Digits still queued when the leg died were never sent.
+                CallAttempt.objects.filter(id=attempt.id, dtmf_sent_at__gt=hung_up).update(
+                    dtmf_sent_at=None
                 )
                 if answered:
                     CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
@@ -249,7 +349,8 @@ class Results:
         )
         if mode == CampaignMode.AGENT_FIRST:
             if not answered:
-                return self.finish(attempt, cause, classify(cause, Leg.AGENT), now, billsec=0)
+                return self.finish(attempt, cause, classify(cause, Leg.AGENT), now, billsec=0,
+                                   agent_cause=cause)
             if attempt.answered_at:
                 return self.finish(attempt, "NORMAL_CLEARING", ANSWERED, now,
                                    billsec=attempt.billsec or billsec)
@@ -260,18 +361,28 @@ class Results:
         # target_first: leg A is the callee.
         if not (answered or attempt.answered_at):
             return self.finish(attempt, cause, classify(cause, Leg.TARGET), now, billsec=0)
-        if attempt.bridged_at is None and bridge_cause:
-            # The callee answered but the agent's leg failed: presence was stale (or the agent
-            # did not pick up). Not the callee's fault: dial again without counting.
-            return self.finish(attempt, bridge_cause, classify(bridge_cause, Leg.AGENT), now,
-                               billsec=billsec, answered_at=answered)
+        if attempt.bridged_at is None:
+            # Answered, never connected: the callee hung up first (ORIGINATOR_CANCEL on the
+            # agent leg, capture 28), heard the abandon message, or FreeSWITCH hung up with the
+            # agent's cause (no continue_on_fail, capture 26). Counted, retried after the abandon
+            # delay: never redialled at once. A B cause on the A leg is the agent's doing.
+            agent_cause = bridge_cause if bridge_cause and bridge_cause == cause else ""
+            return self.finish(attempt, bridge_cause or cause, ABANDONED, now, billsec=billsec,
+                               answered_at=answered, agent_cause=agent_cause)
         return self.finish(attempt, cause, ANSWERED, now, billsec=billsec, answered_at=answered)
 
     # -- ending an attempt --------------------------------------------------------------------
 
     def finish(self, attempt: CallAttempt, cause: str, klass: OutcomeClass, now: dt.datetime,
-               *, billsec: int, answered_at: dt.datetime | None = None) -> str:
-        """End the attempt once, move its target on, then give back agent and live-call slot."""
+               *, billsec: int, answered_at: dt.datetime | None = None,
+               agent_cause: str = "") -> str:
+        """End the attempt once, move its target on, then give back agent and live-call slot.
+
+        `agent_cause`: the agent's leg failed with it; the agent is charged for it on release.
+        """
+        if klass is not ANSWERED and klass is not ABANDONED and Campaign.objects.filter(
+                id=attempt.campaign_id, status=CampaignStatus.CANCELLED).exists():
+            klass = CANCELLED  # we ended it: the campaign was cancelled
         with transaction.atomic():
             fields: dict[str, Any] = {
                 "outcome": klass.outcome,
@@ -293,8 +404,13 @@ class Results:
             self._move_target(target, campaign, klass, cause, now)
             call_uuid = str(attempt.uuid)
             bridged = attempt.bridged_at is not None or klass is ANSWERED
+            agent_id = attempt.agent_id
+            node = attempt.node
+            if klass is CONFIG:
+                penalties.mark_trunk_misconfigured(campaign.trunk_id, node, cause, now)
             transaction.on_commit(
-                lambda: self._release(call_uuid, cause, bridged, campaign.id, now)
+                lambda: self._release(call_uuid, cause, bridged, campaign.id, now,
+                                      agent_id=agent_id, agent_cause=agent_cause)
             )
         return str(klass.outcome)
 
@@ -308,10 +424,13 @@ class Results:
         elif klass is CANCELLED or klass.retry is Retry.FINAL:
             state = TargetState.CANCELLED if klass is CANCELLED else TargetState.FAILED
         elif klass.retry is Retry.ELSEWHERE:
+            # Only node and trunk faults spend the budget: agents and configuration are charged
+            # to the agent or the trunk, and the target waits for a working one at no cost.
             uncounted = CallAttempt.objects.filter(
-                target_id=target.id, counts_as_attempt=False, ended_at__isnull=False
+                target_id=target.id, counts_as_attempt=False, ended_at__isnull=False,
+                outcome=Outcome.NODE_FAILURE,
             ).count()
-            if uncounted >= MAX_UNCOUNTED_FAILURES:
+            if klass.outcome == Outcome.NODE_FAILURE and uncounted >= MAX_UNCOUNTED_FAILURES:
                 state = TargetState.FAILED
             else:
                 state, retry_after = TargetState.RETRY_WAIT, ELSEWHERE_RETRY_SECONDS
@@ -322,6 +441,7 @@ class Results:
             retry_after = {
                 Retry.BUSY: campaign.retry_busy_seconds,
                 Retry.NO_ANSWER: campaign.retry_no_answer_seconds,
+                Retry.ABANDONED: campaign.retry_abandoned_seconds,
             }.get(klass.retry, campaign.retry_failed_seconds)
         if retry_after is not None and campaign.status in (
             CampaignStatus.CANCELLED, CampaignStatus.COMPLETED
@@ -338,14 +458,15 @@ class Results:
         )
 
     def _release(self, call_uuid: str, cause: str, bridged: bool, campaign_id: int,
-                 now: dt.datetime) -> None:
+                 now: dt.datetime, *, agent_id: int | None = None, agent_cause: str = "") -> None:
         """After commit: undo the Redis side exactly once, then complete an exhausted campaign."""
         record = load_call(self.redis, self.prefix, call_uuid)
         if record is not None and forget_call(self.redis, self.prefix, call_uuid):
             ts = now.timestamp()
-            if cause in UNREGISTERED_CAUSES:
-                self.presence.release_agent_unregistered(record.token, record.node, ts)
-            else:
+            if agent_cause and agent_penalty(agent_cause) is not Penalty.NONE:
+                penalties.charge_agent(self.presence, agent_id, record.agent, record.token,
+                                       record.node, agent_cause, now)
+            elif record.token:
                 self.presence.release(record.token, ts, record.wrapup_seconds if bridged else 0)
             self.pacer.remove_call(record.scopes, call_uuid)
         complete_if_exhausted(campaign_id, now)

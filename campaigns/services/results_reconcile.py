@@ -25,8 +25,8 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef
 
-from campaigns.models import CallAttempt, Target, TargetState
-from campaigns.services.outcomes import ANSWERED, Leg, classify
+from campaigns.models import CallAttempt, CampaignMode, Target, TargetState
+from campaigns.services.outcomes import ABANDONED, ANSWERED, Leg, classify
 from campaigns.services.results import Results
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,10 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
         if live is not None and str(attempt.uuid) in live:
             continue  # a long call in progress
         if attempt.answered_at is not None:
-            result = results.finish(attempt, "NORMAL_CLEARING", ANSWERED, now, billsec=0)
+            # Answered and never connected to an agent is the callee's abandon, not a success.
+            connected = attempt.bridged_at is not None or campaign.mode == CampaignMode.AGENT_FIRST
+            result = results.finish(attempt, "NORMAL_CLEARING",
+                                    ANSWERED if connected else ABANDONED, now, billsec=0)
         else:
             result = results.finish(attempt, "NODE_LOST", classify("NODE_LOST", Leg.TARGET), now,
                                     billsec=0)

@@ -1,4 +1,5 @@
-"""A campaign's figures: targets by state, attempts by outcome, answer rate, hangup causes.
+"""A campaign's figures: targets by state, attempts by outcome, answer rate, abandon rate,
+answer-to-agent times, hangup causes.
 
 Each figure is one aggregate query filtered on the campaign, answered from the indexes that
 start with the campaign (`target_due_idx` for states, `attempt_campaign_outcome_idx` for
@@ -15,12 +16,16 @@ from django.db.models import Count, Q, Sum
 from campaigns.models import CallAttempt, Campaign, Outcome, Target, TargetState
 
 TOP_CAUSES = 10
+# Regulators (US TSR 16 CFR 310.4(b)(4), UK Ofcom) count a call as abandoned when the person
+# answered and no agent was connected within two seconds of the greeting.
+ABANDON_AFTER_MS = 2000
 
 # Outcomes that say something about the callee: the denominator of the answer rate, here and on
 # the dashboard. Failures of our own side (node, trunk, no agent) and cancellations are not the
 # callee's answer.
 CALLEE_OUTCOMES = (
     Outcome.ANSWERED,
+    Outcome.ABANDONED,
     Outcome.BUSY,
     Outcome.NO_ANSWER,
     Outcome.REJECTED,
@@ -64,6 +69,7 @@ def campaign_stats(campaign: Campaign) -> dict[str, Any]:
     )
     finished = sum(outcomes[str(outcome)] for outcome in CALLEE_OUTCOMES)
     answered = outcomes[str(Outcome.ANSWERED)]
+    abandon = abandon_figures(campaign.pk)
     return {
         "campaign": campaign.pk,
         "status": campaign.status,
@@ -77,5 +83,37 @@ def campaign_stats(campaign: Campaign) -> dict[str, Any]:
         "answered": answered,
         "answer_rate": round(answered / finished, 4) if finished else None,
         "billsec": totals["billsec"] or 0,
+        **abandon,
         "hangup_causes": [{"cause": row["hangup_cause"], "calls": row["n"]} for row in causes],
+    }
+
+
+def abandon_figures(campaign_id: int) -> dict[str, Any]:
+    """Abandon rate (regulators' definition) and answer-to-agent percentiles for a campaign.
+
+    Answered = the callee's leg was answered. Abandoned = answered and no agent connected within
+    ABANDON_AFTER_MS (never connected, or connected later). Percentiles are read from the
+    connected calls in order, by offset: two small queries, portable to SQLite.
+    """
+    rows = CallAttempt.objects.filter(campaign_id=campaign_id, answered_at__isnull=False)
+    counts = rows.aggregate(
+        answered=Count("id"),
+        abandoned=Count("id", filter=Q(bridged_at__isnull=True)
+                        | Q(answer_to_agent_ms__gt=ABANDON_AFTER_MS)),
+        connected=Count("id", filter=Q(answer_to_agent_ms__isnull=False)),
+    )
+    answered, abandoned = counts["answered"] or 0, counts["abandoned"] or 0
+    waits = rows.filter(answer_to_agent_ms__isnull=False).order_by("answer_to_agent_ms")
+
+    def percentile(fraction: float) -> int | None:
+        n = counts["connected"] or 0
+        if not n:
+            return None
+        index = min(n - 1, max(0, int(fraction * n + 0.999999) - 1))  # nearest rank
+        return int(waits.values_list("answer_to_agent_ms", flat=True)[index])
+
+    return {
+        "abandoned": abandoned,
+        "abandon_rate": round(abandoned / answered, 4) if answered else None,
+        "answer_to_agent_ms": {"p50": percentile(0.5), "p95": percentile(0.95)},
     }

@@ -31,7 +31,7 @@ def test_stats_count_states_outcomes_answer_rate_and_causes(campaign, trunk, gro
     with CaptureQueriesContext(connection) as queries:
         stats = campaign_stats(campaign)
 
-    assert len(queries) == 4
+    assert len(queries) == 5  # states, outcomes, totals, causes, abandon counts
     assert stats["targets"]["total"] == 7
     assert stats["targets"]["by_state"] == {
         "pending": 1,

@@ -105,11 +105,14 @@ class World:
         fields.setdefault("daily_end", dt.time(0, 0))
         fields.setdefault("max_concurrent", 1000)
         fields.setdefault("calls_per_second", 1000)
-        fields.setdefault("originate_timeout", 1)
+        # FreeSWITCH (and the emulator) checks originate_timeout in whole seconds of the clock,
+        # so 1 s can expire within milliseconds: 2 s is the shortest that lets a 40 ms answer in.
+        fields.setdefault("originate_timeout", 2)
         fields.setdefault("max_attempts", 3)
         fields.setdefault("retry_busy_seconds", 1)
         fields.setdefault("retry_no_answer_seconds", 1)
         fields.setdefault("retry_failed_seconds", 1)
+        fields.setdefault("retry_abandoned_seconds", 1)
         fields.setdefault("dtmf_settle_ms", 300)
         fields.setdefault("dtmf_duration_ms", 100)
         return make_campaign(trunk=trunk, agent_group=group, status=CampaignStatus.RUNNING,

@@ -24,7 +24,9 @@ from tests.dispatch.e2e_world import (
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 SCRIPT = {  # number prefix -> (emulator outcome, expected outcome, counted attempts, final state)
-    "+14151": ({"kind": "answer", "answer_ms": 40, "hangup_ms": 1200},
+    # The callee stays long enough for the extension to go out in full (settle 300 ms, then 2
+    # digits x 380 ms) and the agent to be bridged: hanging up sooner would be an abandon.
+    "+14151": ({"kind": "answer", "answer_ms": 40, "hangup_ms": 2500},
                Outcome.ANSWERED, 1, TargetState.COMPLETED),
     "+14152": ({"kind": "busy", "fail_ms": 20}, Outcome.BUSY, 3, TargetState.FAILED),
     "+14153": ({"kind": "no_answer"}, Outcome.NO_ANSWER, 3, TargetState.FAILED),

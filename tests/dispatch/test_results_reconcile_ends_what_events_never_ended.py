@@ -28,11 +28,14 @@ def results(transactional_db, redis_client, key_prefix):
                    pacer=Pacer(redis_client, key_prefix), redis=redis_client, prefix=key_prefix)
 
 
-def _attempt(campaign, *, answered: bool = False, node: str = "fs1") -> CallAttempt:
+def _attempt(campaign, *, answered: bool = False, node: str = "fs1",
+             bridged: bool | None = None) -> CallAttempt:
     target = make_target(campaign, state=TargetState.DIALING)
+    now = dt.datetime.now(tz=dt.UTC)
     return CallAttempt.objects.create(
         target=target, campaign=campaign, attempt_number=1, node=node, uuid=uuid.uuid4(),
-        answered_at=dt.datetime.now(tz=dt.UTC) if answered else None,
+        answered_at=now if answered else None,
+        bridged_at=now if (answered if bridged is None else bridged) else None,
     )
 
 
@@ -41,15 +44,16 @@ def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results
     never_sent, answered, live = (_attempt(campaign), _attempt(campaign, answered=True),
                                   _attempt(campaign))
     fresh = _attempt(campaign)
+    held = _attempt(campaign, answered=True, bridged=False)  # answered, no agent ever connected
     later = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=30)
     CallAttempt.objects.filter(id=fresh.id).update(created_at=later - dt.timedelta(seconds=2))
     channels = json.dumps({"row_count": 1, "rows": [{"uuid": str(live.uuid)}]})
 
-    assert reconcile_node(results, "fs1", live_uuids(channels), later) == 2
+    assert reconcile_node(results, "fs1", live_uuids(channels), later) == 3
 
     outcomes = dict(CallAttempt.objects.values_list("id", "outcome"))
     assert outcomes == {never_sent.id: Outcome.NODE_FAILURE, answered.id: Outcome.ANSWERED,
-                        live.id: "", fresh.id: ""}
+                        held.id: Outcome.ABANDONED, live.id: "", fresh.id: ""}
     failed = Target.objects.get(id=never_sent.target_id)
     assert (failed.state, failed.attempts) == (TargetState.RETRY_WAIT, 0)
     assert Target.objects.get(id=answered.target_id).state == TargetState.COMPLETED

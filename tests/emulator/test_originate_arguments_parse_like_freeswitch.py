@@ -98,11 +98,14 @@ def test_application_specs():
 
 
 def test_dtmf_schedule_places_pauses_and_group_lengths():
-    tones = dtmf_schedule("1w2W3@200+45@100")
+    # Each digit holds the line for its tone + 280 ms (480 ms at @200, capture 34).
+    tones, length = dtmf_schedule("1w2W3@200+45@100")
     assert [(t.digit, t.offset_ms, t.duration_ms) for t in tones] == [
-        ("1", 0, 200), ("2", 700, 200), ("3", 1900, 200), ("4", 2100, 100), ("5", 2200, 100),
+        ("1", 0, 200), ("2", 980, 200), ("3", 2460, 200), ("4", 2940, 100), ("5", 3320, 100),
     ]  # fmt: skip
-    assert [t.digit for t in dtmf_schedule("1x#*a")] == ["1", "#", "*", "A"]  # x is skipped
+    assert length == 3700
+    assert [t.digit for t in dtmf_schedule("1x#*a")[0]] == ["1", "#", "*", "A"]  # x is skipped
+    assert dtmf_schedule("12345@200")[1] == 5 * 480
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,11 @@ def test_a_restart_is_lost_at_once_and_the_new_core_uuid_invalidates_old_registr
     new_core = restarted["core_uuid"]
     assert new_core != old_core
     wait_until(lambda: store.node_status("fs1").core == new_core, timeout=20, what="new core")
-    assert routable() is False  # the restarted node lost every registration
+    # The restarted node still lists the TCP row (32c), but its connection died: stale.
+    wait_until(lambda: store.node_status("fs1").up, timeout=20, what="reconciled")
+    assert routable() is False
+    assert [r.stale for r in store.snapshot(["1000@127.0.0.1"], time.time())[
+        "1000@127.0.0.1"].registrations] == [True]
     entries = stream_names(store, "fs1")
     lost = [d for name, _, d in entries if name == "NODE_LOST"]
     assert lost[0]["reason"] == "shutdown notice"  # not after the grace period

@@ -30,19 +30,30 @@ BASE = OriginateRequest(
 )
 
 
+RING = "set:transfer_ringback=%(2000,4000,440,480)"
+FALLBACK = ("bridge:{leg_timeout=15}user/1002@10.0.0.5|"
+            "playback:tone_stream://%(2000,4000,440,480);loops=4|"
+            "playback:tone_stream://%(500,500,480,620);loops=4|hangup:NORMAL_CLEARING")
+
+
 def test_target_first_renders_inline_plan_with_sleep_dtmf_then_bridge():
+    """Ringback, settle, digits, a sleep of their rendered length (3 x 480 ms, capture 34), the
+    sent mark, the agent with a ring timeout, the hold, the abandon message, a normal hangup."""
     assert render_originate(BASE) == (
         "originate {origination_uuid=00000000-0000-4000-8000-000000000024,originate_timeout=20,"
-        "attempt_id=77,ignore_early_media=true,origination_caller_id_number=+14155550100}"
+        "attempt_id=77,ignore_early_media=true,origination_caller_id_number=+14155550100,"
+        "continue_on_fail=true,hangup_after_bridge=true}"
         "sofia/gateway/carrier1/+14008001234 "
-        "'sleep:1000,send_dtmf:567@200,bridge:user/1002@10.0.0.5' inline"
+        f"'m:|:{RING}|sleep:1000|send_dtmf:567@200|sleep:1440|set:switchboard_dtmf=sent|"
+        f"{FALLBACK}' inline"
     )
 
 
 def test_agent_first_rings_the_agent_and_sends_digits_on_the_far_answer():
     request = dataclasses.replace(BASE, mode=Mode.AGENT_FIRST, settle_ms=1500, dial_prefix="9")
+    # The agent's phone rings for the agent ring timeout (15 s), the target's for 20 s.
     assert render_originate(request) == (
-        "originate {origination_uuid=00000000-0000-4000-8000-000000000024,originate_timeout=20,"
+        "originate {origination_uuid=00000000-0000-4000-8000-000000000024,originate_timeout=15,"
         "attempt_id=77,ignore_early_media=true,origination_caller_id_number=+14155550100}"
         "user/1002@10.0.0.5 &bridge({origination_uuid=00000000-0000-4000-8000-000000000181,"
         "originate_timeout=20,attempt_leg=target,attempt_id=77,ignore_early_media=true,"
@@ -54,7 +65,7 @@ def test_agent_first_rings_the_agent_and_sends_digits_on_the_far_answer():
 def test_no_extension_means_no_dtmf_and_no_settle_sleep():
     request = dataclasses.replace(BASE, extension="", caller_id_number="")
     assert render_originate(request).endswith(
-        "sofia/gateway/carrier1/+14008001234 'bridge:user/1002@10.0.0.5' inline"
+        f"sofia/gateway/carrier1/+14008001234 'm:|:{RING}|{FALLBACK}' inline"
     )
 
 
@@ -64,7 +75,9 @@ def test_pauses_between_digits_and_a_spaced_caller_name_are_rendered_safely():
     )
     command = render_originate(request)
     assert "origination_caller_id_name='Acme Sales'" in command
-    assert "'send_dtmf:1w2W3@200,bridge:user/1002@10.0.0.5' inline" in command
+    # 1, w, 2, W, 3: three tones of 200 + 280 ms, a 0.5 s and a 1 s pause.
+    assert f"|send_dtmf:1w2W3@200|sleep:2940|set:switchboard_dtmf=sent|{FALLBACK}' inline" in (
+        command)
 
 
 @pytest.mark.parametrize("mode", [Mode.TARGET_FIRST, Mode.AGENT_FIRST])
@@ -78,7 +91,13 @@ def test_rendered_command_parses_back_into_exactly_the_intended_legs(mode):
         assert (leg.kind, leg.gateway, leg.target) == ("gateway", "carrier1", "+14008001234")
         apps = parse_app_spec(args[1], args[2])
         assert [(a.name, a.arg) for a in apps] == [
-            ("sleep", "1000"), ("send_dtmf", "567@200"), ("bridge", "user/1002@10.0.0.5")
+            ("set", "transfer_ringback=%(2000,4000,440,480)"),
+            ("sleep", "1000"), ("send_dtmf", "567@200"), ("sleep", "1440"),
+            ("set", "switchboard_dtmf=sent"),
+            ("bridge", "{leg_timeout=15}user/1002@10.0.0.5"),
+            ("playback", "tone_stream://%(2000,4000,440,480);loops=4"),
+            ("playback", "tone_stream://%(500,500,480,620);loops=4"),
+            ("hangup", "NORMAL_CLEARING"),
         ]
     else:
         assert len(args) == 2

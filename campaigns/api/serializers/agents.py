@@ -46,11 +46,22 @@ class AgentSerializer(serializers.ModelSerializer):
             "group",
             "enabled",
             "wrapup_seconds",
+            "reject_delay_seconds",
+            "busy_delay_seconds",
+            "no_answer_delay_seconds",
+            "max_no_answer",
+            "no_answer_count",
+            "penalty_reason",
+            "penalty_until",
+            "misconfigured",
             "presence",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        # The penalty fields are the dialer's; `misconfigured` may be cleared (set to "") once
+        # the agent's SIP identity is fixed.
+        read_only_fields = ["no_answer_count", "penalty_reason", "penalty_until", "created_at",
+                            "updated_at"]
         list_serializer_class = AgentListSerializer
 
     @extend_schema_field(PresenceSerializer(allow_null=True))

@@ -35,6 +35,8 @@ class CallAttemptSerializer(serializers.ModelSerializer):
             "disposition_code",
             "disposition_notes",
             "disposed_at",
+            "answer_to_agent_ms",
+            "agent_failovers",
             "created_at",
         ]
         read_only_fields = fields

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from campaigns.api.exceptions import Conflict
-from campaigns.api.fields import CallerIdNameField, CallerIdNumberField
+from campaigns.api.fields import CallerIdNameField, CallerIdNumberField, PromptField
 from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
@@ -17,6 +17,7 @@ from campaigns.validators import validate_region, validate_time_zone
 class CampaignSerializer(serializers.ModelSerializer):
     caller_id_number = CallerIdNumberField(max_length=32, required=False, allow_blank=True)
     caller_id_name = CallerIdNameField(max_length=64, required=False, allow_blank=True)
+    abandon_message = PromptField(max_length=200, required=False)
 
     class Meta:
         model = Campaign
@@ -46,6 +47,11 @@ class CampaignSerializer(serializers.ModelSerializer):
             "dtmf_settle_ms",
             "dtmf_duration_ms",
             "dtmf_pause_ms",
+            "agent_ring_timeout",
+            "max_agent_failovers",
+            "failover_window_seconds",
+            "abandon_message",
+            "retry_abandoned_seconds",
             "status",
             "status_changed_at",
             "created_at",

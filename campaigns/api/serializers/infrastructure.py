@@ -39,10 +39,12 @@ class TrunkSerializer(serializers.ModelSerializer):
             "cps_limit",
             "max_concurrent",
             "enabled",
+            "misconfigured_on",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        # Set by the dialer when a node refuses the gateway; cleared in the admin once fixed.
+        read_only_fields = ["misconfigured_on", "created_at", "updated_at"]
 
 
 class NodeSerializer(serializers.ModelSerializer):

@@ -13,7 +13,10 @@ class RegistrationSerializer(serializers.Serializer):
     user_agent = serializers.CharField()
     expires_at = serializers.FloatField(help_text="Unix time")
     unreachable = serializers.BooleanField(help_text="OPTIONS pings found the contact unreachable")
-    trusted = serializers.BooleanField(help_text="False while the node's connection is lost")
+    trusted = serializers.BooleanField(
+        help_text="False while the node's connection is lost, and while stale")
+    stale = serializers.BooleanField(
+        help_text="Listed by the node after its restart (TCP/TLS) but not registered again since")
 
 
 class PresenceSerializer(serializers.Serializer):
@@ -48,6 +51,11 @@ class HangupCauseSerializer(serializers.Serializer):
     calls = serializers.IntegerField()
 
 
+class AnswerToAgentSerializer(serializers.Serializer):
+    p50 = serializers.IntegerField(allow_null=True)
+    p95 = serializers.IntegerField(allow_null=True)
+
+
 class CampaignStatsSerializer(serializers.Serializer):
     """A campaign's figures (campaigns.services.stats.campaign_stats)."""
 
@@ -58,4 +66,10 @@ class CampaignStatsSerializer(serializers.Serializer):
     answered = serializers.IntegerField()
     answer_rate = serializers.FloatField(allow_null=True, help_text="answered / callee outcomes")
     billsec = serializers.IntegerField()
+    abandoned = serializers.IntegerField(
+        help_text="Answered calls with no agent connected within 2 s (never, or later)")
+    abandon_rate = serializers.FloatField(
+        allow_null=True, help_text="abandoned / answered calls (the regulators' figure)")
+    answer_to_agent_ms = AnswerToAgentSerializer(
+        help_text="From the answer (or the extension sent in full) to the agent connected")
     hangup_causes = HangupCauseSerializer(many=True, help_text="The ten most frequent")

@@ -13,7 +13,7 @@
     completed: "Completed", failed: "Failed", cancelled: "Cancelled", do_not_call: "Do not call",
     answered: "Answered", busy: "Busy", no_answer: "No answer", rejected: "Rejected",
     invalid_number: "Invalid number", node_failure: "Node failure", agent_unavailable: "No agent",
-    in_progress: "In progress",
+    abandoned: "Abandoned", config_error: "Configuration error", in_progress: "In progress",
   };
 
   function setText(id, value) {
@@ -64,6 +64,9 @@
     setText("attempts-total", data.attempts.total.toLocaleString());
     setText("in-progress", data.attempts.in_progress.toLocaleString());
     setText("answer-rate", percent(data.answer_rate));
+    setText("abandon-rate", `${percent(data.abandon_rate)} (${data.abandoned})`);
+    const wait = data.answer_to_agent_ms;
+    setText("answer-to-agent", wait.p50 === null ? "–" : `${wait.p50} / ${wait.p95} ms`);
     setText("cause-window", data.hangup_cause_window_minutes);
     setText("group-available", `${data.agents.available} / ${data.agents.registered}`);
     setText("group-on-call", data.agents.on_call);
@@ -111,6 +114,25 @@
       cell(row, node.agents_online);
       cell(row, node.agents_available);
       cell(row, node.listener ? node.listener : pill("none", "down"));
+      return row;
+    }));
+
+    const problems = data.problems || { agents: [], trunks: [] };
+    document.querySelector("#agent-problems tbody").replaceChildren(...problems.agents.map((a) => {
+      const row = document.createElement("tr");
+      cell(row, a.name);
+      cell(row, `${a.sip_user}@${a.sip_domain}`);
+      cell(row, a.penalty_reason || null);
+      cell(row, a.penalty_until ? new Date(a.penalty_until).toLocaleTimeString() : null);
+      cell(row, a.no_answer_count);
+      cell(row, a.misconfigured ? pill(a.misconfigured, "down") : null);
+      return row;
+    }));
+    document.querySelector("#trunk-problems tbody").replaceChildren(...problems.trunks.map((t) => {
+      const row = document.createElement("tr");
+      cell(row, t.name);
+      cell(row, t.gateway);
+      cell(row, t.nodes.map((n) => `${n.node}: ${n.cause}`).join(", "));
       return row;
     }));
 

@@ -117,6 +117,9 @@ def test_a_bad_agent_is_refused_with_exact_errors(as_supervisor, agent, changes,
     assert Agent.objects.count() == 1
 
 
+PROMPT = ("prompt must be tone:<on>/<off>/<hz>[+<hz>][x<loops>] or "
+          "file:<path>.<wav|mp3|ogg|flac|gsm>")
+
 CAMPAIGN_CASES = [
     ({"timezone": "Mars/Olympus"}, {"timezone": [ZONE]}),
     ({"timezone": "../../etc/passwd"}, {"timezone": [ZONE]}),
@@ -142,6 +145,17 @@ CAMPAIGN_CASES = [
     ({"caller_id_name": "A\r\nB"}, {"caller_id_name": [CID_NAME]}),
     ({"trunk": None}, {"trunk": ["This field may not be null."]}),
     ({"name": ""}, {"name": ["This field may not be blank."]}),
+    ({"abandon_message": "tone:500/500/480|hangup"}, {"abandon_message": [PROMPT]}),
+    ({"abandon_message": "file:../../etc/passwd.wav"},
+     {"abandon_message": ["prompt file path may not contain . or .. segments"]}),
+    ({"abandon_message": "file:/x.wav' inline\nexit"}, {"abandon_message": [PROMPT]}),
+    ({"abandon_message": "tone:500/500/99999"}, {"abandon_message": [PROMPT]}),
+    ({"abandon_message": "tone:500/500/480x50"},
+     {"abandon_message": ["tone loops must be 1 to 20"]}),
+    ({"agent_ring_timeout": 4},
+     {"agent_ring_timeout": ["Ensure this value is greater than or equal to 5."]}),
+    ({"max_agent_failovers": 6},
+     {"max_agent_failovers": ["Ensure this value is less than or equal to 5."]}),
 ]
 
 

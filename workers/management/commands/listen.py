@@ -45,6 +45,7 @@ class Command(BaseCommand):
             drop=tcp_drop_format(),
             grace_seconds=settings.PRESENCE_NODE_GRACE_SECONDS,
             reconcile_seconds=settings.PRESENCE_RECONCILE_SECONDS,
+            flush_stale_after_restart=settings.PRESENCE_FLUSH_STALE_AFTER_RESTART,
             owner_lease_seconds=options["owner_lease"],
             agent_sync_seconds=options["agent_sync"],
             connect_timeout=settings.ESL_CONNECT_TIMEOUT,
