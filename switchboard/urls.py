@@ -14,6 +14,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:system"), name="home"),
     path("dashboard/", include("campaigns.dashboard.urls")),
     path("healthz", healthz, name="healthz"),
+    path("cdr/", include("campaigns.cdr.urls")),
     # Like the API itself, its schema and docs are for signed-in users only.
     path(
         "api/schema/",

@@ -38,6 +38,7 @@ TICK = "switchboard.tick"
 REAP_QUEUED = "switchboard.reap_queued"
 DIAL_BATCH = "switchboard.dial_batch"
 RECONCILE_CALLS = "switchboard.reconcile_calls"
+SWEEP_CDRS = "switchboard.reconcile_sweep_cdrs"
 
 # Hard time limit of a dial batch; the broker visibility timeout must exceed it.
 DIAL_SOFT_LIMIT = 90
@@ -52,6 +53,8 @@ BEAT_SCHEDULE: dict[str, tuple[str, int, int]] = {
     "reap queued targets": (REAP_QUEUED, 30, 60),
     # Ends attempts dialing past their originate timeout with no live channel (DESIGN step 6).
     "reconcile calls": (RECONCILE_CALLS, 15, 30),
+    # Applies the CDRs FreeSWITCH left in its err-log-dir (CDR_ERR_LOG_DIRS; none: a no-op).
+    "sweep cdrs": (SWEEP_CDRS, 30, 60),
 }
 
 _direct = Exchange("switchboard", type="direct")

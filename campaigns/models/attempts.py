@@ -22,6 +22,9 @@ class Outcome(models.TextChoices):
     NODE_FAILURE = "node_failure", "Node or trunk failure (not counted)"
     AGENT_UNAVAILABLE = "agent_unavailable", "Agent unavailable (not counted)"
     CANCELLED = "cancelled", "Cancelled"
+    # Reconcile found no live channel and no CDR: the callee may have answered. Counted, and
+    # dialled again only after the campaign's no-answer delay (a later CDR corrects it).
+    UNKNOWN = "unknown", "Unknown (outcome lost)"
 
 
 class CallAttempt(models.Model):

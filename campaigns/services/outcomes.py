@@ -52,6 +52,9 @@ _FAILED = OutcomeClass(Outcome.FAILED, Retry.FAILED)
 _NODE = OutcomeClass(Outcome.NODE_FAILURE, Retry.ELSEWHERE)
 _AGENT = OutcomeClass(Outcome.AGENT_UNAVAILABLE, Retry.ELSEWHERE)
 CANCELLED = OutcomeClass(Outcome.CANCELLED, Retry.FINAL)
+# Reconcile could prove nothing (no live channel, no CDR): the callee may have answered, so it
+# counts and waits the no-answer delay (never dialled again soon after a possible answer).
+UNKNOWN = OutcomeClass(Outcome.UNKNOWN, Retry.NO_ANSWER)
 
 # Causes that mean the node, the trunk or the SIP path failed, whichever leg reports them.
 # DESTINATION_OUT_OF_ORDER is also FreeSWITCH's answer to over-sps / over-max-sessions / duplicate

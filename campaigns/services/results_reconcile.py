@@ -4,10 +4,12 @@ Events can be lost (a consumer down, a listener failover, a node that died with 
 Run on every NODE_CONNECTED and periodically, per node, with the node's live channel list:
 
 1. An attempt still open past its originate timeout (plus settle delay and a margin) whose
-   channel the node does not list is ended: as answered when we saw the callee answer (final:
-   never dialled twice), else as a node failure that does not count (dialled again). The row was
-   written before the originate, so a call placed by a worker that died right after is ended
-   here too.
+   channel the node does not list is ended only from what is proven: by its CDRs when
+   FreeSWITCH posted them (campaigns.services.cdr), as answered when we saw the callee answer
+   (final: never dialled twice), else as `unknown`: the lost events may have been an answer, so
+   it counts and is dialled again only after the campaign's no-answer delay (a CDR arriving
+   later, posted or swept, corrects it). The row was written before the originate, so a call
+   placed by a worker that died right after is ended here too.
 2. When the node cannot be asked and presence has declared it lost, its overdue attempts end
    the same way: a call on a dead node died with it.
 3. A target left `dialing` with no open attempt (its worker died between the compare-and-set and
@@ -26,7 +28,8 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef
 
 from campaigns.models import CallAttempt, Target, TargetState
-from campaigns.services.outcomes import ANSWERED, Leg, classify
+from campaigns.services.cdr import settle
+from campaigns.services.outcomes import ANSWERED, UNKNOWN
 from campaigns.services.results import Results
 
 log = logging.getLogger(__name__)
@@ -60,11 +63,13 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
             continue
         if live is not None and str(attempt.uuid) in live:
             continue  # a long call in progress
-        if attempt.answered_at is not None:
-            result = results.finish(attempt, "NORMAL_CLEARING", ANSWERED, now, billsec=0)
-        else:
-            result = results.finish(attempt, "NODE_LOST", classify("NODE_LOST", Leg.TARGET), now,
-                                    billsec=0)
+        # Ask before ending: the CDRs prove what happened; without them an answer is possible.
+        result = settle(attempt, results, now, force=True)
+        if result == "waiting_for_leg_a":
+            if attempt.answered_at is not None:
+                result = results.finish(attempt, "NORMAL_CLEARING", ANSWERED, now, billsec=0)
+            else:
+                result = results.finish(attempt, "OUTCOME_UNKNOWN", UNKNOWN, now, billsec=0)
         if result != "already_ended":
             ended += 1
             log.warning("reconcile: attempt %s on %s ended as %s", attempt.id, node, result)
