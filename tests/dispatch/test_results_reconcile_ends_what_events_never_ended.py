@@ -1,7 +1,8 @@
 """Reconcile ends what no event ended, only from what it can prove: an attempt with no channel on
 the node past its originate timeout and no CDR is `unknown` (its callee may have answered: it
-counts and waits the no-answer delay); one whose callee we saw answer is final; a live call is left alone; a node that cannot be asked
-is settled only once presence declared it lost; a target orphaned in `dialing` goes back.
+counts and waits the no-answer delay); one whose callee we saw answer is final; a live call is
+left alone; a node that cannot be asked is settled only once presence declared it lost; a target
+orphaned in `dialing` goes back.
 """
 
 from __future__ import annotations
