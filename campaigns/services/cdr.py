@@ -198,7 +198,6 @@ def correct_unknown(attempt: CallAttempt, found: Verdict, results: Results,
         newer = CallAttempt.objects.filter(target_id=target.id, id__gt=attempt.id).exists()
         if not newer and target.state in (TargetState.RETRY_WAIT, TargetState.FAILED) \
                 and target.last_outcome == Outcome.UNKNOWN:
-            target.attempts = max(0, target.attempts - 1)  # the unknown had counted one
             results._move_target(target, attempt.campaign, found.klass, found.cause, now)
             transaction.on_commit(
                 lambda: _complete(attempt.campaign_id, now))

@@ -299,12 +299,14 @@ class Results:
             state = TargetState.COMPLETED
         elif klass is CANCELLED or klass.retry is Retry.FINAL:
             state = TargetState.CANCELLED if klass is CANCELLED else TargetState.FAILED
-        elif klass.retry is Retry.ELSEWHERE:
+        elif klass.retry in (Retry.ELSEWHERE, Retry.UNKNOWN):
             uncounted = CallAttempt.objects.filter(
                 target_id=target.id, counts_as_attempt=False, ended_at__isnull=False
             ).count()
             if uncounted >= MAX_UNCOUNTED_FAILURES:
                 state = TargetState.FAILED
+            elif klass.retry is Retry.UNKNOWN:  # it may have answered: never dial again soon
+                state, retry_after = TargetState.RETRY_WAIT, campaign.retry_no_answer_seconds
             else:
                 state, retry_after = TargetState.RETRY_WAIT, ELSEWHERE_RETRY_SECONDS
         elif attempts >= campaign.max_attempts:

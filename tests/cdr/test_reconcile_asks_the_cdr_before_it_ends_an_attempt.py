@@ -40,8 +40,8 @@ def test_an_answered_call_whose_events_were_lost_is_unknown_then_corrected_by_it
     assert reconcile_node(results_from_settings(), "fs1", set(), later) == 1
     attempt.refresh_from_db()
     attempt.target.refresh_from_db()
-    assert (attempt.outcome, attempt.target.state, attempt.target.attempts) == (
-        Outcome.UNKNOWN, TargetState.RETRY_WAIT, 1)
+    assert (attempt.outcome, attempt.target.state, attempt.target.attempts,
+            attempt.counts_as_attempt) == (Outcome.UNKNOWN, TargetState.RETRY_WAIT, 0, False)
     # Never dialled again before the no-answer delay.
     assert attempt.target.next_attempt_at == later + dt.timedelta(seconds=900)
 

@@ -1,6 +1,6 @@
 """Reconcile ends what no event ended, only from what it can prove: an attempt with no channel on
 the node past its originate timeout and no CDR is `unknown` (its callee may have answered: it
-counts and waits the no-answer delay); one whose callee we saw answer is final; a live call is
+waits the no-answer delay, not counted); one whose callee we saw answer is final; a live call is
 left alone; a node that cannot be asked is settled only once presence declared it lost; a target
 orphaned in `dialing` goes back.
 """
@@ -54,10 +54,10 @@ def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results
                         live.id: "", fresh.id: ""}
     unknown = Target.objects.get(id=never_sent.target_id)
     assert (unknown.state, unknown.attempts, unknown.last_outcome) == (
-        TargetState.RETRY_WAIT, 1, Outcome.UNKNOWN)
+        TargetState.RETRY_WAIT, 0, Outcome.UNKNOWN)
     assert unknown.next_attempt_at == later + dt.timedelta(seconds=600)
     assert Target.objects.get(id=answered.target_id).state == TargetState.COMPLETED
-    assert CallAttempt.objects.get(id=never_sent.id).counts_as_attempt is True
+    assert CallAttempt.objects.get(id=never_sent.id).counts_as_attempt is False
 
 
 def test_a_node_that_cannot_be_asked_is_settled_only_once_declared_lost(results):
