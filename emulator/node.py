@@ -12,6 +12,7 @@ from typing import Any
 from emulator import api as api_commands
 from emulator import wire
 from emulator.calls import CallEngine
+from emulator.cdr import CdrReporter
 from emulator.channel import CALLSTATE_NUMBERS, Channel
 from emulator.connection import EslConnection
 from emulator.outcomes import OutcomeTable
@@ -109,6 +110,7 @@ class Node:
         ipv4: str = "127.0.0.1",
         shutdown_delay: float = 0.05,
         record_limit: int = 200_000,
+        cdr: list[dict[str, Any]] | None = None,
     ) -> None:
         if tcp_drop_mode not in TCP_DROP_MODES:
             raise ValueError(f"tcp_drop_mode must be one of {TCP_DROP_MODES}")
@@ -140,6 +142,9 @@ class Node:
         self.up = False
         self.outcomes = OutcomeTable()
         self.calls = CallEngine(self)
+        self.cdr = CdrReporter(self)  # mod_json_cdr / mod_xml_cdr: off unless configured
+        if cdr:
+            self.cdr.configure(cdr)
         self.registrations: dict[str, Registration] = {}  # by call-id
         self.registrar = Registrar(self)
         self.commands: collections.deque[dict[str, Any]] = collections.deque(maxlen=record_limit)

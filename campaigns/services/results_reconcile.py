@@ -14,6 +14,8 @@ Run on every NODE_CONNECTED and periodically, per node, with the node's live cha
    the same way: a call on a dead node died with it.
 3. A target left `dialing` with no open attempt (its worker died between the compare-and-set and
    the attempt row) goes back to pending without counting.
+4. A running or paused campaign with nothing left to dial is completed, however its last
+   targets were settled (do-not-call added after import, a value the grammar refused).
 
 Reservations need no reaper: a lease lapses by itself in the presence store.
 """
@@ -27,10 +29,10 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef
 
-from campaigns.models import CallAttempt, Target, TargetState
+from campaigns.models import CallAttempt, Campaign, CampaignStatus, Target, TargetState
 from campaigns.services.cdr import settle
 from campaigns.services.outcomes import ANSWERED, UNKNOWN
-from campaigns.services.results import Results
+from campaigns.services.results import OPEN_STATES, Results, complete_if_exhausted
 
 log = logging.getLogger(__name__)
 
@@ -88,3 +90,14 @@ def reap_orphan_dialing(now: dt.datetime, older_than: float = ORPHAN_DIALING_SEC
     return Target.objects.filter(id__in=list(ids), state=TargetState.DIALING).filter(
         ~Exists(open_attempt)
     ).update(state=TargetState.PENDING, next_attempt_at=None, updated_at=now)
+
+
+def complete_exhausted_campaigns(now: dt.datetime) -> int:
+    """Step 4: complete every running or paused campaign with no open target; return how many."""
+    open_target = Target.objects.filter(campaign_id=OuterRef("id"), state__in=OPEN_STATES)
+    # A campaign with no target at all is waiting for its import, not finished.
+    any_target = Target.objects.filter(campaign_id=OuterRef("id"))
+    ids = Campaign.objects.filter(
+        status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+    ).filter(Exists(any_target), ~Exists(open_target)).values_list("id", flat=True)
+    return sum(complete_if_exhausted(campaign_id, now) for campaign_id in list(ids))
