@@ -138,6 +138,9 @@ CDR_PASSWORD = env_secret("CDR_PASSWORD", "")
 # directories, each holding json_cdr/ and/or xml_cdr/ (empty: the sweeper has nothing to do).
 CDR_ERR_LOG_DIRS = env_list("CDR_ERR_LOG_DIRS", "")
 
+# /healthz and the dashboard call the results pipeline degraded past this many unread events.
+HEALTH_MAX_BACKLOG = env_int("HEALTH_MAX_BACKLOG", 1000, minimum=1)
+
 PRESENCE_TCP_DROP_SUBCLASS = env_str("PRESENCE_TCP_DROP_SUBCLASS", "sofia::transport_error")
 PRESENCE_TCP_DROP_IP_HEADER = env_str("PRESENCE_TCP_DROP_IP_HEADER", "network-ip")
 PRESENCE_TCP_DROP_PORT_HEADER = env_str("PRESENCE_TCP_DROP_PORT_HEADER", "network-port")
