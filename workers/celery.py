@@ -28,7 +28,11 @@ from celery import Celery
 from celery.signals import worker_process_init
 from kombu import Exchange, Queue
 
+from workers import kombu_guard
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
+
+kombu_guard.install()  # a broker restart must not kill a worker (workers/kombu_guard.py)
 
 app = Celery("switchboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
