@@ -7,8 +7,9 @@ private PostgreSQL cluster (`initdb` in a temporary directory, on a free port), 
 PostgreSQL restarts harm nobody. Then: an emulated 3-node cluster in-process posting CDRs to a
 gunicorn web process, and as real processes the listener, the results consumer, two Celery
 workers and beat. Each round starts a fresh campaign (every number answers after 40 ms and hangs
-up 0.9 s later; CDRs posted by mod_json_cdr with a queue), waits until a quarter of it has ended, injects the fault, undoes it, and waits for the
-campaign to complete (or a deadline). Faults:
+up 0.9 s later; CDRs posted by mod_json_cdr with a queue), waits until a quarter of it has
+ended, injects the fault, undoes it, and waits for the campaign to complete (or a deadline).
+Faults:
 
     worker_sigkill       SIGKILL one worker's process group, start another
     node_stop_start      stop an emulated node (calls die with it) for 3 s, start it again
@@ -154,8 +155,8 @@ def _wait_port(port: int, timeout: float = 20.0) -> None:
 class Proc:
     def __init__(self, argv: list[str], env: dict[str, str], kind: str) -> None:
         self.kind = kind
-        self.log = tempfile.NamedTemporaryFile(prefix=f"sb-faults-{kind}-", suffix=".log",
-                                               delete=False)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the child's output, kept
+            prefix=f"sb-faults-{kind}-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
