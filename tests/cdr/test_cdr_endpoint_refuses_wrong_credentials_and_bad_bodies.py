@@ -20,7 +20,7 @@ def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def test_the_captured_wrong_credentials_get_a_401_and_store_nothing(client, cdr_settings):
+def test_the_captured_wrong_credentials_get_a_401_and_store_nothing(client, db, cdr_config):
     captured = posts("42d")
     assert len(captured) == 6  # three tries per module, as FreeSWITCH sent them
     answers = [send(client, post) for post in captured]
@@ -40,7 +40,7 @@ def test_the_captured_wrong_credentials_get_a_401_and_store_nothing(client, cdr_
     "Basic " + base64.b64encode(b"switchboard" + PASSWORD.encode()).decode(),  # no colon
     "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(),
 ])
-def test_any_other_authorization_gets_a_401(client, cdr_settings, authorization):
+def test_any_other_authorization_gets_a_401(client, db, cdr_config, authorization):
     post = posts("38")[0]
     assert send(client, post, authorization=authorization or " ").status_code == 401
 
@@ -78,7 +78,7 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("module", "content_type", "body", "message"), HOSTILE)
-def test_a_body_that_is_not_a_cdr_gets_a_400_with_the_reason(client, cdr_settings, module,
+def test_a_body_that_is_not_a_cdr_gets_a_400_with_the_reason(client, db, cdr_config, module,
                                                              content_type, body, message):
     answer = client.post(f"/cdr/{module}", body, content_type=content_type,
                          HTTP_AUTHORIZATION=GOOD_AUTHORIZATION)
@@ -86,7 +86,7 @@ def test_a_body_that_is_not_a_cdr_gets_a_400_with_the_reason(client, cdr_setting
     assert CallDetailRecord.objects.count() == 0
 
 
-def test_a_uuid_parameter_naming_another_leg_gets_a_400(client, cdr_settings):
+def test_a_uuid_parameter_naming_another_leg_gets_a_400(client, db, cdr_config):
     post = posts("38")[0]
     answer = client.post("/cdr/json?uuid=00000000-0000-4000-8000-000000000999", post.body,
                          content_type="application/json", HTTP_AUTHORIZATION=GOOD_AUTHORIZATION)
@@ -94,15 +94,15 @@ def test_a_uuid_parameter_naming_another_leg_gets_a_400(client, cdr_settings):
         400, b"the uuid parameter does not match variables.uuid\n")
 
 
-def test_get_is_not_allowed_and_an_unconfigured_endpoint_answers_503(client, cdr_settings):
+def test_get_is_not_allowed_and_an_unconfigured_endpoint_answers_503(client, db, cdr_config):
     assert client.get("/cdr/json", HTTP_AUTHORIZATION=GOOD_AUTHORIZATION).status_code == 405
-    cdr_settings.CDR_PASSWORD = ""
+    cdr_config.CDR_PASSWORD = ""
     post = posts("38")[0]
     answer = send(client, post)
     assert (answer.status_code, answer.content) == (503, b"CDR endpoint not configured\n")
 
 
-def test_a_database_failure_gets_a_503_so_freeswitch_keeps_the_cdr(client, cdr_settings,
+def test_a_database_failure_gets_a_503_so_freeswitch_keeps_the_cdr(client, db, cdr_config,
                                                                    monkeypatch):
     def broken(*_args, **_kwargs):
         raise ConnectionError("redis://:hunter2@db/0 refused")
@@ -112,7 +112,7 @@ def test_a_database_failure_gets_a_503_so_freeswitch_keeps_the_cdr(client, cdr_s
     assert (answer.status_code, answer.content) == (503, b"cannot store the CDR now\n")
 
 
-def test_the_password_never_reaches_a_log_line(client, cdr_settings, caplog):
+def test_the_password_never_reaches_a_log_line(client, db, cdr_config, caplog):
     caplog.set_level(logging.DEBUG)
     for post in posts("42d") + posts("38"):
         send(client, post)
