@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from emulator.apps import Applications
+from emulator.cdr import CdrReporter
 from emulator.channel import Channel
 from emulator.dialplan import (
     ORIGINATE_USAGE,
@@ -45,6 +46,9 @@ class CallHost(Protocol):
 
     @property
     def registrar(self) -> Registrar: ...
+
+    @property
+    def cdr(self) -> CdrReporter: ...
 
     def admit_session(self) -> bool: ...
 
@@ -364,6 +368,12 @@ class CallEngine:
         self.set_state(ch, "CS_HANGUP")
         self.set_callstate(ch, "HANGUP")
         self.set_state(ch, "CS_REPORTING")
+        if self.node.cdr.enabled:
+            # The CDR modules run in the reporting state; the originate's -ERR does not wait.
+            if not timeout_order:
+                on_fail(cause)
+            self.node.cdr.report(ch, lambda: self._report_done(ch))
+            return
         self._emit_hangup_complete(ch)
         if not timeout_order:
             on_fail(cause)
@@ -446,6 +456,15 @@ class CallEngine:
         self.set_state(ch, "CS_HANGUP")
         self.set_callstate(ch, "HANGUP")
         self.set_state(ch, "CS_REPORTING")
+        if self.node.cdr.enabled:
+            # HANGUP_COMPLETE waits for the CDR posts (emulator/cdr.py; fixtures file 42).
+            ch.done = True  # no second hangup while the posts run; still in the channel list
+            self.node.cdr.report(ch, lambda: self._report_done(ch))
+            return
+        self._emit_hangup_complete(ch)
+        self._destroy(ch)
+
+    def _report_done(self, ch: Channel) -> None:
         self._emit_hangup_complete(ch)
         self._destroy(ch)
 

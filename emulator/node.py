@@ -12,6 +12,7 @@ from typing import Any
 from emulator import api as api_commands
 from emulator import wire
 from emulator.calls import CallEngine
+from emulator.cdr import CdrReporter
 from emulator.channel import CALLSTATE_NUMBERS, Channel
 from emulator.connection import EslConnection
 from emulator.outcomes import OutcomeTable
@@ -110,6 +111,7 @@ class Node:
         shutdown_delay: float = 0.05,
         record_limit: int = 200_000,
         gateways: tuple[str, ...] | list[str] | None = None,
+        cdr: list[dict[str, Any]] | None = None,
     ) -> None:
         if tcp_drop_mode not in TCP_DROP_MODES:
             raise ValueError(f"tcp_drop_mode must be one of {TCP_DROP_MODES}")
@@ -143,6 +145,9 @@ class Node:
         self.calls = CallEngine(self)
         if gateways is not None:  # names or globs; any other gateway is INVALID_GATEWAY
             self.calls.directory.gateways = set(gateways)
+        self.cdr = CdrReporter(self)  # mod_json_cdr / mod_xml_cdr: off unless configured
+        if cdr:
+            self.cdr.configure(cdr)
         self.registrations: dict[str, Registration] = {}  # by call-id
         self.registrar = Registrar(self)
         self.registrar.on_register = self._learn_user

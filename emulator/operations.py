@@ -342,6 +342,17 @@ class NodeOps:
             n._schedule_timers()
         return self.stats()
 
+    def configure_cdr(self, modules: list[dict[str, Any]]) -> JSON:
+        """mod_json_cdr / mod_xml_cdr settings (emulator/cdr.py); [] turns CDR posts off."""
+        try:
+            return {"modules": self.node.cdr.configure(list(modules))}
+        except (TypeError, ValueError) as exc:
+            raise ControlError(f"bad CDR settings: {exc}") from exc
+
+    def cdr_posts(self) -> JSON:
+        """Every CDR post try so far (module, leg uuid, try, HTTP status or 0)."""
+        return {"posts": list(self.node.cdr.sent)}
+
     def configure(self, **settings: Any) -> JSON:
         """TCP-drop mode and event names, agent answer delay, OPTIONS and expiry behaviour."""
         n = self.node

@@ -1,4 +1,10 @@
-"""GET /healthz: is this web process able to reach its database and Redis? JSON, 200 or 503."""
+"""GET /healthz: is this web process able to reach its database and Redis? JSON, 200 or 503.
+
+Beside them, `pipeline` says whether outcomes are flowing: the results consumer (a live reader
+in its group, no backlog) and the listener (every configured node owned, events fresh). A dead
+consumer or listener does not make this web process unhealthy, so it answers 200 with
+`pipeline.status: degraded`; `?strict=1` (for a monitor) answers 503 then as well.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +41,29 @@ def _check_redis() -> None:
 CHECKS = {"database": _check_database, "redis": _check_redis}
 
 
+def _pipeline() -> dict[str, object]:
+    """The results consumer's and the listener's state (campaigns.services.pipeline)."""
+    import datetime as dt
+
+    from campaigns.dashboard.cluster import compute_cluster_snapshot
+
+    try:
+        snapshot = compute_cluster_snapshot(dt.datetime.now(tz=dt.UTC))
+    except Exception as exc:  # Redis or the database is down: the checks above say which
+        return {"status": "unknown", "error": type(exc).__name__}
+    consumer = snapshot["results_consumer"]
+    listener = snapshot["listener"]
+    silent = sorted(node["name"] for node in snapshot["nodes"] if node["silent"])
+    ok = consumer["state"] == "running" and (
+        listener["nodes"] == 0 or (listener["state"] == "running" and not silent))
+    return {
+        "status": "ok" if ok else "degraded",
+        "results_consumer": consumer,
+        "listener": {"state": listener["state"], "nodes": listener["nodes"],
+                     "nodes_owned": listener["nodes_owned"], "silent_nodes": silent},
+    }
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -52,7 +81,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
             results[name] = {"ok": True}
         results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
     healthy = all(result["ok"] for result in results.values())
+    pipeline = _pipeline() if healthy else {"status": "unknown"}
+    strict = request.GET.get("strict") == "1"
+    status = 200 if healthy and (not strict or pipeline["status"] == "ok") else 503
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": results},
-        status=200 if healthy else 503,
+        {"status": "ok" if healthy else "unavailable", "checks": results, "pipeline": pipeline},
+        status=status,
     )

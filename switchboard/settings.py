@@ -173,6 +173,17 @@ ESL_CONNECT_TIMEOUT = env_float("ESL_CONNECT_TIMEOUT", 3.0)
 ESL_COMMAND_TIMEOUT = env_float("ESL_COMMAND_TIMEOUT", 5.0)
 
 # Patched mod_sofia raises a CUSTOM event on a TCP transport error carrying only ip:port.
+# CDR endpoint (/cdr/json, /cdr/xml): the `cred` of json_cdr.conf.xml / xml_cdr.conf.xml. No
+# password, no endpoint (503: FreeSWITCH keeps the CDRs in its err-log-dir).
+CDR_USERNAME = env_str("CDR_USERNAME", "switchboard")
+CDR_PASSWORD = env_secret("CDR_PASSWORD", "")
+# Where the sweeper (`manage.py sweep_cdrs`, beat) finds FreeSWITCH's err-log-dirs: one or more
+# directories, each holding json_cdr/ and/or xml_cdr/ (empty: the sweeper has nothing to do).
+CDR_ERR_LOG_DIRS = env_list("CDR_ERR_LOG_DIRS", "")
+
+# /healthz and the dashboard call the results pipeline degraded past this many unread events.
+HEALTH_MAX_BACKLOG = env_int("HEALTH_MAX_BACKLOG", 1000, minimum=1)
+
 PRESENCE_TCP_DROP_SUBCLASS = env_str("PRESENCE_TCP_DROP_SUBCLASS", "sofia::transport_error")
 PRESENCE_TCP_DROP_IP_HEADER = env_str("PRESENCE_TCP_DROP_IP_HEADER", "network-ip")
 PRESENCE_TCP_DROP_PORT_HEADER = env_str("PRESENCE_TCP_DROP_PORT_HEADER", "network-port")

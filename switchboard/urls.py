@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/", include("campaigns.dashboard.urls")),
     path("agent/", include("campaigns.agentdesk.urls")),
     path("healthz", healthz, name="healthz"),
+    path("cdr/", include("campaigns.cdr.urls")),
     # Like the API itself, its schema and docs are for signed-in users only.
     path(
         "api/schema/",

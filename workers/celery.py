@@ -28,7 +28,11 @@ from celery import Celery
 from celery.signals import worker_process_init
 from kombu import Exchange, Queue
 
+from workers import kombu_guard
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchboard.settings")
+
+kombu_guard.install()  # a broker restart must not kill a worker (workers/kombu_guard.py)
 
 app = Celery("switchboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -43,6 +47,7 @@ DIAL_FAILOVER = "switchboard.dial_failover"
 RECONCILE_CALLS = "switchboard.reconcile_calls"
 HANGUP_CALL = "switchboard.control_hangup_call"
 CONSUME_AGENT_LOG = "switchboard.control_consume_agent_log"
+SWEEP_CDRS = "switchboard.reconcile_sweep_cdrs"
 
 # Hard time limit of a dial batch; the broker visibility timeout must exceed it.
 DIAL_SOFT_LIMIT = 90
@@ -59,6 +64,8 @@ BEAT_SCHEDULE: dict[str, tuple[str, int, int]] = {
     "reconcile calls": (RECONCILE_CALLS, 15, 30),
     # The agents' presence changes into the database (per-agent statistics, pause audit).
     "agent state log": (CONSUME_AGENT_LOG, 2, 10),
+    # Applies the CDRs FreeSWITCH left in its err-log-dir (CDR_ERR_LOG_DIRS; none: a no-op).
+    "sweep cdrs": (SWEEP_CDRS, 30, 60),
 }
 
 _direct = Exchange("switchboard", type="direct")

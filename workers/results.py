@@ -17,6 +17,13 @@ Ordering matters (leg B ends before leg A in agent_first), so entries are applie
 by one consumer; a standby in the same group takes over pending entries when it lapses.
 A failing entry is retried with backoff and, after a few tries, acknowledged and logged (a poison
 entry must not stall every call behind it).
+
+5. Redis going away never ends the process: any Redis error (a restart, a failover, a flush that
+   deleted the stream and its group: NOGROUP) is logged, waited out with capped exponential
+   backoff and jitter, and followed by `ensure_group` (which recreates the stream and the group,
+   at id 0 so that what the listener appended meanwhile is read) and a re-read of this
+   consumer's own pending entries. A heartbeat key (`{prefix}:consumers:<name>`, 30 s TTL) says
+   the group has a live reader (`/healthz`, the dashboard).
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import random
 import signal
 import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from django.db import close_old_connections
 
 from campaigns.services.results import Results, decode
@@ -40,6 +49,10 @@ GROUP = "results"
 SEEN_TTL_SECONDS = 86_400
 CLAIM_IDLE_MS = 30_000
 MAX_TRIES = 5
+BACKOFF_FIRST_SECONDS = 0.2
+BACKOFF_MAX_SECONDS = 5.0
+HEARTBEAT_TTL_SECONDS = 30
+HEARTBEAT_EVERY_SECONDS = 5.0
 
 
 class Consumer:
@@ -58,7 +71,9 @@ class Consumer:
         self.on_node_connected = on_node_connected
         self.stopping = False
         self.applied = 0
+        self.reconnects = 0
         self._tries: dict[str, int] = {}
+        self._beat_at = 0.0
 
     def ensure_group(self) -> None:
         """Create the consumer group at the start of the stream (the stream too) if missing."""
@@ -74,17 +89,47 @@ class Consumer:
         if install_signals:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
+        failures = 0
+        while not self.stopping:
+            try:
+                self._consume(idle_exit)
+                break  # stopping, or idle_exit
+            except redis.RedisError as exc:  # step 5: wait Redis out, then start over
+                failures += 1
+                self.reconnects += 1
+                delay = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** min(failures, 8))
+                delay *= random.uniform(0.5, 1.0)
+                log.warning("results consumer %s: redis error %s (%s), retrying in %.1f s",
+                            self.name, type(exc).__name__, _safe(exc), delay)
+                self._sleep(delay)
+        log.info("results consumer %s stopped after %d entries", self.name, self.applied)
+
+    def _consume(self, idle_exit: Callable[[], bool] | None) -> None:
         self.ensure_group()
+        self._heartbeat(force=True)
         self._drain("0")  # step 1: our own unacknowledged entries from before a restart
         last_claim = 0.0
         while not self.stopping:
+            self._heartbeat()
             if time.monotonic() - last_claim > CLAIM_IDLE_MS / 1000:
                 self._claim_abandoned()
                 last_claim = time.monotonic()
             got = self._drain(">")
             if not got and idle_exit is not None and idle_exit():
-                break
-        log.info("results consumer %s stopped after %d entries", self.name, self.applied)
+                return
+
+    def _heartbeat(self, *, force: bool = False) -> None:
+        """Say this group has a live reader (read by /healthz and the dashboard)."""
+        now = time.monotonic()
+        if force or now - self._beat_at >= HEARTBEAT_EVERY_SECONDS:
+            self.redis.set(f"{self.prefix}:consumers:{self.name}", int(time.time()),
+                           ex=HEARTBEAT_TTL_SECONDS)
+            self._beat_at = now
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, seconds))
 
     def _stop(self, *_args: Any) -> None:
         self.stopping = True
@@ -110,7 +155,11 @@ class Consumer:
         try:
             result = self.redis.xautoclaim(self.stream, GROUP, self.name, CLAIM_IDLE_MS,
                                            start_id="0-0", count=self.batch)
-        except Exception:
+        except redis.ConnectionError:
+            raise  # Redis is gone: the run loop waits it out
+        except redis.ResponseError as exc:
+            if "NOGROUP" in str(exc):
+                raise  # the stream or the group was deleted: recreated by the run loop
             log.exception("xautoclaim failed")
             return
         for entry_id, fields in result[1]:
@@ -132,6 +181,9 @@ class Consumer:
             return
         try:
             self.results.apply(event, dt.datetime.now(tz=dt.UTC))
+        except redis.RedisError:
+            close_old_connections()
+            raise  # the entry stays pending; the run loop waits Redis out and re-reads it
         except Exception:
             tries = self._tries.get(entry_id, 0) + 1
             self._tries[entry_id] = tries
@@ -146,6 +198,12 @@ class Consumer:
             self.redis.set(seen_key, 1, ex=SEEN_TTL_SECONDS)
         self.redis.xack(self.stream, GROUP, entry_id)
         self.applied += 1
+
+
+def _safe(exc: Exception) -> str:
+    """An error's text without any URL (a redis:// URL can hold a password)."""
+    text = str(exc)
+    return "<redacted>" if "://" in text else text[:200]
 
 
 def _text(value: Any) -> str:

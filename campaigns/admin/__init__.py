@@ -2,6 +2,7 @@
 
 from campaigns.admin import (  # noqa: F401 - registers models
     campaigns,
+    cdr,
     floor,
     imports,
     infrastructure,

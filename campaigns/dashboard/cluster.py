@@ -15,6 +15,7 @@ from django.core.cache import cache
 
 from campaigns.models import Agent
 from campaigns.services.nodes import configured_nodes
+from campaigns.services.pipeline import consumer_state
 from campaigns.services.presence import store as presence_store
 
 CACHE_SECONDS = 1
@@ -99,6 +100,11 @@ def compute_cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
             "last_heartbeat_seconds_ago": (
                 round(epoch - status.last_heartbeat, 1) if status.last_heartbeat else None
             ),
+            # No event or HEARTBEAT from the node through the listener for a minute: silent.
+            "last_event_seconds_ago": (
+                round(epoch - status.last_seen, 1) if status.last_seen else None
+            ),
+            "silent": status.last_seen is None or epoch - status.last_seen >= SILENT_AFTER_SECONDS,
             "listener": owners.get(node.name),
             "agents_online": online.get(node.name, 0),
             "agents_available": available.get(node.name, 0),
@@ -112,6 +118,7 @@ def compute_cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
             "on_call": sum(1 for a in presence.values() if a.activity in ("ringing", "on_call")),
         },
         "listener": _listener_state(statuses, owners, epoch),
+        "results_consumer": consumer_state(store.client, settings.REDIS_KEY_PREFIX),
     }
 
 

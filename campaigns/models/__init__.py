@@ -3,6 +3,7 @@
 from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
 from campaigns.models.campaign import Campaign, CampaignEvent, CampaignMode, CampaignStatus
+from campaigns.models.cdr import CallDetailRecord, CallLeg
 from campaigns.models.donotcall import DoNotCall
 from campaigns.models.floor import (
     DEFAULT_DISPOSITIONS,
@@ -22,6 +23,8 @@ __all__ = [
     "AgentGroup",
     "AgentStateChange",
     "CallAttempt",
+    "CallDetailRecord",
+    "CallLeg",
     "Callback",
     "CallbackState",
     "Campaign",

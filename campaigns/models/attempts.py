@@ -24,6 +24,9 @@ class Outcome(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned (answered, no agent connected)"
     CONFIG_ERROR = "config_error", "Configuration error (not counted)"
     CANCELLED = "cancelled", "Cancelled"
+    # Reconcile found no live channel and no CDR: the callee may have answered. Counted, and
+    # dialled again only after the campaign's no-answer delay (a later CDR corrects it).
+    UNKNOWN = "unknown", "Unknown (outcome lost)"
 
 
 class CallAttempt(models.Model):

@@ -274,7 +274,20 @@ class Dialer:
             if outcome is not None:
                 results[target_id] = outcome
         self._flush(ready, node_hint, results)
+        self._complete_settled(targets, results, now)
         return results
+
+    @staticmethod
+    def _complete_settled(targets: dict[int, Target], results: dict[int, str],
+                          now: dt.datetime) -> None:
+        """A campaign whose last targets the dialer settled itself (do-not-call, a value the
+        grammar refuses, cancelled) has nothing left to dial: complete it now."""
+        from campaigns.services.results import complete_if_exhausted  # results imports us
+
+        settled = {targets[t].campaign_id for t, r in results.items()
+                   if r in ("do_not_call", "invalid", "cancelled") and t in targets}
+        for campaign_id in settled:
+            complete_if_exhausted(campaign_id, now)
 
     def _claim(self, ids: list[int], now: dt.datetime) -> list[int]:
         """Step 1 for the batch: compare-and-set queued -> dialing, one statement."""

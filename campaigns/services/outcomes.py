@@ -29,6 +29,7 @@ class Retry(enum.StrEnum):
     FAILED = "failed"  # after the campaign's failure delay, counted
     ELSEWHERE = "elsewhere"  # soon, on any healthy node, NOT counted as an attempt
     ABANDONED = "abandoned"  # answered, no agent connected: after the abandon delay, counted
+    UNKNOWN = "unknown"  # after the campaign's no-answer delay, NOT counted (it may have answered)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class OutcomeClass:
     @property
     def counts_as_attempt(self) -> bool:
         """Node, trunk and agent failures are ours, not the callee's: they use up no attempt."""
-        return self.retry is not Retry.ELSEWHERE
+        return self.retry not in (Retry.ELSEWHERE, Retry.UNKNOWN)
 
 
 ANSWERED = OutcomeClass(Outcome.ANSWERED, Retry.FINAL)
@@ -58,6 +59,10 @@ CONFIG = OutcomeClass(Outcome.CONFIG_ERROR, Retry.ELSEWHERE)
 # campaign's abandon delay, never at once (the person was really called).
 ABANDONED = OutcomeClass(Outcome.ABANDONED, Retry.ABANDONED)
 CANCELLED = OutcomeClass(Outcome.CANCELLED, Retry.FINAL)
+# Reconcile could prove nothing (no live channel, no CDR): the callee may have answered, so the
+# target waits the no-answer delay (never dialled again soon after a possible answer). Not
+# counted (it may be our loss, not the callee's), capped like the other uncounted failures.
+UNKNOWN = OutcomeClass(Outcome.UNKNOWN, Retry.UNKNOWN)
 
 # Causes that mean the node, the trunk or the SIP path failed, whichever leg reports them.
 # DESTINATION_OUT_OF_ORDER is also FreeSWITCH's answer to over-sps / over-max-sessions / duplicate

@@ -74,6 +74,8 @@ ELSEWHERE_RETRY_SECONDS = 1.0  # node/trunk/agent failures: dial again soon, on 
 # A target whose calls fail this often for node or trunk faults gives up. Agent and configuration
 # failures never spend it: they are charged to the agent or the trunk instead.
 MAX_UNCOUNTED_FAILURES = 10
+# The uncounted failures that spend that budget (agent and configuration failures do not).
+BUDGETED_OUTCOMES = (Outcome.NODE_FAILURE, Outcome.UNKNOWN)
 ABANDON_AFTER_MS = 2000  # regulators (US TSR, UK Ofcom): no agent within 2 s of the answer
 ON_CALL_LEASE_SECONDS = 4 * 3600.0  # an agent on a call holds the reservation this long at most
 OPEN_STATES = (TargetState.PENDING, TargetState.QUEUED, TargetState.DIALING, TargetState.RETRY_WAIT)
@@ -423,15 +425,18 @@ class Results:
             state = TargetState.COMPLETED
         elif klass is CANCELLED or klass.retry is Retry.FINAL:
             state = TargetState.CANCELLED if klass is CANCELLED else TargetState.FAILED
-        elif klass.retry is Retry.ELSEWHERE:
-            # Only node and trunk faults spend the budget: agents and configuration are charged
-            # to the agent or the trunk, and the target waits for a working one at no cost.
+        elif klass.retry in (Retry.ELSEWHERE, Retry.UNKNOWN):
+            # Only node and trunk faults and unknown outcomes spend the budget: agents and
+            # configuration are charged to the agent or the trunk, and the target waits for a
+            # working one at no cost.
             uncounted = CallAttempt.objects.filter(
                 target_id=target.id, counts_as_attempt=False, ended_at__isnull=False,
-                outcome=Outcome.NODE_FAILURE,
+                outcome__in=BUDGETED_OUTCOMES,
             ).count()
-            if klass.outcome == Outcome.NODE_FAILURE and uncounted >= MAX_UNCOUNTED_FAILURES:
+            if klass.outcome in BUDGETED_OUTCOMES and uncounted >= MAX_UNCOUNTED_FAILURES:
                 state = TargetState.FAILED
+            elif klass.retry is Retry.UNKNOWN:  # it may have answered: never dial again soon
+                state, retry_after = TargetState.RETRY_WAIT, campaign.retry_no_answer_seconds
             else:
                 state, retry_after = TargetState.RETRY_WAIT, ELSEWHERE_RETRY_SECONDS
         elif attempts >= campaign.max_attempts:

@@ -4,14 +4,18 @@ Events can be lost (a consumer down, a listener failover, a node that died with 
 Run on every NODE_CONNECTED and periodically, per node, with the node's live channel list:
 
 1. An attempt still open past its originate timeout (plus settle delay and a margin) whose
-   channel the node does not list is ended: as answered when we saw the callee answer (final:
-   never dialled twice), else as a node failure that does not count (dialled again). The row was
-   written before the originate, so a call placed by a worker that died right after is ended
-   here too.
+   channel the node does not list is ended only from what is proven: by its CDRs when
+   FreeSWITCH posted them (campaigns.services.cdr), as answered when we saw the callee answer
+   (final: never dialled twice), else as `unknown`: the lost events may have been an answer, so
+   it counts and is dialled again only after the campaign's no-answer delay (a CDR arriving
+   later, posted or swept, corrects it). The row was written before the originate, so a call
+   placed by a worker that died right after is ended here too.
 2. When the node cannot be asked and presence has declared it lost, its overdue attempts end
    the same way: a call on a dead node died with it.
 3. A target left `dialing` with no open attempt (its worker died between the compare-and-set and
    the attempt row) goes back to pending without counting.
+4. A running or paused campaign with nothing left to dial is completed, however its last
+   targets were settled (do-not-call added after import, a value the grammar refused).
 
 Reservations need no reaper: a lease lapses by itself in the presence store.
 """
@@ -25,9 +29,17 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef
 
-from campaigns.models import CallAttempt, CampaignMode, Target, TargetState
-from campaigns.services.outcomes import ABANDONED, ANSWERED, Leg, classify
-from campaigns.services.results import Results
+from campaigns.models import (
+    CallAttempt,
+    Campaign,
+    CampaignMode,
+    CampaignStatus,
+    Target,
+    TargetState,
+)
+from campaigns.services.cdr import settle
+from campaigns.services.outcomes import ABANDONED, ANSWERED, UNKNOWN
+from campaigns.services.results import OPEN_STATES, Results, complete_if_exhausted
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +72,17 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
             continue
         if live is not None and str(attempt.uuid) in live:
             continue  # a long call in progress
-        if attempt.answered_at is not None:
-            # Answered and never connected to an agent is the callee's abandon, not a success.
-            connected = attempt.bridged_at is not None or campaign.mode == CampaignMode.AGENT_FIRST
-            result = results.finish(attempt, "NORMAL_CLEARING",
-                                    ANSWERED if connected else ABANDONED, now, billsec=0)
-        else:
-            result = results.finish(attempt, "NODE_LOST", classify("NODE_LOST", Leg.TARGET), now,
-                                    billsec=0)
+        # Ask before ending: the CDRs prove what happened; without them an answer is possible.
+        result = settle(attempt, results, now, force=True)
+        if result == "waiting_for_leg_a":
+            if attempt.answered_at is not None:
+                # Answered and never connected to an agent is the callee's abandon.
+                connected = (attempt.bridged_at is not None
+                             or campaign.mode == CampaignMode.AGENT_FIRST)
+                result = results.finish(attempt, "NORMAL_CLEARING",
+                                        ANSWERED if connected else ABANDONED, now, billsec=0)
+            else:
+                result = results.finish(attempt, "OUTCOME_UNKNOWN", UNKNOWN, now, billsec=0)
         if result != "already_ended":
             ended += 1
             log.warning("reconcile: attempt %s on %s ended as %s", attempt.id, node, result)
@@ -86,3 +101,14 @@ def reap_orphan_dialing(now: dt.datetime, older_than: float = ORPHAN_DIALING_SEC
     return Target.objects.filter(id__in=list(ids), state=TargetState.DIALING).filter(
         ~Exists(open_attempt)
     ).update(state=TargetState.PENDING, next_attempt_at=None, updated_at=now)
+
+
+def complete_exhausted_campaigns(now: dt.datetime) -> int:
+    """Step 4: complete every running or paused campaign with no open target; return how many."""
+    open_target = Target.objects.filter(campaign_id=OuterRef("id"), state__in=OPEN_STATES)
+    # A campaign with no target at all is waiting for its import, not finished.
+    any_target = Target.objects.filter(campaign_id=OuterRef("id"))
+    ids = Campaign.objects.filter(
+        status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+    ).filter(Exists(any_target), ~Exists(open_target)).values_list("id", flat=True)
+    return sum(complete_if_exhausted(campaign_id, now) for campaign_id in list(ids))

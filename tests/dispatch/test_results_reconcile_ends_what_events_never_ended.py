@@ -1,7 +1,8 @@
-"""Reconcile ends what no event ended: an attempt whose worker died right after writing it (no
-channel on the node past its originate timeout) is a node failure dialled again without counting;
-one whose callee we saw answer is final; a live call is left alone; a node that cannot be asked
-is settled only once presence declared it lost; a target orphaned in `dialing` goes back.
+"""Reconcile ends what no event ended, only from what it can prove: an attempt with no channel on
+the node past its originate timeout and no CDR is `unknown` (its callee may have answered: it
+waits the no-answer delay, not counted); one whose callee we saw answer is final; a live call is
+left alone; a node that cannot be asked is settled only once presence declared it lost; a target
+orphaned in `dialing` goes back.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def _attempt(campaign, *, answered: bool = False, node: str = "fs1",
 
 
 def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results):
-    campaign = make_campaign(status="running", originate_timeout=5, dtmf_settle_ms=0)
+    campaign = make_campaign(status="running", originate_timeout=5, dtmf_settle_ms=0,
+                             retry_no_answer_seconds=600)
     never_sent, answered, live = (_attempt(campaign), _attempt(campaign, answered=True),
                                   _attempt(campaign))
     fresh = _attempt(campaign)
@@ -52,10 +54,12 @@ def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results
     assert reconcile_node(results, "fs1", live_uuids(channels), later) == 3
 
     outcomes = dict(CallAttempt.objects.values_list("id", "outcome"))
-    assert outcomes == {never_sent.id: Outcome.NODE_FAILURE, answered.id: Outcome.ANSWERED,
+    assert outcomes == {never_sent.id: Outcome.UNKNOWN, answered.id: Outcome.ANSWERED,
                         held.id: Outcome.ABANDONED, live.id: "", fresh.id: ""}
-    failed = Target.objects.get(id=never_sent.target_id)
-    assert (failed.state, failed.attempts) == (TargetState.RETRY_WAIT, 0)
+    unknown = Target.objects.get(id=never_sent.target_id)
+    assert (unknown.state, unknown.attempts, unknown.last_outcome) == (
+        TargetState.RETRY_WAIT, 0, Outcome.UNKNOWN)
+    assert unknown.next_attempt_at == later + dt.timedelta(seconds=600)
     assert Target.objects.get(id=answered.target_id).state == TargetState.COMPLETED
     assert CallAttempt.objects.get(id=never_sent.id).counts_as_attempt is False
 
@@ -67,7 +71,7 @@ def test_a_node_that_cannot_be_asked_is_settled_only_once_declared_lost(results)
     assert reconcile_node(results, "fs2", None, later) == 0
     assert CallAttempt.objects.get(id=attempt.id).ended_at is None
     assert reconcile_node(results, "fs2", None, later, node_lost=True) == 1
-    assert CallAttempt.objects.get(id=attempt.id).outcome == Outcome.NODE_FAILURE
+    assert CallAttempt.objects.get(id=attempt.id).outcome == Outcome.UNKNOWN
 
 
 def test_a_target_orphaned_in_dialing_without_an_attempt_goes_back_to_pending(transactional_db):

@@ -6,7 +6,12 @@ import datetime as dt
 import logging
 
 from campaigns.services.nodes import configured_nodes
-from campaigns.services.results_reconcile import live_uuids, reap_orphan_dialing, reconcile_node
+from campaigns.services.results_reconcile import (
+    complete_exhausted_campaigns,
+    live_uuids,
+    reap_orphan_dialing,
+    reconcile_node,
+)
 from telephony.errors import ESLError
 from workers.celery import RECONCILE_CALLS, app
 from workers.pool import get_pool
@@ -34,4 +39,5 @@ def reconcile_calls(node: str | None = None) -> dict[str, int]:
         ended[name] = reconcile_node(applier, name, live, now, node_lost=lost)
     if node is None:
         ended["orphans"] = reap_orphan_dialing(now)
+        ended["completed_campaigns"] = complete_exhausted_campaigns(now)
     return ended

@@ -96,6 +96,12 @@
     setText("nodes-up", `${listener.nodes_up} / ${listener.nodes}`);
     const listenerEl = document.getElementById("listener-state");
     if (listenerEl) listenerEl.replaceChildren(pill(listener.state));
+    const consumer = data.cluster.results_consumer;
+    const consumerEl = document.getElementById("consumer-state");
+    if (consumerEl && consumer) {
+      consumerEl.replaceChildren(pill(consumer.state, consumer.state === "running" ? "up" : "down"));
+      setText("consumer-backlog", `backlog ${(consumer.lag || 0) + consumer.pending}`);
+    }
     columnChart(document.getElementById("chart-rate"),
       data.calls_ended_per_minute.map((p) => ({ label: minuteLabel(p.minute), value: p.calls })),
       { title: "Calls ended per minute", color: "#16a34a" });
@@ -114,6 +120,9 @@
       cell(row, node.agents_online);
       cell(row, node.agents_available);
       cell(row, node.listener ? node.listener : pill("none", "down"));
+      cell(row, node.silent ? pill(node.last_event_seconds_ago === null ? "never" :
+        `silent ${Math.round(node.last_event_seconds_ago)} s`, "down") :
+        `${Math.round(node.last_event_seconds_ago)} s ago`);
       return row;
     }));
 

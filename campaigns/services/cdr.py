@@ -1,0 +1,213 @@
+"""CDR posts: FreeSWITCH's own record of each call leg, a second source of outcomes.
+
+The listener's event path can lose an outcome (a listener killed while calls are answered, a
+Redis restart). mod_json_cdr / mod_xml_cdr post every leg's CDR from the channel's reporting
+state, BEFORE CHANNEL_HANGUP_COMPLETE is fired (fixtures README, "When the posts are sent"), and
+what they cannot post stays in err-log-dir for the sweeper (`sweep_cdrs`). So:
+
+1. `record_leg` stores one leg's record once (unique leg uuid: a leg posted twice, by both
+   modules or by a retry and a sweep, is stored once) and ties it to its attempt: by the
+   `attempt_id` variable, else through `call_uuid` / `signal_bond` / `bridge_uuid`, which name our
+   origination uuid on the agent's leg (target_first) and the callee's (agent_first).
+2. `settle` ends the attempt from its records once the deciding leg is there (leg A: the callee in
+   target_first, the agent in agent_first), with the same rules as the event path, through
+   `Results.finish` (compare-and-set on `ended_at`: whichever of the event and the CDR comes first
+   ends it, the other changes nothing).
+3. An attempt the reconciler had to end as `unknown` is corrected when its CDR arrives later: its
+   outcome is replaced, and its target moved by the real outcome if it was not dialled again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from campaigns.models import (
+    CallAttempt,
+    CallDetailRecord,
+    CallLeg,
+    CampaignMode,
+    Outcome,
+    Target,
+    TargetState,
+)
+from campaigns.services.outcomes import ABANDONED, ANSWERED, Leg, OutcomeClass, classify
+from campaigns.services.results import Results
+from telephony.cdr import CdrLeg
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an attempt's records prove."""
+
+    cause: str
+    klass: OutcomeClass
+    billsec: int
+    answered_at: dt.datetime | None
+
+
+def results_from_settings() -> Results:
+    """A results applier for a web or management process (workers build theirs in wiring)."""
+    return _results(settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
+
+
+@functools.cache
+def _results(url: str, prefix: str) -> Results:
+    """One Redis client (and connection pool) per process, URL and prefix."""
+    import redis
+
+    from telephony.pacing import Pacer
+    from telephony.presence import PresenceStore
+
+    client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+    return Results(presence=PresenceStore(client, prefix), pacer=Pacer(client, prefix),
+                   redis=client, prefix=prefix)
+
+
+def find_attempt(leg: CdrLeg) -> CallAttempt | None:
+    """The attempt a leg belongs to: attempt_id when it agrees with the uuids, else the uuids."""
+    uuids = [u for u in (leg.uuid, leg.call_uuid, leg.bridge_uuid, leg.origination_uuid) if u]
+    rows = CallAttempt.objects.select_related("campaign")
+    if leg.attempt_id is not None:
+        attempt = rows.filter(id=leg.attempt_id).first()
+        if attempt is not None and str(attempt.uuid) in uuids:
+            return attempt
+    # Leg A's own uuid first, then the uuids that name the other leg.
+    for value in uuids:
+        attempt = rows.filter(uuid=value).first()
+        if attempt is not None:
+            return attempt
+    return None
+
+
+def leg_kind(leg_uuid: str, attempt: CallAttempt) -> str:
+    """Which party a leg is: leg A is the callee in target_first, the agent in agent_first."""
+    is_a = leg_uuid == str(attempt.uuid)
+    if attempt.campaign.mode == CampaignMode.AGENT_FIRST:
+        return CallLeg.AGENT if is_a else CallLeg.TARGET
+    return CallLeg.TARGET if is_a else CallLeg.AGENT
+
+
+def record_leg(leg: CdrLeg, source: str, results: Results, now: dt.datetime) -> str:
+    """Store one leg's CDR once and settle its attempt; return what it did."""
+    attempt = find_attempt(leg)
+    kind = leg_kind(leg.uuid, attempt) if attempt is not None else CallLeg.UNKNOWN
+    try:
+        with transaction.atomic():
+            # Unique leg uuid: the second post of a leg (other module, retry, sweep) fails here.
+            CallDetailRecord.objects.create(
+                leg_uuid=leg.uuid, attempt=attempt, leg=kind, source=source[:16],
+                core_uuid=leg.core_uuid, switchname=leg.switchname, call_uuid=leg.call_uuid,
+                bridge_uuid=leg.bridge_uuid, hangup_cause=leg.hangup_cause,
+                hangup_cause_q850=leg.hangup_cause_q850,
+                sip_hangup_disposition=leg.sip_hangup_disposition,
+                originate_disposition=leg.originate_disposition, dialstatus=leg.dialstatus,
+                bridge_cause=leg.bridge_cause, started_at=leg.started_at,
+                answered_at=leg.answered_at, bridged_at=leg.bridged_at, ended_at=leg.ended_at,
+                billsec=leg.billsec, billmsec=leg.billmsec, received_at=now,
+            )
+    except IntegrityError:
+        return "duplicate"
+    if attempt is None:
+        log.info("CDR for leg %s matches no attempt", leg.uuid)
+        return "no_attempt"
+    return settle(attempt, results, now)
+
+
+def verdict(attempt: CallAttempt, *, force: bool = False) -> Verdict | None:
+    """What the attempt's records prove, or None while the deciding leg has not come.
+
+    `force` (the reconciler, long after the call) decides from whichever legs there are.
+    """
+    records = {r.leg: r for r in CallDetailRecord.objects.filter(attempt_id=attempt.id)}
+    target, agent = records.get(CallLeg.TARGET), records.get(CallLeg.AGENT)
+    if attempt.campaign.mode == CampaignMode.AGENT_FIRST:
+        if agent is None and not (force and target is not None):
+            return None
+        if agent is not None and agent.answered_at is None:
+            return Verdict(agent.hangup_cause, classify(agent.hangup_cause, Leg.AGENT), 0, None)
+        answered = (target.answered_at if target else None) or attempt.answered_at
+        if answered or (agent is not None and agent.bridged_at is not None):
+            billsec = (target.billsec if target else 0) or (agent.billsec if agent else 0)
+            return Verdict("NORMAL_CLEARING", ANSWERED, billsec,
+                           answered or (agent.bridged_at if agent else None))
+        cause = ((target.hangup_cause if target else "") or attempt.hangup_cause
+                 or (agent.bridge_cause if agent else "") or "NORMAL_UNSPECIFIED")
+        return Verdict(cause, classify(cause, Leg.TARGET), 0, None)
+    # target_first: leg A is the callee.
+    if target is None:
+        return None
+    answered = target.answered_at or attempt.answered_at
+    if answered is None:
+        return Verdict(target.hangup_cause, classify(target.hangup_cause, Leg.TARGET), 0, None)
+    bridged = target.bridged_at or attempt.bridged_at or (agent.bridged_at if agent else None)
+    bridge_cause = target.bridge_cause if target.originate_disposition != "SUCCESS" else ""
+    if bridged is None:
+        # As on the event path: answered and never connected to an agent is the callee's
+        # abandon, whether the agent's leg failed (41) or the callee hung up first (28).
+        return Verdict(bridge_cause or target.hangup_cause, ABANDONED, target.billsec, answered)
+    return Verdict(target.hangup_cause, ANSWERED, target.billsec, answered)
+
+
+def settle(attempt: CallAttempt, results: Results, now: dt.datetime, *,
+           force: bool = False) -> str:
+    """End (or correct an `unknown`) attempt from its records; return what it did."""
+    _fill_times(attempt)
+    found = verdict(attempt, force=force)
+    if found is None:
+        return "waiting_for_leg_a"
+    attempt.refresh_from_db()
+    if attempt.ended_at is None:
+        return results.finish(attempt, found.cause, found.klass, now, billsec=found.billsec,
+                              answered_at=found.answered_at)
+    if attempt.outcome == Outcome.UNKNOWN:
+        return correct_unknown(attempt, found, results, now)
+    return "already_ended"
+
+
+def _fill_times(attempt: CallAttempt) -> None:
+    """Answer and bridge times the events never delivered, from the records (fill empty only)."""
+    for record in CallDetailRecord.objects.filter(attempt_id=attempt.id):
+        is_target = record.leg == CallLeg.TARGET
+        if is_target and record.answered_at:
+            CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
+                answered_at=record.answered_at)
+        if record.bridged_at:
+            CallAttempt.objects.filter(id=attempt.id, bridged_at__isnull=True).update(
+                bridged_at=record.bridged_at)
+
+
+def correct_unknown(attempt: CallAttempt, found: Verdict, results: Results,
+                    now: dt.datetime) -> str:
+    """Replace an `unknown` outcome by what the CDR proves; move the target if still waiting."""
+    with transaction.atomic():
+        # Compare-and-set on the unknown outcome: two late CDRs correct it once.
+        changed = CallAttempt.objects.filter(id=attempt.id, outcome=Outcome.UNKNOWN).update(
+            outcome=found.klass.outcome, hangup_cause=found.cause[:64], billsec=found.billsec,
+            counts_as_attempt=found.klass.counts_as_attempt,
+        )
+        if not changed:
+            return "already_corrected"
+        target = Target.objects.select_for_update().get(id=attempt.target_id)
+        newer = CallAttempt.objects.filter(target_id=target.id, id__gt=attempt.id).exists()
+        if not newer and target.state in (TargetState.RETRY_WAIT, TargetState.FAILED) \
+                and target.last_outcome == Outcome.UNKNOWN:
+            results._move_target(target, attempt.campaign, found.klass, found.cause, now)
+            transaction.on_commit(
+                lambda: _complete(attempt.campaign_id, now))
+    log.warning("attempt %s: unknown corrected to %s from its CDR", attempt.id,
+                found.klass.outcome)
+    return f"corrected_{found.klass.outcome}"
+
+
+def _complete(campaign_id: int, now: dt.datetime) -> None:
+    from campaigns.services.results import complete_if_exhausted
+
+    complete_if_exhausted(campaign_id, now)
