@@ -29,6 +29,7 @@ import enum
 from dataclasses import dataclass, field
 
 from telephony.dialstring import (
+    DEFAULT_COMMA_PAUSE_MS,
     DialstringError,
     render_dtmf,
     validate_caller_id_name,
@@ -66,10 +67,11 @@ class OriginateRequest:
     agent_domain: str
     timeout_s: int
     dial_prefix: str = ""
-    extension: str = ""  # digits with w/W pauses, "" for none
+    extension: str = ""  # digits with `,` (comma_ms) and w/W pauses, "" for none
     settle_ms: int = 0
     tone_ms: int = 200
     pause_ms: int = 0
+    comma_ms: int = DEFAULT_COMMA_PAUSE_MS
     caller_id_number: str = ""
     caller_id_name: str = ""
     b_leg_uuid: str = ""  # agent_first: origination_uuid of the target leg
@@ -101,7 +103,12 @@ def dtmf_string(request: OriginateRequest) -> str:
     """The DTMF data for the extension (`""` when there is none), validated."""
     if not request.extension:
         return ""
-    return render_dtmf(request.extension, duration_ms=request.tone_ms, pause_ms=request.pause_ms)
+    return render_dtmf(
+        request.extension,
+        duration_ms=request.tone_ms,
+        pause_ms=request.pause_ms,
+        comma_ms=request.comma_ms,
+    )
 
 
 def render_originate(request: OriginateRequest) -> str:

@@ -67,6 +67,19 @@ class CampaignForm(forms.ModelForm):
         return sum(1 << day for day in self.cleaned_data.get("weekdays") or [])
 
 
+def _digits_rule(campaign: Campaign) -> str:
+    """How this campaign sends an extension, in words, for the import page."""
+    comma = campaign.dtmf_comma_pause_ms
+    steps = (comma // 500) * 500
+    gap = f", {campaign.dtmf_pause_ms} ms between digits" if campaign.dtmf_pause_ms >= 500 else ""
+    return (
+        f"Digits are sent {campaign.dtmf_settle_ms / 1000:g} s after the call is answered, as "
+        f"{campaign.dtmf_duration_ms} ms tones{gap}. Each comma (or p, or w in a number) pauses "
+        f"{steps / 1000:g} s (the campaign's \"pause per comma\"); w and W in the extension "
+        "column pause 0.5 s and 1 s."
+    )
+
+
 class CampaignEventInline(TabularInline):
     model = CampaignEvent
     extra = 0
@@ -238,6 +251,7 @@ class CampaignAdmin(ModelAdmin):
             "title": f"Import targets into {campaign.name}",
             "change_url": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
             "preview_lines": PREVIEW_LINES,
+            "digits_rule": _digits_rule(campaign),
         }
         if request.method == "POST" and "token" in request.POST:
             return self._import_confirmed(request, campaign, context)
@@ -253,17 +267,24 @@ class CampaignAdmin(ModelAdmin):
                 for chunk in upload.chunks():
                     handle.write(chunk)
             try:
-                report = import_targets(campaign, stored, filename=stored.name, dry_run=True)
+                report = import_targets(
+                    campaign, stored, filename=stored.name, dry_run=True, actor=request.user
+                )
             except ImportFileError as exc:
                 stored.unlink(missing_ok=True)
                 form.add_error("file", str(exc))
             else:
+                texts = dict(report.rejected)
                 context.update(
                     report=report,
                     token=token,
                     suffix=suffix[1:],
                     file_name=upload.name,
-                    errors=report.errors[:PREVIEW_LINES],
+                    errors=[
+                        (error, texts.get(error.line, ""))
+                        for error in report.errors[:PREVIEW_LINES]
+                    ],
+                    parsed=report.parsed[:PREVIEW_LINES],
                     duplicates=report.duplicates[:PREVIEW_LINES],
                     do_not_call=report.do_not_call[:PREVIEW_LINES],
                 )
@@ -281,7 +302,7 @@ class CampaignAdmin(ModelAdmin):
         if not stored.is_file():
             raise Http404("This upload has expired; upload the file again.")
         try:
-            report = import_targets(campaign, stored, filename=stored.name)
+            report = import_targets(campaign, stored, filename=stored.name, actor=request.user)
         except ImportFileError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return HttpResponseRedirect(request.path)
@@ -294,4 +315,6 @@ class CampaignAdmin(ModelAdmin):
             "list.",
             messages.SUCCESS,
         )
+        if report.notice:
+            self.message_user(request, report.notice, messages.WARNING)
         return HttpResponseRedirect(context["change_url"])

@@ -9,7 +9,9 @@ Rules (DESIGN "Data that must never be lost or doubled"):
 - A number on the do-not-call list is stored as a target in state `do_not_call` (so the campaign
   shows what it will not dial, and removing the number from the list later never resurrects it)
   and reported separately; it is not counted in `created`, which counts dialable targets.
-- Columns: `number` (required; may carry the extension as "number,567", "number ext 567", ...),
+- Columns: `number` (required; may carry the extension in any notation phones and CRMs use:
+  "number;567", "number #567", "number x567", "number ext. 567", "number,,567", "number p567"
+  ... read by `telephony.dialstring.split_extension`, never dropped),
   `extension`, `external_ref`, `timezone` (else derived from the number); every other column
   goes into `custom_data`. Header names are matched case-insensitively.
 
@@ -18,6 +20,9 @@ indexed do-not-call lookup and one `INSERT ... SELECT FROM unnest(...) ON CONFLI
 RETURNING`, whose RETURNING list says exactly which rows were new: every other row is reported
 as a duplicate, even one a concurrent writer created a moment earlier. Imports into one campaign
 are serialised by a row lock on the campaign. (Dry runs and SQLite look existing targets up.)
+The report also keeps, for a preview, what the first good rows parsed to (number, extension, the
+DTMF FreeSWITCH will be sent and how it plays) and the text of the first rejected lines; an
+import into a completed campaign reopens it, or says why it will not (`notice`).
 Most of the time goes to phonenumbers; results are cached per distinct raw number, so a file
 that lists one main line with many extensions parses it once.
 """
@@ -38,18 +43,21 @@ from django.utils import timezone
 
 from campaigns.errors import ImportFileError
 from campaigns.models import Campaign, DoNotCall, Target, TargetState
+from campaigns.services.lifecycle import reopen_for_new_targets
 from campaigns.validators import (
     NumberError,
     parse_target,
     time_zone_names,
 )
-from telephony.dialstring import DialstringError
+from telephony.dialstring import DialstringError, describe_dtmf
 
 CHUNK_ROWS = 5000
 MAX_VALUE_LENGTH = 1000
 EXTERNAL_REF_MAX = 100
 COLUMN_NAME_MAX = 100
 KNOWN_COLUMNS = ("number", "extension", "external_ref", "timezone")
+PREVIEW_ROWS = 200  # parsed rows and rejected lines kept for the preview (memory stays bounded)
+RAW_TEXT_MAX = 500
 
 Progress = Callable[[int, int | None], None]
 
@@ -71,6 +79,23 @@ class DoNotCallRow(NamedTuple):
     number: str
 
 
+class ParsedRow(NamedTuple):
+    """A good row as it will be dialled: the DTMF sent after answer, and that in words."""
+
+    line: int
+    number: str
+    extension: str
+    dtmf: str
+    played: str
+
+
+class RejectedLine(NamedTuple):
+    """The text of a rejected line, as the file had it (cells joined by commas)."""
+
+    line: int
+    text: str
+
+
 @dataclass
 class ImportReport:
     """What an import did; `to_dict()` is its JSON form."""
@@ -81,6 +106,9 @@ class ImportReport:
     do_not_call: list[DoNotCallRow] = field(default_factory=list)
     rows: int = 0
     dry_run: bool = False
+    parsed: list[ParsedRow] = field(default_factory=list)  # the first PREVIEW_ROWS good rows
+    rejected: list[RejectedLine] = field(default_factory=list)  # first PREVIEW_ROWS bad lines
+    notice: str = ""  # what happens to the campaign (a completed one reopens), or ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict of the report."""
@@ -91,7 +119,15 @@ class ImportReport:
             "errors": [row._asdict() for row in self.errors],
             "duplicates": [row._asdict() for row in self.duplicates],
             "do_not_call": [row._asdict() for row in self.do_not_call],
+            "parsed": [row._asdict() for row in self.parsed],
+            "rejected": [row._asdict() for row in self.rejected],
+            "notice": self.notice,
         }
+
+    def reject_text(self, line: int, text: str) -> None:
+        """Keep the text of a rejected line for the preview (the first PREVIEW_ROWS only)."""
+        if len(self.rejected) < PREVIEW_ROWS:
+            self.rejected.append(RejectedLine(line, text[:RAW_TEXT_MAX]))
 
     @property
     def rejected_lines(self) -> list[int]:
@@ -242,6 +278,7 @@ class _Validator:
     """Turns raw records into validated rows, collecting errors by line."""
 
     def __init__(self, campaign: Campaign, report: ImportReport) -> None:
+        self.campaign = campaign
         self.region = campaign.default_region
         self.report = report
         self.zones = time_zone_names()
@@ -258,6 +295,12 @@ class _Validator:
             errors.append(RowError(line, "number", str(exc)))
         except DialstringError as exc:
             errors.append(RowError(line, "extension", str(exc)))
+        dtmf = ""
+        if extension:
+            try:  # with this campaign's pauses, the digits must still fit what FreeSWITCH takes
+                dtmf = self.campaign.dtmf_for(extension)
+            except DialstringError as exc:
+                errors.append(RowError(line, "extension", f"{exc} once its pauses are rendered"))
         external_ref = values.get("external_ref", "").strip()
         if "\x00" in external_ref:  # PostgreSQL text cannot hold NUL: refuse the row, not the file
             errors.append(RowError(line, "external_ref", "contains a NUL character"))
@@ -278,6 +321,9 @@ class _Validator:
                 custom[name] = value
         if len(errors) != before:
             return None
+        if len(self.report.parsed) < PREVIEW_ROWS:
+            played = describe_dtmf(dtmf) if dtmf else "no digits"
+            self.report.parsed.append(ParsedRow(line, number, extension, dtmf, played))
         return _Row(line, number, extension, external_ref, zone or derived_zone, custom)
 
 
@@ -292,6 +338,7 @@ def _rows_from_records(
                 raise ImportFileError(f"The header line is not valid CSV ({cells}).")
             validator.report.rows += 1
             validator.report.errors.append(RowError(line, "row", cells))
+            validator.report.reject_text(line, "(not readable as CSV)")
             yield None
             continue
         if header is None:
@@ -304,14 +351,25 @@ def _rows_from_records(
             validator.report.errors.append(
                 RowError(line, "row", f"has {len(cells)} fields, the header has {header.width}")
             )
+            validator.report.reject_text(line, _line_text(cells))
             yield None
             continue
         values = {key: _at(cells, index) for key, index in header.known.items()}
         extra = {name: _at(cells, index).strip() for index, name in header.extra}
         validator.report.rows += 1
-        yield validator.row(line, values, extra)
+        row = validator.row(line, values, extra)
+        if row is None:
+            validator.report.reject_text(line, _line_text(cells))
+        yield row
     if header is None:
         raise ImportFileError("The file is empty.")
+
+
+def _line_text(cells: list[str]) -> str:
+    """A record's cells as one CSV line (quoted where the file must have quoted them)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
 
 
 def _at(cells: list[str], index: int) -> str:
@@ -479,6 +537,7 @@ def import_targets(
     filename: str | None = None,
     progress: Progress | None = None,
     dry_run: bool = False,
+    actor: Any = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file (bytes, path or file object) into the campaign's targets.
 
@@ -491,7 +550,9 @@ def import_targets(
     records, total = _csv_records(data) if kind == "csv" else _xlsx_records(data)
     report = ImportReport(dry_run=dry_run)
     rows = _rows_from_records(records, _Validator(campaign, report))
-    return _run(campaign, rows, report, total=total, progress=progress, dry_run=dry_run)
+    _run(campaign, rows, report, total=total, progress=progress, dry_run=dry_run)
+    report.notice = reopen_for_new_targets(campaign, report.created, actor=actor, dry_run=dry_run)
+    return report
 
 
 def import_rows(
@@ -501,6 +562,7 @@ def import_rows(
     first_line: int = 1,
     progress: Progress | None = None,
     dry_run: bool = False,
+    actor: Any = None,
 ) -> ImportReport:
     """Import rows given as dicts (bulk JSON); a row's line is its 1-based position."""
     report = ImportReport(dry_run=dry_run)
@@ -512,6 +574,7 @@ def import_rows(
             if not isinstance(item, Mapping):
                 report.rows += 1
                 report.errors.append(RowError(line, "row", "not an object with named fields"))
+                report.reject_text(line, _json_text(item))
                 yield None
                 continue
             normalised = {str(key).strip(): _cell_text(value) for key, value in item.items()}
@@ -524,6 +587,7 @@ def import_rows(
                 report.errors.append(
                     RowError(line, "row", "a field name is too long or not printable")
                 )
+                report.reject_text(line, _json_text(item))
                 yield None
                 continue
             values = {
@@ -539,8 +603,22 @@ def import_rows(
             report.rows += 1
             if "number" not in values:
                 report.errors.append(RowError(line, "number", "number is empty"))
+                report.reject_text(line, _json_text(item))
                 yield None
                 continue
-            yield validator.row(line, values, extra)
+            row = validator.row(line, values, extra)
+            if row is None:
+                report.reject_text(line, _json_text(item))
+            yield row
 
-    return _run(campaign, validated(), report, total=len(items), progress=progress, dry_run=dry_run)
+    _run(campaign, validated(), report, total=len(items), progress=progress, dry_run=dry_run)
+    report.notice = reopen_for_new_targets(campaign, report.created, actor=actor, dry_run=dry_run)
+    return report
+
+
+def _json_text(item: Any) -> str:
+    """A bulk JSON row as text for the report (never raises on odd values)."""
+    try:
+        return json.dumps(item, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(item)

@@ -97,9 +97,10 @@ HOSTILE = [
     ("number", "+14008001234,+14009999999", NUMBER),
     ("number", "+1400800123|error/x", NUMBER),
     ("number", "+١٤٠٠٨٠٠١٢٣٤", NUMBER),
-    ("extension", "567,park", "extension may contain only 0-9 * # A-D and w/W pauses"),
-    ("extension", "567}&park(", "extension may contain only 0-9 * # A-D and w/W pauses"),
-    ("extension", "5' inline\nexit", "extension may contain only 0-9 * # A-D and w/W pauses"),
+    ("extension", "567,park", "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
+    ("extension", "567}&park(", "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
+    ("extension", "5' inline\nexit",
+     "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
     ("gateway", "gw}user/1000", "gateway name may contain only letters, digits, . _ - "
      "and must start with a letter or digit"),
     ("gateway", "gw name", "gateway name may contain only letters, digits, . _ - "

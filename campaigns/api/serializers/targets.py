@@ -59,6 +59,19 @@ class DoNotCallRowSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
+class ParsedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    number = serializers.CharField(help_text="E.164")
+    extension = serializers.CharField(help_text="As stored: commas are the campaign's pause")
+    dtmf = serializers.CharField(help_text="What FreeSWITCH is sent after answer")
+    played = serializers.CharField(help_text="The DTMF in words")
+
+
+class RejectedLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    text = serializers.CharField(help_text="The rejected line as the file or request had it")
+
+
 class ImportReportSerializer(serializers.Serializer):
     """What an import did: rows created, rejected rows by line, duplicates, do-not-call numbers."""
 
@@ -68,6 +81,11 @@ class ImportReportSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)
     duplicates = DuplicateSerializer(many=True)
     do_not_call = DoNotCallRowSerializer(many=True)
+    parsed = ParsedRowSerializer(many=True, help_text="What the first 200 good rows parsed to")
+    rejected = RejectedLineSerializer(many=True, help_text="The text of the first 200 bad lines")
+    notice = serializers.CharField(
+        help_text="What happens to the campaign: a completed one reopens, or why it will not"
+    )
 
 
 class BulkTargetsSerializer(serializers.Serializer):
@@ -93,7 +111,12 @@ class BulkTargetsSerializer(serializers.Serializer):
     def save(self, **kwargs: Any) -> Any:
         """Import the rows; good ones are kept even when others are rejected."""
         data = self.validated_data
-        return import_rows(data["campaign"], data["targets"], dry_run=data["dry_run"])
+        return import_rows(
+            data["campaign"],
+            data["targets"],
+            dry_run=data["dry_run"],
+            actor=self.context.get("actor"),
+        )
 
 
 class TargetImportSerializer(serializers.Serializer):
@@ -134,6 +157,7 @@ class TargetImportSerializer(serializers.Serializer):
                 fmt=data.get("format"),
                 filename=upload.name,
                 dry_run=data["dry_run"],
+                actor=self.context.get("actor"),
             )
         except ImportFileError as exc:  # the file as a whole is unreadable: no report to give
             raise serializers.ValidationError({"file": [str(exc)]}, code=exc.code) from exc

@@ -61,7 +61,7 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
-        serializer = BulkTargetsSerializer(data=request.data)
+        serializer = BulkTargetsSerializer(data=request.data, context={"actor": request.user})
         serializer.is_valid(raise_exception=True)
         return report_response(serializer.save())
 
@@ -79,7 +79,7 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def upload(self, request: Request) -> Response:
-        serializer = TargetImportSerializer(data=request.data)
+        serializer = TargetImportSerializer(data=request.data, context={"actor": request.user})
         serializer.is_valid(raise_exception=True)
         return report_response(serializer.save())
 
