@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import tempfile
 import time
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +18,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
-from campaigns.errors import IllegalTransition, ImportFileError
-from campaigns.models import Campaign, CampaignEvent
-from campaigns.services import lifecycle
+from campaigns.errors import IllegalTransition, ImportFileError, RecycleError
+from campaigns.models import Campaign, CampaignEvent, Outcome
+from campaigns.models.campaign import WEEKDAYS_MON_FRI
+from campaigns.services import exports, lifecycle
+from campaigns.services.controls import campaign_controls
 from campaigns.services.importing import import_targets
 from campaigns.services.stats import campaign_stats
+from campaigns.validators import time_zone_names
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 PREVIEW_LINES = 200
@@ -42,8 +48,13 @@ def _sweep_old_uploads(now: float) -> None:
             continue
 
 
+ZONE_NOTE = "in the campaign's time zone"
+LOCAL_TIMES = ("starts_at", "ends_at")
+
+
 class CampaignForm(forms.ModelForm):
-    """Weekdays as seven checkboxes instead of a bit mask."""
+    """Weekdays as seven checkboxes (defaulting to the model's Mon-Fri), the time zone as a
+    picker of IANA names, and every time read and shown in the campaign's own time zone."""
 
     weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS,
@@ -52,19 +63,68 @@ class CampaignForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Days on which the daily window opens (the day it starts, for night windows)",
     )
+    timezone = forms.ChoiceField(
+        choices=[],
+        initial="UTC",
+        help_text="IANA time zone: the daily window and the start and end dates are read in it",
+    )
 
     class Meta:
         model = Campaign
         fields = "__all__"
+        labels = {
+            "starts_at": f"Starts at ({ZONE_NOTE})",
+            "ends_at": f"Ends at ({ZONE_NOTE})",
+            "daily_start": f"Daily start ({ZONE_NOTE})",
+            "daily_end": f"Daily end ({ZONE_NOTE})",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(name, name) for name in sorted(time_zone_names())]
         mask = self.initial.get("weekdays")
-        if isinstance(mask, int):
-            self.initial["weekdays"] = [day for day, _ in WEEKDAYS if mask >> day & 1]
+        if not isinstance(mask, int):
+            mask = WEEKDAYS_MON_FRI  # the model's default reaches the "Add campaign" form
+        self.initial["weekdays"] = [day for day, _ in WEEKDAYS if mask >> day & 1]
+        zone = self._zone(self.initial.get("timezone") or "UTC")
+        for name in LOCAL_TIMES:
+            value = self.initial.get(name)
+            if isinstance(value, dt.datetime) and timezone.is_aware(value):
+                # Shown as wall-clock time in the campaign's zone, not the server's.
+                self.initial[name] = timezone.make_naive(value, zone)
+
+    @staticmethod
+    def _zone(name: str) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(name if name in time_zone_names() else "UTC")
 
     def clean_weekdays(self) -> int:
         return sum(1 << day for day in self.cleaned_data.get("weekdays") or [])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        zone = self._zone(cleaned.get("timezone") or "UTC")
+        current = timezone.get_current_timezone()
+        for name in LOCAL_TIMES:
+            value = cleaned.get(name)
+            if isinstance(value, dt.datetime):
+                # Django read the typed wall-clock time in the server's zone: read it again in
+                # the campaign's, so 09:00 for a Tokyo campaign is 09:00 in Tokyo.
+                wall = timezone.make_naive(value, current) if timezone.is_aware(value) else value
+                cleaned[name] = wall.replace(tzinfo=zone)
+        return cleaned
+
+
+class RecycleForm(forms.Form):
+    """Lead recycling: which finished outcomes get another pass, and why."""
+
+    outcomes = forms.MultipleChoiceField(
+        choices=[(value, Outcome(value).label) for value in lifecycle.RECYCLABLE_OUTCOMES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Outcome.NO_ANSWER, Outcome.BUSY],
+        help_text="Targets whose last outcome is one of these go back to pending, with the "
+        "campaign's full number of attempts again.",
+    )
+    reason = forms.CharField(max_length=200, required=False)
 
 
 def _digits_rule(campaign: Campaign) -> str:
@@ -84,7 +144,9 @@ class CampaignEventInline(TabularInline):
     model = CampaignEvent
     extra = 0
     can_delete = False
-    fields = ["at", "from_status", "to_status", "actor", "reason"]
+    verbose_name = "audit trail entry"
+    verbose_name_plural = "audit trail"
+    fields = ["at", "action", "from_status", "to_status", "actor", "reason"]
     readonly_fields = fields
     ordering = ["-at"]
 
@@ -120,9 +182,11 @@ class ImportForm(forms.Form):
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignForm
+    change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = [
         "name",
         "status",
+        "passes",
         "mode",
         "trunk",
         "agent_group",
@@ -141,6 +205,7 @@ class CampaignAdmin(ModelAdmin):
         "updated_at",
         "progress",
         "import_targets_link",
+        "passes",
     ]
     inlines = [CampaignEventInline]
     actions = [
@@ -184,9 +249,19 @@ class CampaignAdmin(ModelAdmin):
         ),
         (
             "Extension digits (DTMF)",
-            {"fields": ["dtmf_settle_ms", "dtmf_duration_ms", "dtmf_pause_ms"]},
+            {
+                "fields": [
+                    "dtmf_settle_ms",
+                    "dtmf_duration_ms",
+                    "dtmf_pause_ms",
+                    "dtmf_comma_pause_ms",
+                ]
+            },
         ),
-        ("Progress", {"fields": ["progress", "import_targets_link", "created_at", "updated_at"]}),
+        (
+            "Progress",
+            {"fields": ["progress", "passes", "import_targets_link", "created_at", "updated_at"]},
+        ),
     ]
 
     @admin.display(description="Progress")
@@ -231,8 +306,65 @@ class CampaignAdmin(ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="campaigns_campaign_import",
             ),
+            path(
+                "<int:object_id>/recycle/",
+                self.admin_site.admin_view(self.recycle_view),
+                name="campaigns_campaign_recycle",
+            ),
         ]
         return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change page with the lifecycle buttons, exports and lead recycling on top."""
+        extra = dict(extra_context or {})
+        campaign = Campaign.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if campaign is not None:
+            extra.update(
+                controls=campaign_controls(campaign, request.user),
+                controls_next=request.path,
+                exports=exports.export_links(campaign),
+                recycle_url=reverse("admin:campaigns_campaign_recycle", args=[campaign.pk])
+                if self.has_change_permission(request, campaign)
+                else "",
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    # --- Lead recycling: reset chosen outcomes for another pass ---------------------------
+
+    def recycle_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        campaign = get_object_or_404(Campaign, pk=object_id)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+        form = RecycleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reset = lifecycle.recycle(
+                    campaign,
+                    form.cleaned_data["outcomes"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except (RecycleError, IllegalTransition) as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Pass {campaign.passes}: {reset} targets put back to pending; the campaign "
+                    f"is {campaign.get_status_display().lower()}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": campaign,
+            "campaign": campaign,
+            "title": f"Recycle leads of {campaign.name}",
+            "change_url": change_url,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/recycle.html", context)
 
     # --- Import page: upload, preview the rejected lines, then import the good rows ---------
 

@@ -13,7 +13,23 @@ from django.db.models import Q
 from unfold.admin import ModelAdmin, TabularInline
 
 from campaigns.models import CallAttempt, DoNotCall, Target
+from campaigns.services import exports
 from campaigns.validators import NumberError, normalize_number
+
+
+def _export_actions(kind: str) -> list:
+    """Changelist actions that stream the selected rows (or all matching) as CSV or XLSX."""
+
+    def make(fmt: str):
+        def export(modeladmin, request, queryset):
+            return exports.streaming_response(kind, fmt, queryset=queryset)
+
+        export.__name__ = f"export_{fmt}"
+        return admin.action(description=f"Export selected {exports.LABELS[kind]} as {fmt.upper()}")(
+            export
+        )
+
+    return [make(fmt) for fmt in exports.FORMATS]
 
 
 def _number_query(term: str, region: str = "US") -> Q | None:
@@ -80,6 +96,7 @@ class TargetAdmin(ModelAdmin):
         ("Dialling", {"fields": readonly_fields}),
     ]
     inlines = [CallAttemptInline]
+    actions = _export_actions("targets")
 
     def get_search_results(self, request, queryset, search_term):
         """Exact matches on indexed columns: a LIKE over a million numbers is a full scan."""
@@ -114,6 +131,7 @@ class CallAttemptAdmin(ModelAdmin):
     raw_id_fields = ["target", "campaign", "agent"]
     show_full_result_count = False
     list_per_page = 100
+    actions = _export_actions("attempts")
 
     def has_add_permission(self, request) -> bool:
         return False  # attempts are written by the dialler, never by hand
