@@ -18,6 +18,7 @@ from campaigns.services.importing import import_rows
 from tests.factories import make_target
 
 S = CampaignStatus
+REOPENED = "The campaign was completed and has been reopened to dial these targets."
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def _states(campaign):
 def test_an_import_into_a_completed_campaign_reopens_it(campaign, finished, supervisor):
     report = import_rows(campaign, [{"number": "+14155550177"}], actor=supervisor)
 
-    assert report.notice == "The campaign was completed and has been reopened to dial these targets."
+    assert report.notice == REOPENED
     campaign.refresh_from_db()
     assert campaign.status == S.RUNNING
     event = CampaignEvent.objects.get(campaign=campaign)
@@ -57,7 +58,9 @@ def test_an_import_into_a_completed_campaign_reopens_it(campaign, finished, supe
 
 def test_a_dry_run_says_it_would_reopen_and_changes_nothing(campaign, finished):
     report = import_rows(campaign, [{"number": "+14155550177"}], dry_run=True)
-    assert report.notice == "The campaign is completed: importing reopens it so these targets are dialled."
+    assert report.notice == (
+        "The campaign is completed: importing reopens it so these targets are dialled."
+    )
     campaign.refresh_from_db()
     assert campaign.status == S.COMPLETED
 
@@ -82,7 +85,7 @@ def test_the_api_import_reports_the_reopening(campaign, finished, supervisor):
     body = {"campaign": campaign.pk, "targets": [{"number": "+14155550177"}]}
     response = client.post("/api/targets/bulk/", body, format="json")
     assert (response.status_code, response.json()["notice"]) == (
-        201, "The campaign was completed and has been reopened to dial these targets."
+        201, REOPENED
     )
 
 
@@ -118,7 +121,9 @@ def test_recycling_resets_the_chosen_outcomes_for_another_pass(campaign, finishe
          "No finished target has one of those outcomes; nothing to recycle."),
     ],
 )
-def test_a_refused_recycle_says_why_and_changes_nothing(campaign, finished, outcomes, code, message):
+def test_a_refused_recycle_says_why_and_changes_nothing(
+    campaign, finished, outcomes, code, message
+):
     before = _states(campaign)
     with pytest.raises(RecycleError) as caught:
         lifecycle.recycle(campaign, outcomes)
