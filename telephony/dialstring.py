@@ -227,6 +227,33 @@ def validate_caller_id_number(value: object) -> str:
     return text
 
 
+# What people type between the digits of a caller ID: "+1 415 555 9999", "(415) 555-9999".
+_CALLER_ID_SEPARATORS = re.compile(r"[ .()/-]+", re.ASCII)
+DIAL_PREFIX_MAX_LENGTH: Final = 16
+_DIAL_PREFIX = re.compile(r"[0-9]+", re.ASCII)
+
+
+def normalize_caller_id_number(value: object) -> str:
+    """A caller ID number as typed ("+1 415 555 9999") in its stored form ("+14155559999").
+
+    Spaces, dots, dashes, slashes and parentheses between digits are dropped; what remains must
+    pass `validate_caller_id_number`. The one rule for trunks and campaigns, admin and API.
+    """
+    text = _require_str(value, "caller ID number")
+    # Only the separators people type are dropped: a newline or tab is refused, never trimmed.
+    return validate_caller_id_number(_CALLER_ID_SEPARATORS.sub("", text))
+
+
+def validate_dial_prefix(value: object) -> str:
+    """Return a trunk's dial prefix (ASCII digits, up to 16) or raise."""
+    text = _require_str(value, "dial prefix")
+    if len(text) > DIAL_PREFIX_MAX_LENGTH:
+        raise DialstringError(f"dial prefix is longer than {DIAL_PREFIX_MAX_LENGTH} characters")
+    if not _DIAL_PREFIX.fullmatch(text):
+        raise DialstringError("dial prefix may contain only the digits 0-9")
+    return text
+
+
 def validate_caller_id_name(value: object) -> str:
     """Return a caller ID name (ASCII letters, digits, `.` `_` `-`, single spaces) or raise."""
     text = _require_str(value, "caller ID name")

@@ -34,6 +34,7 @@ from telephony.dialstring import (
     render_dtmf,
     validate_caller_id_name,
     validate_caller_id_number,
+    validate_dial_prefix,
     validate_dtmf,
     validate_e164,
     validate_gateway,
@@ -118,7 +119,7 @@ def render_originate(request: OriginateRequest) -> str:
     attempt_id = validate_var_value(_check_int(request.attempt_id, 1, 2**63 - 1, "attempt id"))
     gateway = validate_gateway(request.gateway)
     number = validate_e164(request.number)
-    prefix = validate_caller_id_number(request.dial_prefix) if request.dial_prefix else ""
+    prefix = validate_dial_prefix(request.dial_prefix) if request.dial_prefix else ""
     agent = f"{validate_sip_user(request.agent_user)}@{validate_sip_domain(request.agent_domain)}"
     timeout = str(_check_int(request.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "originate timeout"))
     settle = _check_int(request.settle_ms, 0, MAX_SETTLE_MS, "DTMF settle delay")

@@ -216,8 +216,14 @@ class Campaign(models.Model):
         from campaigns.validators import grammar_validator, validate_region, validate_time_zone
 
         errors: dict[str, list[str]] = {}
+        if self.caller_id_number:
+            try:  # stored normalised: "+1 415 555 9999" becomes "+14155559999"
+                self.caller_id_number = dialstring.normalize_caller_id_number(
+                    self.caller_id_number
+                )
+            except dialstring.DialstringError as exc:
+                errors["caller_id_number"] = [str(exc)]
         checks = [
-            ("caller_id_number", grammar_validator(dialstring.validate_caller_id_number)),
             ("caller_id_name", grammar_validator(dialstring.validate_caller_id_name)),
             ("timezone", validate_time_zone),
             ("default_region", validate_region),
