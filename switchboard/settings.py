@@ -200,4 +200,6 @@ UNFOLD = {
         {"icon": "api", "title": "API documentation", "link": "/api/docs/"},
         {"icon": "health_and_safety", "title": "Health check", "link": "/healthz"},
     ],
+    # The admin index leads with the live campaigns and the dashboard link.
+    "DASHBOARD_CALLBACK": "campaigns.admin.campaigns.index_context",
 }

@@ -23,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
 from campaigns.errors import IllegalTransition, ImportFileError, RecycleError
-from campaigns.models import Campaign, CampaignEvent, Outcome
+from campaigns.models import Campaign, CampaignEvent, CampaignStatus, Outcome, TargetState
 from campaigns.models.campaign import WEEKDAYS_MON_FRI
 from campaigns.services import exports, lifecycle
 from campaigns.services.controls import campaign_controls
@@ -125,6 +125,37 @@ class RecycleForm(forms.Form):
         "campaign's full number of attempts again.",
     )
     reason = forms.CharField(max_length=200, required=False)
+
+
+def _label(choices: Any, value: str) -> str:
+    """A stored slug as its human label ("retry_wait" -> "Waiting to retry")."""
+    try:
+        return str(choices(value).label)
+    except ValueError:  # a value this code does not know (yet): show it as stored
+        return value
+
+
+def index_context(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """The admin index leads with what a supervisor needs: live campaigns and the dashboard."""
+    live = (
+        Campaign.objects.filter(
+            status__in=[CampaignStatus.RUNNING, CampaignStatus.PAUSED, CampaignStatus.SCHEDULED]
+        )
+        .order_by("status", "name")
+        .only("id", "name", "status", "passes")[:25]
+    )
+    context["live_campaigns"] = [
+        {
+            "name": campaign.name,
+            "status": campaign.get_status_display(),
+            "passes": campaign.passes,
+            "dashboard_url": reverse("dashboard:campaign", args=[campaign.pk]),
+            "change_url": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
+        }
+        for campaign in live
+    ]
+    context["dashboard_url"] = reverse("dashboard:system")
+    return context
 
 
 def _digits_rule(campaign: Campaign) -> str:
@@ -271,7 +302,11 @@ class CampaignAdmin(ModelAdmin):
             return "-"
         stats = campaign_stats(obj)
         rate = stats["answer_rate"]
-        rows = [(state, count) for state, count in stats["targets"]["by_state"].items() if count]
+        rows = [
+            (_label(TargetState, state), count)
+            for state, count in stats["targets"]["by_state"].items()
+            if count
+        ]
         rows += [
             ("targets", stats["targets"]["total"]),
             ("attempts", stats["attempts"]["total"]),

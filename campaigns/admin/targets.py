@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import Q
 from unfold.admin import ModelAdmin, TabularInline
 
-from campaigns.models import CallAttempt, DoNotCall, Target
+from campaigns.models import CallAttempt, DoNotCall, Outcome, Target
 from campaigns.services import exports
 from campaigns.validators import NumberError, normalize_number
 
@@ -62,6 +62,19 @@ class CallAttemptInline(TabularInline):
         return False
 
 
+class LastOutcomeFilter(admin.SimpleListFilter):
+    """Filter by last outcome, listed by label ("No answer"), not by slug."""
+
+    title = "last outcome"
+    parameter_name = "last_outcome"
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label in Outcome.choices if value]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(last_outcome=self.value()) if self.value() else queryset
+
+
 @admin.register(Target)
 class TargetAdmin(ModelAdmin):
     list_display = [
@@ -71,10 +84,10 @@ class TargetAdmin(ModelAdmin):
         "state",
         "attempts",
         "next_attempt_at",
-        "last_outcome",
+        "last_outcome_label",
         "external_ref",
     ]
-    list_filter = ["state", "campaign", "last_outcome"]
+    list_filter = ["state", "campaign", LastOutcomeFilter]
     list_select_related = ["campaign"]
     search_fields = ["number", "external_ref"]
     search_help_text = "Exact phone number (any notation) or external reference"
@@ -97,6 +110,14 @@ class TargetAdmin(ModelAdmin):
     ]
     inlines = [CallAttemptInline]
     actions = _export_actions("targets")
+
+    @admin.display(description="Last outcome", ordering="last_outcome")
+    def last_outcome_label(self, obj: Target) -> str:
+        """The outcome's label ("No answer"), not its stored slug."""
+        try:
+            return str(Outcome(obj.last_outcome).label) if obj.last_outcome else "-"
+        except ValueError:
+            return obj.last_outcome
 
     def get_search_results(self, request, queryset, search_term):
         """Exact matches on indexed columns: a LIKE over a million numbers is a full scan."""
