@@ -127,6 +127,13 @@ class RecycleForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
 
 
+def _local(campaign: Campaign, value: dt.datetime | None) -> str:
+    """An instant as wall-clock time in the campaign's own zone, for the changelist."""
+    if value is None:
+        return "-"
+    return value.astimezone(campaign.zone).strftime("%Y-%m-%d %H:%M")
+
+
 def _label(choices: Any, value: str) -> str:
     """A stored slug as its human label ("retry_wait" -> "Waiting to retry")."""
     try:
@@ -222,8 +229,8 @@ class CampaignAdmin(ModelAdmin):
         "trunk",
         "agent_group",
         "timezone",
-        "starts_at",
-        "ends_at",
+        "starts_local",
+        "ends_local",
     ]
     list_filter = ["status", "mode", "trunk"]
     search_fields = ["name"]
@@ -294,6 +301,14 @@ class CampaignAdmin(ModelAdmin):
             {"fields": ["progress", "passes", "import_targets_link", "created_at", "updated_at"]},
         ),
     ]
+
+    @admin.display(description="Starts at (campaign's zone)", ordering="starts_at")
+    def starts_local(self, obj: Campaign) -> str:
+        return _local(obj, obj.starts_at)
+
+    @admin.display(description="Ends at (campaign's zone)", ordering="ends_at")
+    def ends_local(self, obj: Campaign) -> str:
+        return _local(obj, obj.ends_at)
 
     @admin.display(description="Progress")
     def progress(self, obj: Campaign) -> str:

@@ -99,3 +99,13 @@ def test_signing_in_without_next_lands_on_the_admin_index(client, superuser):
         reverse("admin:login"), {"username": superuser.username, "password": "pw-for-this-test"}
     )
     assert (response.status_code, response["Location"]) == (302, reverse("admin:index"))
+
+
+def test_the_changelist_shows_times_in_each_campaigns_zone(admin_client, trunk, group):
+    Campaign.objects.create(
+        name="Tokyo", trunk=trunk, agent_group=group, timezone="Asia/Tokyo",
+        starts_at=TOKYO_NINE,
+    )
+    body = admin_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    assert "Starts at (campaign&#x27;s zone)" in body
+    assert "2026-03-02 09:00" in body

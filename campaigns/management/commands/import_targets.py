@@ -78,6 +78,8 @@ class Command(BaseCommand):
         )
         if hidden:
             self.stdout.write(f"  ... and {hidden} more (use --json for the full report)")
+        if report.notice:
+            self.stdout.write(report.notice)
 
     def _campaign(self, key: str) -> Campaign:
         """Find the campaign by id, else by exact name (which must be unique)."""
