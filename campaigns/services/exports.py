@@ -110,15 +110,38 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _instant(value: Any) -> str:
+    return "" if value is None else value.astimezone(dt.UTC).isoformat()
+
+
+def _converter(model: type, path: str) -> Any:
+    """The cell writer for one column, chosen once from the field's type (not per cell)."""
+    field = None
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        model = field.related_model or model
+    internal = field.get_internal_type() if field is not None else ""
+    if internal == "DateTimeField":
+        return _instant
+    if internal in ("BooleanField", "JSONField"):
+        return _cell
+    return _text
+
+
 def rows(kind: str, queryset: QuerySet) -> Iterator[list[str]]:
     """The header, then each row as text cells; one query, read in chunks by a server-side cursor
     (PostgreSQL), so memory stays bounded whatever the number of rows."""
-    _model, columns = KINDS[kind]
+    model, columns = KINDS[kind]
     yield [header for header, _ in columns]
     fields = [name for _, name in columns]
+    converters = [_converter(model, name) for name in fields]
     # order_by("id") walks the primary key; select_related is not needed: values_list joins.
     for record in queryset.order_by("id").values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
-        yield [_cell(value) for value in record]
+        yield [convert(value) for convert, value in zip(converters, record, strict=True)]
 
 
 def csv_chunks(records: Iterable[list[str]]) -> Iterator[bytes]:

@@ -232,7 +232,7 @@ def reopen_for_new_targets(
             "The campaign is cancelled: these targets are stored but will not be dialled; "
             "import them into a new campaign to call them."
         )
-    problems = [p for p in dial_problems(campaign, now, need_targets=False)]
+    problems = dial_problems(campaign, now, need_targets=False)
     if problems:
         return (
             "The campaign is completed and stays so: it could never place a call "
