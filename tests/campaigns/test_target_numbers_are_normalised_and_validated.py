@@ -117,7 +117,7 @@ def test_trunks_agents_and_nodes_refuse_values_outside_their_grammars(trunk, gro
             "gateway name may contain only letters, digits, . _ - and must start with a letter "
             "or digit"
         ],
-        "dial_prefix": ["dial prefix may contain only digits"],
+        "dial_prefix": ["dial prefix may contain only the digits 0-9"],
     }
     agent = Agent(name="A", sip_user="1000 x", sip_domain="pbx..example", group=group)
     with pytest.raises(ValidationError) as caught:
