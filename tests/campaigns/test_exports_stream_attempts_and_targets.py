@@ -203,6 +203,11 @@ def test_a_large_export_starts_at_once_with_one_query_and_bounded_memory(trunk, 
     stream = exports.stream("attempts", "csv", CallAttempt.objects.filter(campaign=large))
     with CaptureQueriesContext(connection) as queries:
         first = next(stream)
+        with connection.cursor() as cursor:
+            # The database streams too: an ordinary cursor, not one WITH HOLD, which PostgreSQL
+            # would have materialised whole before the first row came back.
+            cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+            assert cursor.fetchall() == [(False,)]
         rest = sum(chunk.count(b"\r\n") for chunk in stream)
     assert first.startswith("\ufeffattempt_id,call_uuid".encode())
     assert first.count(b"\r\n") < 1000 and first.count(b"\r\n") + rest == 12_001
