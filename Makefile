@@ -5,7 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-export DATABASE_URL ?= postgres://switchboard:switchboard@127.0.0.1:5432/switchboard
+# `make test` honours: PGROLE (the PostgreSQL role, password and database it creates and uses),
+# DATABASE_URL, TEST_DATABASE_NAME, REDIS_URL, PYTHON, CHROMIUM_PATH and PYTEST_ARGS.
+export PGROLE ?= switchboard
+export DATABASE_URL ?= postgres://$(PGROLE):$(PGROLE)@127.0.0.1:5432/$(PGROLE)
 export REDIS_URL ?= redis://127.0.0.1:6379/9
 export DJANGO_SETTINGS_MODULE ?= switchboard.settings
 export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
@@ -18,12 +21,12 @@ help:
 	@echo "make bench  - run the benchmarks under bench/"
 	@echo "make lint   - ruff and mypy"
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "== installing python3"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-dev >/dev/null; }
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "== installing python3-venv"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -35,10 +38,10 @@ browser:
 	@bash scripts/ensure_browser.sh
 
 test: venv services browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: venv
-	$(PY) -m pytest -q -m "not integration and not browser"
+	$(PY) -m pytest -q -m "not integration and not browser" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -31,3 +31,15 @@ class ImportFileError(DomainError):
     """An import file that cannot be read at all (not a row problem: those go in the report)."""
 
     code = "unreadable_file"
+
+
+class CampaignCannotDial(IllegalTransition):
+    """A start, schedule, resume or reopen of a campaign that could never place a call."""
+
+    code = "cannot_dial"
+
+
+class RecycleError(DomainError):
+    """A lead-recycling request the campaign's state or the chosen outcomes do not allow."""
+
+    code = "recycle_refused"

@@ -50,6 +50,17 @@ def normalize_number_with_zone(raw: str, region: str) -> tuple[str, str]:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise NumberError("not a phone number") from None
+    if parsed.extension:
+        # phonenumbers found an extension our notation did not: refuse rather than drop it.
+        raise NumberError("the number holds an extension in a notation we cannot read")
+    national = phonenumbers.national_significant_number(parsed)
+    written = phonenumbers.normalize_digits_only(
+        phonenumbers.convert_alpha_characters_in_number(text)
+    )
+    if not written.endswith(national):
+        # phonenumbers skips trailing text it cannot read ("415 555 0100 1234" may parse):
+        # every digit after the main number must be part of the extension, never lost.
+        raise NumberError("text after the number is neither part of it nor an extension")
     kind = phonenumbers.number_type(parsed)  # UNKNOWN exactly when is_valid_number is False
     if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise NumberError("not a valid phone number")
@@ -73,7 +84,7 @@ def _one_zone(zones: tuple[str, ...] | list[str]) -> str:
 
 
 def parse_number_and_extension(raw_number: str, raw_extension: str, region: str) -> tuple[str, str]:
-    """Split "number,567" notations, normalise the number, validate the extension.
+    """Split "number;567" notations, normalise the number, validate the extension.
 
     An extension may come in its own field or inside the number, not both.
     """
@@ -82,13 +93,17 @@ def parse_number_and_extension(raw_number: str, raw_extension: str, region: str)
 
 
 def parse_target(raw_number: str, raw_extension: str, region: str) -> tuple[str, str, str]:
-    """(E.164 number, extension, the number's zone or "") from what a user wrote."""
+    """(E.164 number, extension, the number's zone or "") from what a user wrote.
+
+    The extension may come inside the number (any notation `dialstring.split_extension`
+    reads) or in its own field; both is refused unless they agree.
+    """
     number_part, embedded = dialstring.split_extension(raw_number)
-    extension = raw_extension.strip()
-    if embedded and extension:
+    extension = dialstring.normalize_extension(raw_extension)
+    if embedded and extension and embedded != extension:
         raise dialstring.DialstringError("extension given both in the number and on its own")
     number, zone = normalize_number_with_zone(number_part, region)
-    return number, dialstring.validate_extension(embedded or extension), zone
+    return number, embedded or extension, zone
 
 
 def timezone_for_number(e164: str) -> str:

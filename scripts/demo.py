@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from demo_agents import AgentSimulator, script_far_ends  # noqa: E402
+from demo_passes import CampaignWatcher  # noqa: E402
 from demo_procs import Supervisor, port_is_free, wait_for_port  # noqa: E402
 
 from emulator.control import EmulatorControl  # noqa: E402
@@ -66,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--targets", type=int, default=int(env("DEMO_TARGETS", "300")))
     parser.add_argument("--agents", type=int, default=int(env("DEMO_AGENTS", "12")))
     parser.add_argument("--no-flower", action="store_true", help="do not start Flower")
+    parser.add_argument("--no-recycle", action="store_true",
+                        default=env("DEMO_NO_RECYCLE", "false").lower() in ("1", "true", "yes"),
+                        help="when the campaign completes, do not start another pass")
     return parser.parse_args(argv)
 
 
@@ -227,8 +231,23 @@ def main(argv: list[str] | None = None) -> int:
         # The simulator is a thread: start it after the last child, since the children are
         # started with a pre-exec hook, which is only safe while this process has one thread.
         agents.start_thread()
-        print_banner(args, env, admin_password, seeded, run_dir)
-        status = supervise(supervisor, args, stopping)
+        print_banner(args, env, admin_password, seeded.campaign_id, run_dir)
+
+        def reseed() -> int:
+            import demo_seed
+
+            return demo_seed.seed(agent_count=args.agents, target_count=args.targets).campaign_id
+
+        watcher = CampaignWatcher(
+            seeded.campaign_id,
+            say=say,
+            banner=lambda campaign_id: print_banner(
+                args, env, admin_password, campaign_id, run_dir
+            ),
+            another_pass=not args.no_recycle,
+            reseed=reseed,
+        )
+        status = supervise(supervisor, args, stopping, watcher.check)
         agents.stop()
         say("agent simulator: " + ", ".join(f"{k} {v}" for k, v in agents.counts.items()))
     except Interrupted:
@@ -283,6 +302,9 @@ def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str
         supervisor.start(name, tier=2, argv=[python, "manage.py", command])
     if not args.no_flower:
         # workers.flower: Flower with /metrics behind the same basic auth as its pages.
+        # Flower inspects the workers as it starts and logs an error for each worker that has
+        # not answered yet: start it once the worker answers a ping, and the log stays clean.
+        wait_for_worker(python)
         flower = supervisor.start("flower", tier=2, argv=[
             python, "-m", "workers.flower", f"--address={HOST}", f"--port={args.flower_port}",
         ])
@@ -290,7 +312,22 @@ def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str
     wait_for_port(HOST, args.web_port, 60, lambda: web.alive)
 
 
-def print_banner(args, env: dict[str, str], admin_password: str, seeded, run_dir: Path) -> None:
+def wait_for_worker(python: str, timeout: float = 60.0) -> None:
+    """Until a Celery worker answers `inspect ping` (or the timeout: Flower starts anyway)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = subprocess.run(
+            [python, "-m", "celery", "-A", "workers", "inspect", "ping", "--timeout", "1"],
+            cwd=REPO, env=os.environ.copy(), capture_output=True, check=False,
+        )
+        if done.returncode == 0:
+            return
+        time.sleep(0.5)
+    say("WARNING: the worker did not answer a ping; starting Flower anyway")
+
+
+def print_banner(args, env: dict[str, str], admin_password: str, campaign_id: int,
+                 run_dir: Path) -> None:
     """Tell the person at the terminal where everything is and how to log in."""
     web = f"http://{HOST}:{args.web_port}"
     flower_user = env["FLOWER_BASIC_AUTH"].split(":", 1)[0]
@@ -299,7 +336,7 @@ def print_banner(args, env: dict[str, str], admin_password: str, seeded, run_dir
         "Switchboard demo is running",
         f"  Admin           {web}/admin/   user: admin   password: {admin_password}",
         f"  Dashboard       {web}/dashboard/",
-        f"  Demo campaign   {web}/dashboard/campaigns/{seeded.campaign_id}/",
+        f"  Demo campaign   {web}/dashboard/campaigns/{campaign_id}/",
         f"  API docs        {web}/api/docs/",
         f"  Health          {web}/healthz",
     ]
@@ -324,10 +361,16 @@ def _redact(url: str) -> str:
     return url
 
 
-def supervise(supervisor: Supervisor, args: argparse.Namespace, stopping: threading.Event) -> int:
+def supervise(supervisor: Supervisor, args: argparse.Namespace, stopping: threading.Event,
+              on_tick: Any = None) -> int:
     """Wait for a signal or the end of --duration; a child that dies stops the demo."""
     deadline = time.monotonic() + args.duration if args.duration else None
     while not stopping.wait(0.5):
+        if on_tick is not None:
+            try:
+                on_tick()
+            except Exception as exc:  # the demo keeps running: the watcher is a nicety
+                say(f"campaign watcher: {type(exc).__name__}: {exc}")
         dead = supervisor.dead()
         if dead:
             for child in dead:

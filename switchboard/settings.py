@@ -131,6 +131,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 LOGIN_URL = "/admin/login/"
+# Signing in at /admin/login/ without ?next= lands on the admin index, not /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Redis: presence, token buckets, live-call sets, the event stream -------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -273,4 +275,6 @@ UNFOLD = {
         {"icon": "api", "title": "API documentation", "link": "/api/docs/"},
         {"icon": "health_and_safety", "title": "Health check", "link": "/healthz"},
     ],
+    # The admin index leads with the live campaigns and the dashboard link.
+    "DASHBOARD_CALLBACK": "campaigns.admin.campaigns.index_context",
 }

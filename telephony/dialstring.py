@@ -34,6 +34,11 @@ E164_MIN_DIGITS: Final = 8
 # FreeSWITCH truncates DTMF strings at 99 characters; keep the extension well under it so the
 # rendered string (pauses and "@<ms>" added) still fits.
 EXTENSION_MAX_LENGTH: Final = 32
+# A comma in an extension is a phone's pause: about two seconds on desk phones and mobiles,
+# which is what auto-attendants are tuned for. A campaign may set its own length.
+DEFAULT_COMMA_PAUSE_MS: Final = 2000
+COMMA_PAUSE_MIN_MS: Final = 500
+COMMA_PAUSE_MAX_MS: Final = 5000
 DTMF_MAX_LENGTH: Final = 99
 DTMF_MIN_DURATION_MS: Final = 50
 DTMF_MAX_DURATION_MS: Final = 2000
@@ -45,7 +50,7 @@ VAR_NAME_MAX_LENGTH: Final = 64
 VAR_VALUE_MAX_LENGTH: Final = 128
 
 _E164 = re.compile(rf"\+[1-9][0-9]{{{E164_MIN_DIGITS - 1},{E164_MAX_DIGITS - 1}}}", re.ASCII)
-_EXTENSION = re.compile(r"[0-9*#A-DwW]+", re.ASCII)
+_EXTENSION = re.compile(r"[0-9*#A-D,wW]+", re.ASCII)
 _DTMF_GROUP = re.compile(r"[0-9*#A-DwW]+(?:@([0-9]{2,4}))?", re.ASCII)
 _TONE = re.compile(r"[0-9*#A-D]", re.ASCII)
 _CALLER_ID_NUMBER = re.compile(r"\+?[0-9]+", re.ASCII)
@@ -78,6 +83,7 @@ _CAUSE_NAMES = """
     STALE_DATE
 """
 HANGUP_CAUSES: Final = frozenset(_CAUSE_NAMES.split())
+EXTENSION_CHARSET_MESSAGE: Final = "extension may contain only 0-9 * # A-D, commas and w/W pauses"
 
 
 def _require_str(value: object, what: str) -> str:
@@ -99,9 +105,11 @@ def validate_e164(value: object) -> str:
 
 
 def validate_extension(value: object) -> str:
-    """Return extension digits (`0-9 * # A-D`, `w`/`W` pauses, at least one tone) or raise.
+    """Return an extension as stored (`0-9 * # A-D`, `,` phone pauses, `w`/`W`) or raise.
 
-    The empty string is a valid extension: the target has none.
+    The empty string is a valid extension: the target has none. A comma is a phone's pause,
+    whose length is the campaign's setting; `w` and `W` are FreeSWITCH's 0.5 s and 1 s. The
+    stored form is never written into a command as is: `render_dtmf` turns it into DTMF.
     """
     text = _require_str(value, "extension")
     if not text:
@@ -109,7 +117,7 @@ def validate_extension(value: object) -> str:
     if len(text) > EXTENSION_MAX_LENGTH:
         raise DialstringError(f"extension is longer than {EXTENSION_MAX_LENGTH} characters")
     if not _EXTENSION.fullmatch(text):
-        raise DialstringError("extension may contain only 0-9 * # A-D and w/W pauses")
+        raise DialstringError(EXTENSION_CHARSET_MESSAGE)
     if not _TONE.search(text):
         raise DialstringError("extension has pauses but no digits")
     return text
@@ -137,10 +145,22 @@ def validate_dtmf(value: object) -> str:
     return text
 
 
-def render_dtmf(extension: str, *, duration_ms: int, pause_ms: int = 0) -> str:
+def _pause_chars(pause_ms: int) -> str:
+    """A pause as FreeSWITCH pause characters (`W` 1 s, `w` 0.5 s), rounded down."""
+    return "W" * (pause_ms // 1000) + "w" * ((pause_ms % 1000) // 500)
+
+
+def render_dtmf(
+    extension: str,
+    *,
+    duration_ms: int,
+    pause_ms: int = 0,
+    comma_ms: int = DEFAULT_COMMA_PAUSE_MS,
+) -> str:
     """Render an extension as a DTMF string: `pause_ms` between tones, each `duration_ms` long.
 
-    The pause is rounded down to FreeSWITCH's steps (`W` 1 s, `w` 0.5 s), so it never grows.
+    Each comma becomes `comma_ms` of pause. Pauses are rounded down to FreeSWITCH's steps
+    (`W` 1 s, `w` 0.5 s), so they never grow.
     """
     digits = validate_extension(extension)
     if not digits:
@@ -151,16 +171,46 @@ def render_dtmf(extension: str, *, duration_ms: int, pause_ms: int = 0) -> str:
         )
     if pause_ms < 0:
         raise DialstringError("DTMF pause must not be negative")
-    gap = "W" * (pause_ms // 1000) + "w" * ((pause_ms % 1000) // 500)
+    if not COMMA_PAUSE_MIN_MS <= comma_ms <= COMMA_PAUSE_MAX_MS:
+        raise DialstringError(
+            f"comma pause must be {COMMA_PAUSE_MIN_MS} to {COMMA_PAUSE_MAX_MS} ms"
+        )
+    gap = _pause_chars(pause_ms)
+    comma = _pause_chars(comma_ms)
     rendered: list[str] = []
     previous_was_tone = False
     for char in digits:
-        is_tone = char not in "wW"
+        is_tone = char not in ",wW"
         if is_tone and previous_was_tone:
             rendered.append(gap)
-        rendered.append(char)
+        rendered.append(comma if char == "," else char)
         previous_was_tone = is_tone
     return validate_dtmf("".join(rendered) + f"@{duration_ms}")
+
+
+def describe_dtmf(dtmf: str) -> str:
+    """A rendered DTMF string in words: "wait 4 s, then 204#, 200 ms tones" (for previews)."""
+    body, _, duration = validate_dtmf(dtmf).partition("@")
+    steps: list[str] = []
+    pause = 0
+    tones = ""
+    for char in body.replace("+", ""):
+        if char in "wW":
+            if tones:
+                steps.append(f"press {tones}")
+                tones = ""
+            pause += 1000 if char == "W" else 500
+            continue
+        if pause:
+            steps.append(f"wait {pause / 1000:g} s")
+            pause = 0
+        tones += char
+    if tones:
+        steps.append(f"press {tones}")
+    if pause:
+        steps.append(f"wait {pause / 1000:g} s")
+    words = ", then ".join(steps)
+    return f"{words} ({duration or 100} ms tones)"
 
 
 def validate_caller_id_number(value: object) -> str:
@@ -174,6 +224,33 @@ def validate_caller_id_number(value: object) -> str:
         )
     if not _CALLER_ID_NUMBER.fullmatch(text):
         raise DialstringError("caller ID number may contain only digits and a leading +")
+    return text
+
+
+# What people type between the digits of a caller ID: "+1 415 555 9999", "(415) 555-9999".
+_CALLER_ID_SEPARATORS = re.compile(r"[ .()/-]+", re.ASCII)
+DIAL_PREFIX_MAX_LENGTH: Final = 16
+_DIAL_PREFIX = re.compile(r"[0-9]+", re.ASCII)
+
+
+def normalize_caller_id_number(value: object) -> str:
+    """A caller ID number as typed ("+1 415 555 9999") in its stored form ("+14155559999").
+
+    Spaces, dots, dashes, slashes and parentheses between digits are dropped; what remains must
+    pass `validate_caller_id_number`. The one rule for trunks and campaigns, admin and API.
+    """
+    text = _require_str(value, "caller ID number")
+    # Only the separators people type are dropped: a newline or tab is refused, never trimmed.
+    return validate_caller_id_number(_CALLER_ID_SEPARATORS.sub("", text))
+
+
+def validate_dial_prefix(value: object) -> str:
+    """Return a trunk's dial prefix (ASCII digits, up to 16) or raise."""
+    text = _require_str(value, "dial prefix")
+    if len(text) > DIAL_PREFIX_MAX_LENGTH:
+        raise DialstringError(f"dial prefix is longer than {DIAL_PREFIX_MAX_LENGTH} characters")
+    if not _DIAL_PREFIX.fullmatch(text):
+        raise DialstringError("dial prefix may contain only the digits 0-9")
     return text
 
 
@@ -294,28 +371,55 @@ def validate_hangup_cause(value: object) -> str:
 
 # --- Extension notation ------------------------------------------------------------------------
 
-# "4008001234 ext 567", "x567", "ext. 567", "extension 567", ";ext=567" (RFC 3966). The number
-# part must end in a digit or ")" so that a vanity number's letters ("1-800-TAXI") never split it.
-_EXT_WORD = re.compile(
-    r"(?P<number>.*[0-9)])\s*(?:;ext=|extension|ext\.?|x)\s*(?P<ext>\S.*)", re.ASCII | re.I | re.S
+# How phones, CRMs and spreadsheets write an extension after a number: "415.555.0103;204",
+# ";ext=204" (RFC 3966), "#22", "x204", "ext 204", "ext. 204", "Ext: 301", "extn 204",
+# "extension 204", the phone's pause "p" and wait "w", and commas. The main number must end in a
+# digit or ")" so that a vanity number's letters ("1-800-TAXI") never split it; the first marker
+# after it ends it. Whatever follows is the extension, all of it, or the input is refused.
+_SUFFIX = re.compile(
+    r"(?P<number>[^,;#]*?[0-9)])\s*"
+    r"(?P<marker>;\s*(?:ext\s*=)?|\#|(?:extension|extn|ext|x)\.?\s*[:#=]?|[,pPwW])"
+    r"\s*(?P<ext>.*)",
+    re.ASCII | re.I | re.S,
+)
+# A marker written at the start of the extension column ("ext. 204", "x204").
+_EXT_PREFIX = re.compile(r"(?:;?\s*ext\s*=|extension|extn|ext|x)\.?\s*[:#=]?\s*", re.ASCII | re.I)
+_PHONE_PAUSES = str.maketrans({"p": ",", "P": ",", "w": ",", "W": ","})
+_NOT_AN_EXTENSION = (
+    "the text after the number is not an extension (0-9 * # A-D, with commas or p/w pauses)"
 )
 
 
 def split_extension(raw: object) -> tuple[str, str]:
-    """Split "number,567" / "number,,567" / "number ext 567" / "number x567" into its parts.
+    """Split a number written with its extension into (number as written, stored extension).
 
-    Each comma is a pause before the digits and is kept as a `w` (0.5 s), so
-    "4008001234,,567" gives ("4008001234", "ww567"). The number part is returned as written
-    (the caller normalises it); the extension is validated. Without a suffix the extension is "".
+    In a number, `,` `p` and `w` are a phone's pauses and each is stored as one comma (whose
+    length is the campaign's setting): "4008001234,,567" gives ("4008001234", ",,567"), and
+    "4008001234p567" gives ("4008001234", ",567"). A word, `;` or `#` marker is dropped:
+    "415 555 0111 #22" gives ("415 555 0111", "22"). Without a suffix the extension is "".
+    A suffix that is not an extension is refused with the reason, never dropped.
     """
     text = _require_str(raw, "number").strip()
-    comma = text.find(",")
-    if comma >= 0:
-        return text[:comma].rstrip(), validate_extension(text[comma:].replace(",", "w"))
-    match = _EXT_WORD.fullmatch(text)
-    if match:
-        return match.group("number").rstrip(), validate_extension(match.group("ext"))
-    return text, ""
+    match = _SUFFIX.fullmatch(text)
+    if not match:
+        if text and text[-1] in ",;#":
+            raise DialstringError("an extension marker ends the number but no digits follow")
+        return text, ""
+    marker, body = match.group("marker"), match.group("ext").strip()
+    pause = marker in ",pPwW"
+    extension = ("," if pause else "") + body.translate(_PHONE_PAUSES)
+    if not extension or (not pause and not body):
+        raise DialstringError("an extension marker ends the number but no digits follow")
+    if not _EXTENSION.fullmatch(extension):
+        raise DialstringError(_NOT_AN_EXTENSION)
+    return match.group("number").rstrip(), validate_extension(extension)
+
+
+def normalize_extension(raw: object) -> str:
+    """The extension column as stored: an optional "ext"/"x" marker dropped, `p` a comma."""
+    text = _require_str(raw, "extension").strip()
+    text = _EXT_PREFIX.sub("", text, count=1) if _EXT_PREFIX.match(text) else text
+    return validate_extension(text.replace("p", ",").replace("P", ","))
 
 
 # --- Prompts, tones and DTMF timing ---------------------------------------------------------

@@ -44,12 +44,14 @@ import enum
 from dataclasses import dataclass, field
 
 from telephony.dialstring import (
+    DEFAULT_COMMA_PAUSE_MS,
     DialstringError,
     dtmf_length_ms,
     render_dtmf,
     render_prompt,
     validate_caller_id_name,
     validate_caller_id_number,
+    validate_dial_prefix,
     validate_dtmf,
     validate_e164,
     validate_gateway,
@@ -90,10 +92,11 @@ class OriginateRequest:
     agent_domain: str
     timeout_s: int
     dial_prefix: str = ""
-    extension: str = ""  # digits with w/W pauses, "" for none
+    extension: str = ""  # digits with `,` (comma_ms) and w/W pauses, "" for none
     settle_ms: int = 0
     tone_ms: int = 200
     pause_ms: int = 0
+    comma_ms: int = DEFAULT_COMMA_PAUSE_MS
     caller_id_number: str = ""
     caller_id_name: str = ""
     b_leg_uuid: str = ""  # agent_first: origination_uuid of the target leg
@@ -128,7 +131,12 @@ def dtmf_string(request: OriginateRequest) -> str:
     """The DTMF data for the extension (`""` when there is none), validated."""
     if not request.extension:
         return ""
-    return render_dtmf(request.extension, duration_ms=request.tone_ms, pause_ms=request.pause_ms)
+    return render_dtmf(
+        request.extension,
+        duration_ms=request.tone_ms,
+        pause_ms=request.pause_ms,
+        comma_ms=request.comma_ms,
+    )
 
 
 def render_originate(request: OriginateRequest) -> str:
@@ -138,7 +146,7 @@ def render_originate(request: OriginateRequest) -> str:
     attempt_id = validate_var_value(_check_int(request.attempt_id, 1, 2**63 - 1, "attempt id"))
     gateway = validate_gateway(request.gateway)
     number = validate_e164(request.number)
-    prefix = validate_caller_id_number(request.dial_prefix) if request.dial_prefix else ""
+    prefix = validate_dial_prefix(request.dial_prefix) if request.dial_prefix else ""
     agent = f"{validate_sip_user(request.agent_user)}@{validate_sip_domain(request.agent_domain)}"
     timeout = str(_check_int(request.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "originate timeout"))
     settle = _check_int(request.settle_ms, 0, MAX_SETTLE_MS, "DTMF settle delay")

@@ -111,3 +111,11 @@ def make_supervisor(username: str = "supervisor", password: str | None = None):
 def make_viewer(username: str = "viewer", password: str | None = None):
     """A logged-in user with no campaigns permission."""
     return _password(get_user_model()(username=username), password)
+
+
+def make_dialable(campaign: Campaign) -> Campaign:
+    """Give a campaign what starting it needs: an enabled agent in its group, a pending target."""
+    if not Agent.objects.filter(group_id=campaign.agent_group_id, enabled=True).exists():
+        make_agent(campaign.agent_group)
+    make_target(campaign)
+    return campaign

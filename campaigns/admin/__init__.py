@@ -1,5 +1,7 @@
 """Django admin (django-unfold): one module per aggregate, registered with admin.site."""
 
+from django.contrib import admin
+
 from campaigns.admin import (  # noqa: F401 - registers models
     campaigns,
     cdr,
@@ -8,3 +10,6 @@ from campaigns.admin import (  # noqa: F401 - registers models
     infrastructure,
     targets,
 )
+
+# The index leads with the live campaigns and the dashboard (context: UNFOLD DASHBOARD_CALLBACK).
+admin.site.index_template = "admin/switchboard_index.html"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,11 +19,22 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
 from campaigns.admin.floor import DispositionInline, add_defaults_action
-from campaigns.errors import IllegalTransition, ImportFileError
-from campaigns.models import Campaign, CampaignEvent, ImportJob, ImportState
-from campaigns.services import lifecycle
+from campaigns.errors import IllegalTransition, ImportFileError, RecycleError
+from campaigns.models import (
+    Campaign,
+    CampaignEvent,
+    CampaignStatus,
+    ImportJob,
+    ImportState,
+    Outcome,
+    TargetState,
+)
+from campaigns.models.campaign import WEEKDAYS_MON_FRI
+from campaigns.services import exports, lifecycle
+from campaigns.services.campaign_buttons import campaign_controls
 from campaigns.services.importing import confirm_staged, start_file_import
 from campaigns.services.stats import campaign_stats
+from campaigns.validators import time_zone_names
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 # A preview nobody confirmed keeps its validated rows this long, then they are dropped.
@@ -35,8 +48,13 @@ def _drop_abandoned_previews(now: dt.datetime) -> None:
     ).update(staged=None)
 
 
+ZONE_NOTE = "in the campaign's time zone"
+LOCAL_TIMES = ("starts_at", "ends_at")
+
+
 class CampaignForm(forms.ModelForm):
-    """Weekdays as seven checkboxes instead of a bit mask."""
+    """Weekdays as seven checkboxes (defaulting to the model's Mon-Fri), the time zone as a
+    picker of IANA names, and every time read and shown in the campaign's own time zone."""
 
     weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS,
@@ -45,26 +63,128 @@ class CampaignForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Days on which the daily window opens (the day it starts, for night windows)",
     )
+    timezone = forms.ChoiceField(
+        choices=[],
+        initial="UTC",
+        help_text="IANA time zone: the daily window and the start and end dates are read in it",
+    )
 
     class Meta:
         model = Campaign
         fields = "__all__"
+        labels = {
+            "starts_at": f"Starts at ({ZONE_NOTE})",
+            "ends_at": f"Ends at ({ZONE_NOTE})",
+            "daily_start": f"Daily start ({ZONE_NOTE})",
+            "daily_end": f"Daily end ({ZONE_NOTE})",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(name, name) for name in sorted(time_zone_names())]
         mask = self.initial.get("weekdays")
-        if isinstance(mask, int):
-            self.initial["weekdays"] = [day for day, _ in WEEKDAYS if mask >> day & 1]
+        if not isinstance(mask, int):
+            mask = WEEKDAYS_MON_FRI  # the model's default reaches the "Add campaign" form
+        self.initial["weekdays"] = [day for day, _ in WEEKDAYS if mask >> day & 1]
+        zone = self._zone(self.initial.get("timezone") or "UTC")
+        for name in LOCAL_TIMES:
+            value = self.initial.get(name)
+            if isinstance(value, dt.datetime) and timezone.is_aware(value):
+                # Shown as wall-clock time in the campaign's zone, not the server's.
+                self.initial[name] = timezone.make_naive(value, zone)
+
+    @staticmethod
+    def _zone(name: str) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(name if name in time_zone_names() else "UTC")
 
     def clean_weekdays(self) -> int:
         return sum(1 << day for day in self.cleaned_data.get("weekdays") or [])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        zone = self._zone(cleaned.get("timezone") or "UTC")
+        current = timezone.get_current_timezone()
+        for name in LOCAL_TIMES:
+            value = cleaned.get(name)
+            if isinstance(value, dt.datetime):
+                # Django read the typed wall-clock time in the server's zone: read it again in
+                # the campaign's, so 09:00 for a Tokyo campaign is 09:00 in Tokyo.
+                wall = timezone.make_naive(value, current) if timezone.is_aware(value) else value
+                cleaned[name] = wall.replace(tzinfo=zone)
+        return cleaned
+
+
+class RecycleForm(forms.Form):
+    """Lead recycling: which finished outcomes get another pass, and why."""
+
+    outcomes = forms.MultipleChoiceField(
+        choices=[(value, Outcome(value).label) for value in lifecycle.RECYCLABLE_OUTCOMES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Outcome.NO_ANSWER, Outcome.BUSY],
+        help_text="Targets whose last outcome is one of these go back to pending, with the "
+        "campaign's full number of attempts again.",
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+
+def _local(campaign: Campaign, value: dt.datetime | None) -> str:
+    """An instant as wall-clock time in the campaign's own zone, for the changelist."""
+    if value is None:
+        return "-"
+    return value.astimezone(campaign.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _label(choices: Any, value: str) -> str:
+    """A stored slug as its human label ("retry_wait" -> "Waiting to retry")."""
+    try:
+        return str(choices(value).label)
+    except ValueError:  # a value this code does not know (yet): show it as stored
+        return value
+
+
+def index_context(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """The admin index leads with what a supervisor needs: live campaigns and the dashboard."""
+    live = (
+        Campaign.objects.filter(
+            status__in=[CampaignStatus.RUNNING, CampaignStatus.PAUSED, CampaignStatus.SCHEDULED]
+        )
+        .order_by("status", "name")
+        .only("id", "name", "status", "passes")[:25]
+    )
+    context["live_campaigns"] = [
+        {
+            "name": campaign.name,
+            "status": campaign.get_status_display(),
+            "passes": campaign.passes,
+            "dashboard_url": reverse("dashboard:campaign", args=[campaign.pk]),
+            "change_url": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
+        }
+        for campaign in live
+    ]
+    context["dashboard_url"] = reverse("dashboard:system")
+    return context
+
+
+def _digits_rule(campaign: Campaign) -> str:
+    """How this campaign sends an extension, in words, for the import page."""
+    comma = campaign.dtmf_comma_pause_ms
+    steps = (comma // 500) * 500
+    gap = f", {campaign.dtmf_pause_ms} ms between digits" if campaign.dtmf_pause_ms >= 500 else ""
+    return (
+        f"Digits are sent {campaign.dtmf_settle_ms / 1000:g} s after the call is answered, as "
+        f"{campaign.dtmf_duration_ms} ms tones{gap}. Each comma (or p, or w in a number) pauses "
+        f'{steps / 1000:g} s (the campaign\'s "pause per comma"); w and W in the extension '
+        "column pause 0.5 s and 1 s."
+    )
 
 
 class CampaignEventInline(TabularInline):
     model = CampaignEvent
     extra = 0
     can_delete = False
-    fields = ["at", "from_status", "to_status", "actor", "reason"]
+    verbose_name = "audit trail entry"
+    verbose_name_plural = "audit trail"
+    fields = ["at", "action", "from_status", "to_status", "actor", "reason"]
     readonly_fields = fields
     ordering = ["-at"]
 
@@ -106,15 +226,17 @@ class ImportForm(forms.Form):
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignForm
+    change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = [
         "name",
         "status",
+        "passes",
         "mode",
         "trunk",
         "agent_group",
         "timezone",
-        "starts_at",
-        "ends_at",
+        "starts_local",
+        "ends_local",
     ]
     list_filter = ["status", "mode", "trunk"]
     search_fields = ["name"]
@@ -127,6 +249,7 @@ class CampaignAdmin(ModelAdmin):
         "updated_at",
         "progress",
         "import_targets_link",
+        "passes",
     ]
     inlines = [DispositionInline, CampaignEventInline]
     actions = [
@@ -171,7 +294,14 @@ class CampaignAdmin(ModelAdmin):
         ),
         (
             "Extension digits (DTMF)",
-            {"fields": ["dtmf_settle_ms", "dtmf_duration_ms", "dtmf_pause_ms"]},
+            {
+                "fields": [
+                    "dtmf_settle_ms",
+                    "dtmf_duration_ms",
+                    "dtmf_pause_ms",
+                    "dtmf_comma_pause_ms",
+                ]
+            },
         ),
         (
             "The person who answered (target_first agent failover and abandons)",
@@ -185,8 +315,19 @@ class CampaignAdmin(ModelAdmin):
                 ]
             },
         ),
-        ("Progress", {"fields": ["progress", "import_targets_link", "created_at", "updated_at"]}),
+        (
+            "Progress",
+            {"fields": ["progress", "passes", "import_targets_link", "created_at", "updated_at"]},
+        ),
     ]
+
+    @admin.display(description="Starts at (campaign's zone)", ordering="starts_at")
+    def starts_local(self, obj: Campaign) -> str:
+        return _local(obj, obj.starts_at)
+
+    @admin.display(description="Ends at (campaign's zone)", ordering="ends_at")
+    def ends_local(self, obj: Campaign) -> str:
+        return _local(obj, obj.ends_at)
 
     @admin.display(description="Progress")
     def progress(self, obj: Campaign) -> str:
@@ -195,7 +336,11 @@ class CampaignAdmin(ModelAdmin):
             return "-"
         stats = campaign_stats(obj)
         rate = stats["answer_rate"]
-        rows = [(state, count) for state, count in stats["targets"]["by_state"].items() if count]
+        rows = [
+            (_label(TargetState, state), count)
+            for state, count in stats["targets"]["by_state"].items()
+            if count
+        ]
         rows += [
             ("targets", stats["targets"]["total"]),
             ("attempts", stats["attempts"]["total"]),
@@ -245,8 +390,65 @@ class CampaignAdmin(ModelAdmin):
                 self.admin_site.admin_view(self.import_report_view),
                 name="campaigns_campaign_import_report",
             ),
+            path(
+                "<int:object_id>/recycle/",
+                self.admin_site.admin_view(self.recycle_view),
+                name="campaigns_campaign_recycle",
+            ),
         ]
         return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change page with the lifecycle buttons, exports and lead recycling on top."""
+        extra = dict(extra_context or {})
+        campaign = Campaign.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if campaign is not None:
+            extra.update(
+                controls=campaign_controls(campaign, request.user),
+                controls_next=request.path,
+                exports=exports.export_links(campaign),
+                recycle_url=reverse("admin:campaigns_campaign_recycle", args=[campaign.pk])
+                if self.has_change_permission(request, campaign)
+                else "",
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    # --- Lead recycling: reset chosen outcomes for another pass ---------------------------
+
+    def recycle_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        campaign = get_object_or_404(Campaign, pk=object_id)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+        form = RecycleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reset = lifecycle.recycle(
+                    campaign,
+                    form.cleaned_data["outcomes"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except (RecycleError, IllegalTransition) as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Pass {campaign.passes}: {reset} targets put back to pending; the campaign "
+                    f"is {campaign.get_status_display().lower()}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": campaign,
+            "campaign": campaign,
+            "title": f"Recycle leads of {campaign.name}",
+            "change_url": change_url,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/recycle.html", context)
 
     # --- Import page: upload, preview the rejected lines, then import the good rows ---------
     # The upload passes the API's checks (campaigns.services.importing.read_upload) and is
@@ -271,6 +473,7 @@ class CampaignAdmin(ModelAdmin):
             "campaign": campaign,
             "title": f"Import targets into {campaign.name}",
             "change_url": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
+            "digits_rule": _digits_rule(campaign),
         }
 
     def import_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
@@ -317,6 +520,7 @@ class CampaignAdmin(ModelAdmin):
         self, request: HttpRequest, campaign: Campaign, job: ImportJob, context: dict[str, Any]
     ) -> HttpResponse:
         summary = job.summary or {}
+        texts = {rejected["line"]: rejected["text"] for rejected in summary.get("rejected", [])}
         context.update(
             job=job,
             running=job.state in (ImportState.QUEUED, ImportState.RUNNING),
@@ -326,10 +530,11 @@ class CampaignAdmin(ModelAdmin):
             ),
             report=summary or None,
             counts=summary.get("counts", {}),
-            errors=summary.get("errors", []),
+            errors=[(error, texts.get(error["line"], "")) for error in summary.get("errors", [])],
+            parsed=summary.get("parsed", []),
             duplicates=summary.get("duplicates", []),
             do_not_call=summary.get("do_not_call", []),
-            preview_lines=len(summary.get("errors", [])),
+            preview_lines=settings.IMPORT_REPORT_ENTRIES,
             confirmable=job.dry_run and job.state == ImportState.DONE and job.staged is not None,
             form=ImportForm(),
         )
@@ -362,4 +567,6 @@ class CampaignAdmin(ModelAdmin):
             f"{job.duplicates} duplicates, {job.do_not_call} on the do-not-call list.",
             messages.SUCCESS,
         )
+        if job.summary and job.summary.get("notice"):
+            self.message_user(request, job.summary["notice"], messages.WARNING)
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))

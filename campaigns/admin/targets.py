@@ -12,8 +12,24 @@ from django.contrib import admin
 from django.db.models import Q
 from unfold.admin import ModelAdmin, TabularInline
 
-from campaigns.models import CallAttempt, DoNotCall, Target
+from campaigns.models import CallAttempt, DoNotCall, Outcome, Target
+from campaigns.services import exports
 from campaigns.validators import NumberError, normalize_number
+
+
+def _export_actions(kind: str) -> list:
+    """Changelist actions that stream the selected rows (or all matching) as CSV or XLSX."""
+
+    def make(fmt: str):
+        def export(modeladmin, request, queryset):
+            return exports.streaming_response(kind, fmt, queryset=queryset)
+
+        export.__name__ = f"export_{fmt}"
+        return admin.action(description=f"Export selected {exports.LABELS[kind]} as {fmt.upper()}")(
+            export
+        )
+
+    return [make(fmt) for fmt in exports.FORMATS]
 
 
 def _number_query(term: str, region: str = "US") -> Q | None:
@@ -50,6 +66,19 @@ class CallAttemptInline(TabularInline):
         return False
 
 
+class LastOutcomeFilter(admin.SimpleListFilter):
+    """Filter by last outcome, listed by label ("No answer"), not by slug."""
+
+    title = "last outcome"
+    parameter_name = "last_outcome"
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label in Outcome.choices if value]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(last_outcome=self.value()) if self.value() else queryset
+
+
 @admin.register(Target)
 class TargetAdmin(ModelAdmin):
     list_display = [
@@ -59,10 +88,10 @@ class TargetAdmin(ModelAdmin):
         "state",
         "attempts",
         "next_attempt_at",
-        "last_outcome",
+        "last_outcome_label",
         "external_ref",
     ]
-    list_filter = ["state", "campaign", "last_outcome"]
+    list_filter = ["state", "campaign", LastOutcomeFilter]
     list_select_related = ["campaign"]
     search_fields = ["number", "external_ref"]
     search_help_text = "Exact phone number (any notation) or external reference"
@@ -84,6 +113,15 @@ class TargetAdmin(ModelAdmin):
         ("Dialling", {"fields": readonly_fields}),
     ]
     inlines = [CallAttemptInline]
+    actions = _export_actions("targets")
+
+    @admin.display(description="Last outcome", ordering="last_outcome")
+    def last_outcome_label(self, obj: Target) -> str:
+        """The outcome's label ("No answer"), not its stored slug."""
+        try:
+            return str(Outcome(obj.last_outcome).label) if obj.last_outcome else "-"
+        except ValueError:
+            return obj.last_outcome
 
     def get_search_results(self, request, queryset, search_term):
         """Exact matches on indexed columns: a LIKE over a million numbers is a full scan."""
@@ -121,6 +159,7 @@ class CallAttemptAdmin(ModelAdmin):
     raw_id_fields = ["target", "campaign", "agent"]
     show_full_result_count = False
     list_per_page = 100
+    actions = _export_actions("attempts")
 
     def has_add_permission(self, request) -> bool:
         return False  # attempts are written by the dialler, never by hand

@@ -30,12 +30,6 @@ class GrammarField(serializers.CharField):
             raise serializers.ValidationError(str(exc), code="invalid") from exc
 
 
-def _dial_prefix(value: str) -> str:
-    if not all("0" <= char <= "9" for char in value):
-        raise ValueError("dial prefix may contain only the digits 0-9")
-    return value
-
-
 def NumberField(**kwargs: Any) -> GrammarField:
     return GrammarField(dialstring.validate_e164, **kwargs)
 
@@ -45,7 +39,8 @@ def ExtensionField(**kwargs: Any) -> GrammarField:
 
 
 def CallerIdNumberField(**kwargs: Any) -> GrammarField:
-    return GrammarField(dialstring.validate_caller_id_number, **kwargs)
+    # Normalised like the admin stores it: "+1 415 555 9999" -> "+14155559999".
+    return GrammarField(dialstring.normalize_caller_id_number, **kwargs)
 
 
 def CallerIdNameField(**kwargs: Any) -> GrammarField:
@@ -73,7 +68,7 @@ def SipProfileField(**kwargs: Any) -> GrammarField:
 
 
 def DialPrefixField(**kwargs: Any) -> GrammarField:
-    return GrammarField(_dial_prefix, **kwargs)
+    return GrammarField(dialstring.validate_dial_prefix, **kwargs)
 
 
 def NodeNameField(**kwargs: Any) -> GrammarField:

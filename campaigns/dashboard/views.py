@@ -6,16 +6,22 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.dashboard.cluster import cluster_snapshot, group_agents
+from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
+from campaigns.services import exports, lifecycle
+from campaigns.services.campaign_buttons import CONTROLS, campaign_controls
 from campaigns.services.dashboard import campaign_snapshot, system_snapshot
 
 POLL_MILLISECONDS = 1500
@@ -62,10 +68,51 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(
         request,
         "dashboard/campaign.html",
-        {"campaign": campaign, "admin_url": admin_url, "poll_ms": POLL_MILLISECONDS,
-         "may_act": _may(request, "campaigns.change_agent"),
-         "may_hangup": _may(request, "campaigns.change_callattempt")},
+        {
+            "campaign": campaign,
+            "admin_url": admin_url,
+            "poll_ms": POLL_MILLISECONDS,
+            "may_act": _may(request, "campaigns.change_agent"),
+            "may_hangup": _may(request, "campaigns.change_callattempt"),
+            "controls": campaign_controls(campaign, request.user),
+            "controls_next": request.path,
+            "exports": exports.export_links(campaign),
+        },
     )
+
+
+@require_POST
+@login_required
+def campaign_control(request: HttpRequest, campaign_id: int, verb: str) -> HttpResponse:
+    """A lifecycle button (start, pause, resume, cancel) with its optional reason; CSRF-checked."""
+    if verb not in dict(CONTROLS):
+        raise Http404("No such action")
+    if not request.user.has_perm("campaigns.change_campaign"):
+        raise PermissionDenied
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    reason = request.POST.get("reason", "").strip()[:200]
+    try:
+        getattr(lifecycle, verb)(campaign, actor=request.user, reason=reason)
+    except IllegalTransition as exc:
+        messages.error(request, f"{campaign.name}: {exc}")
+    else:
+        messages.success(request, f"{campaign.name}: {campaign.get_status_display().lower()}.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("dashboard:campaign", args=[campaign.pk])
+    return HttpResponseRedirect(target)
+
+
+@require_GET
+@login_required
+def campaign_export(request: HttpRequest, campaign_id: int, kind: str, fmt: str) -> HttpResponse:
+    """One campaign's call attempts or targets as a streamed CSV or XLSX file."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+        raise Http404("No such export")
+    return exports.streaming_response(kind, fmt, campaign_id=campaign.pk)
 
 
 @require_GET

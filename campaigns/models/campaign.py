@@ -100,6 +100,19 @@ class Campaign(models.Model):
         validators=[MaxValueValidator(5000)],
         help_text="Extra pause between digits, rounded to FreeSWITCH's 500 ms 'w' steps",
     )
+    dtmf_comma_pause_ms = models.PositiveIntegerField(
+        "Pause per comma (ms)",
+        default=dialstring.DEFAULT_COMMA_PAUSE_MS,
+        validators=[
+            MinValueValidator(dialstring.COMMA_PAUSE_MIN_MS),
+            MaxValueValidator(dialstring.COMMA_PAUSE_MAX_MS),
+        ],
+        help_text="Each comma (or p) in an extension pauses this long, as phones do (about 2 s); "
+        "rounded down to 500 ms steps",
+    )
+    passes = models.PositiveIntegerField(
+        default=1, help_text="Passes over the list: lead recycling starts another"
+    )
 
     # The person who answered (target_first): how long an agent's phone may ring, how often and
     # for how long the call fails over to another agent, and what the callee hears when none
@@ -203,16 +216,38 @@ class Campaign(models.Model):
         if not extension:
             return ""
         return dialstring.render_dtmf(
-            extension, duration_ms=self.dtmf_duration_ms, pause_ms=self.dtmf_pause_ms
+            extension,
+            duration_ms=self.dtmf_duration_ms,
+            pause_ms=self.dtmf_pause_ms,
+            comma_ms=self.dtmf_comma_pause_ms,
         )
+
+    def dial_problems(self, now: dt.datetime) -> list[str]:
+        """Why the schedule can never open from `now` on ([] when it can); rows not read."""
+        problems = []
+        if not self.weekdays & 0b1111111:
+            problems.append("no weekday is ticked, so the daily window never opens")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            problems.append("its end date is not after its start date")
+        elif self.ends_at and self.ends_at <= now:
+            problems.append("its end date has passed")
+        elif not problems and self.next_window_start(now) is None:
+            problems.append("its daily window never opens before its end date")
+        return problems
 
     def clean(self) -> None:
         """Check the values that reach ESL or the schedule against their grammars."""
         from campaigns.validators import grammar_validator, validate_region, validate_time_zone
 
         errors: dict[str, list[str]] = {}
+        if self.caller_id_number:
+            try:  # stored normalised: "+1 415 555 9999" becomes "+14155559999"
+                self.caller_id_number = dialstring.normalize_caller_id_number(
+                    self.caller_id_number
+                )
+            except dialstring.DialstringError as exc:
+                errors["caller_id_number"] = [str(exc)]
         checks = [
-            ("caller_id_number", grammar_validator(dialstring.validate_caller_id_number)),
             ("caller_id_name", grammar_validator(dialstring.validate_caller_id_name)),
             ("timezone", validate_time_zone),
             ("default_region", validate_region),
@@ -239,7 +274,18 @@ class CampaignEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(max_length=200, blank=True)
+    action = models.CharField(
+        max_length=16, blank=True, help_text="start, pause, recycle, ...; blank on old rows"
+    )
     at = models.DateTimeField()
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        before, after = CampaignStatus(self.from_status).label, CampaignStatus(self.to_status).label
+        moved = before if before == after else f"{before} to {after}"
+        by = f" by {self.actor}" if self.actor_id else ""
+        why = f": {self.reason}" if self.reason else ""
+        what = self.action.capitalize() if self.action else "Status change"
+        return f"{what} ({moved}){by}{why}"

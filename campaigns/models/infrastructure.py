@@ -20,6 +20,17 @@ def _check(errors: dict[str, list[str]], field: str, grammar, value: str) -> Non
         errors.setdefault(field, []).append(str(exc))
 
 
+def _normalized(errors: dict[str, list[str]], field: str, normalize, value: str) -> str:
+    """`normalize(value)`, or `value` unchanged with the grammar's message under the field."""
+    if value == "":
+        return value
+    try:
+        return normalize(value)
+    except ValueError as exc:
+        errors.setdefault(field, []).append(str(exc))
+        return value
+
+
 class Trunk(models.Model):
     """A carrier gateway, dialled as sofia/gateway/<gateway>/<prefix><number>."""
 
@@ -57,13 +68,13 @@ class Trunk(models.Model):
         return self.name
 
     def clean(self) -> None:
-        """Check the values that reach the dial string against their grammars."""
+        """Check the values that reach the dial string against their grammars; the caller ID
+        is stored normalised ("+1 415 555 9999" becomes "+14155559999")."""
         errors: dict[str, list[str]] = {}
         _check(errors, "gateway", dialstring.validate_gateway, self.gateway)
-        if self.dial_prefix and not (self.dial_prefix.isascii() and self.dial_prefix.isdigit()):
-            errors.setdefault("dial_prefix", []).append("dial prefix may contain only digits")
-        _check(
-            errors, "caller_id_number", dialstring.validate_caller_id_number, self.caller_id_number
+        _check(errors, "dial_prefix", dialstring.validate_dial_prefix, self.dial_prefix)
+        self.caller_id_number = _normalized(
+            errors, "caller_id_number", dialstring.normalize_caller_id_number, self.caller_id_number
         )
         _check(errors, "caller_id_name", dialstring.validate_caller_id_name, self.caller_id_name)
         if errors:

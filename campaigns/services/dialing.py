@@ -551,6 +551,7 @@ class Dialer:
                 settle_ms=campaign.dtmf_settle_ms,
                 tone_ms=campaign.dtmf_duration_ms,
                 pause_ms=campaign.dtmf_pause_ms,
+                comma_ms=campaign.dtmf_comma_pause_ms,
                 caller_id_number=campaign.caller_id_number or trunk.caller_id_number,
                 caller_id_name=campaign.caller_id_name or trunk.caller_id_name,
                 b_leg_uuid=str(uuid.uuid5(attempt.uuid, "target")),

@@ -9,7 +9,9 @@ Rules (DESIGN "Data that must never be lost or doubled"):
 - A number on the do-not-call list is stored as a target in state `do_not_call` (so the campaign
   shows what it will not dial, and removing the number from the list later never resurrects it)
   and reported separately; it is not counted in `created`, which counts dialable targets.
-- Columns: `number` (required; may carry the extension as "number,567", "number ext 567", ...),
+- Columns: `number` (required; may carry the extension in any notation phones and CRMs use:
+  "number;567", "number #567", "number x567", "number ext. 567", "number,,567", "number p567"
+  ... read by `telephony.dialstring.split_extension`, never dropped),
   `extension`, `external_ref`, `timezone` (else derived from the number); every other column
   goes into `custom_data`. Header names are matched case-insensitively.
 
@@ -23,6 +25,11 @@ Reports are bounded: counts of every kind, the first IMPORT_REPORT_ENTRIES entri
 (in line order), and every entry in a CSV (`ImportReport.csv_text()`) that the API and the
 admin offer for download. Imports larger than IMPORT_ASYNC_BYTES run as a Celery task with a
 progress record (`ImportJob`); see `start_file_import`.
+
+For a preview the report also keeps, within the same bound, what the first good rows parsed to
+(number, extension, the DTMF FreeSWITCH will be sent and how it plays) and the text of the first
+rejected lines; an import into a completed campaign reopens it, or says why it will not
+(`notice`; a dry run says what the import would do).
 
 Blank rows, one rule for every format: a record with no value at all (an empty CSV line, `,,`,
 an empty spreadsheet row, a JSON object whose values are all blank) is not a target: it is
@@ -58,12 +65,13 @@ from django.utils import timezone
 
 from campaigns.errors import ImportFileError
 from campaigns.models import Campaign, DoNotCall, ImportJob, ImportState, Target, TargetState
+from campaigns.services.lifecycle import reopen_for_new_targets
 from campaigns.validators import (
     NumberError,
     parse_target,
     time_zone_names,
 )
-from telephony.dialstring import DialstringError
+from telephony.dialstring import DialstringError, describe_dtmf
 
 CHUNK_ROWS = 5000
 MAX_VALUE_LENGTH = 1000
@@ -74,6 +82,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 # encoding parameter -> codec; decoding is strict in every one of them.
 ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252", "iso-8859-1": "iso-8859-1"}
 BAD_LINES_SHOWN = 20
+RAW_TEXT_MAX = 500  # characters of a rejected line kept for the preview
 IMPORT_TASK = "switchboard.import_targets"  # workers/tasks/imports.py
 MB = 1024 * 1024
 
@@ -97,6 +106,23 @@ class Duplicate(NamedTuple):
 class DoNotCallRow(NamedTuple):
     line: int
     number: str
+
+
+class ParsedRow(NamedTuple):
+    """A good row as it will be dialled: the DTMF sent after answer, and that in words."""
+
+    line: int
+    number: str
+    extension: str
+    dtmf: str
+    played: str
+
+
+class RejectedLine(NamedTuple):
+    """The text of a rejected line, as the file had it (cells joined by commas)."""
+
+    line: int
+    text: str
 
 
 def _safe_cell(text: str) -> str:
@@ -125,6 +151,9 @@ class ImportReport:
     duplicate_count: int = 0
     do_not_call_count: int = 0
     blank_rows: int = 0
+    parsed: list[ParsedRow] = field(default_factory=list)  # the first `limit` good rows
+    rejected: list[RejectedLine] = field(default_factory=list)  # the first `limit` bad lines
+    notice: str = ""  # what happens to the campaign (a completed one reopens), or ""
     _pending: list[tuple[int, int, tuple[Any, ...]]] = field(default_factory=list, repr=False)
     _last_rejected: int = field(default=0, repr=False)
     _sink: Any = field(default=None, repr=False)
@@ -143,6 +172,19 @@ class ImportReport:
     def add_do_not_call(self, line: int, number: str) -> None:
         self.do_not_call_count += 1
         self._pending.append((line, 2, DoNotCallRow(line, number)))
+
+    def add_parsed(self, row: ParsedRow) -> None:
+        """Keep what a good row parsed to, for the preview (the first `limit` only)."""
+        if len(self.parsed) < self.limit:
+            self.parsed.append(row)
+
+    def reject_text(self, line: int, text: str) -> None:
+        """Keep the text of a rejected line, for the preview (the first `limit` only).
+
+        Rows are validated in line order, so the list is in line order without a sort.
+        """
+        if len(self.rejected) < self.limit:
+            self.rejected.append(RejectedLine(line, text[:RAW_TEXT_MAX]))
 
     def flush(self) -> None:
         """Move the pending entries, in line order, into the bounded lists and the CSV."""
@@ -215,6 +257,9 @@ class ImportReport:
             "errors": [row._asdict() for row in self.errors],
             "duplicates": [row._asdict() for row in self.duplicates],
             "do_not_call": [row._asdict() for row in self.do_not_call],
+            "parsed": [row._asdict() for row in self.parsed],
+            "rejected": [row._asdict() for row in self.rejected],
+            "notice": self.notice,
         }
 
     @property
@@ -483,6 +528,7 @@ class _Validator:
     """Turns raw records into validated rows, collecting errors by line."""
 
     def __init__(self, campaign: Campaign, report: ImportReport) -> None:
+        self.campaign = campaign
         self.region = campaign.default_region
         self.report = report
         self.zones = time_zone_names()
@@ -508,6 +554,12 @@ class _Validator:
                 report.add_error(line, "number", str(exc))
             except DialstringError as exc:
                 report.add_error(line, "extension", str(exc))
+        dtmf = ""
+        if extension:
+            try:  # with this campaign's pauses, the digits must still fit what FreeSWITCH takes
+                dtmf = self.campaign.dtmf_for(extension)
+            except DialstringError as exc:
+                report.add_error(line, "extension", f"{exc} once its pauses are rendered")
         external_ref = values.get("external_ref", "").strip()
         if "external_ref" not in refused and len(external_ref) > EXTERNAL_REF_MAX:
             report.add_error(line, "external_ref", f"longer than {EXTERNAL_REF_MAX} characters")
@@ -524,6 +576,8 @@ class _Validator:
                 custom[name] = value
         if report.error_count != before:
             return None
+        played = describe_dtmf(dtmf) if dtmf else "no digits"
+        report.add_parsed(ParsedRow(line, number, extension, dtmf, played))
         return _Row(line, number, extension, external_ref, zone or derived_zone, custom)
 
 
@@ -539,6 +593,7 @@ def _rows_from_records(
                 raise ImportFileError(f"The header line is not valid CSV ({cells}).")
             report.rows += 1
             report.add_error(line, "row", cells)
+            report.reject_text(line, "(not readable as CSV)")
             yield None
             continue
         if header is None:
@@ -549,17 +604,26 @@ def _rows_from_records(
             # counted, so nothing is skipped silently (one rule for CSV, XLSX and JSON).
             report.blank_rows += 1
             continue
-        if any(cell.strip() for cell in cells[header.width :]):
-            report.rows += 1
-            report.add_error(line, "row", f"has {len(cells)} fields, the header has {header.width}")
-            yield None
-            continue
-        values = {key: _at(cells, index) for key, index in header.known.items()}
-        extra = {name: _at(cells, index).strip() for index, name in header.extra}
         report.rows += 1
-        yield validator.row(line, values, extra)
+        if any(cell.strip() for cell in cells[header.width :]):
+            report.add_error(line, "row", f"has {len(cells)} fields, the header has {header.width}")
+            row = None
+        else:
+            values = {key: _at(cells, index) for key, index in header.known.items()}
+            extra = {name: _at(cells, index).strip() for index, name in header.extra}
+            row = validator.row(line, values, extra)
+        if row is None:
+            report.reject_text(line, _line_text(cells))
+        yield row
     if header is None:
         raise ImportFileError("The file is empty.")
+
+
+def _line_text(cells: list[str]) -> str:
+    """A record's cells as one CSV line (quoted where the file must have quoted them)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
 
 
 def _at(cells: list[str], index: int) -> str:
@@ -699,7 +763,9 @@ def _run(
     progress: Progress | None,
     dry_run: bool,
     stage: list[list[Any]] | None = None,
+    actor: Any = None,
 ) -> ImportReport:
+    """Store the validated rows chunk by chunk; then reopen a completed campaign (`notice`)."""
     seen: set[tuple[str, str]] = set()
     chunk: list[_Row] = []
     done = 0
@@ -721,6 +787,7 @@ def _run(
     if chunk:
         _store_chunk(campaign, chunk, report, dry_run, stage)
     report.flush()
+    report.notice = reopen_for_new_targets(campaign, report.created, actor=actor, dry_run=dry_run)
     if progress:
         progress(done, total)
     return report
@@ -769,12 +836,14 @@ def import_targets(
     dry_run: bool = False,
     report: ImportReport | None = None,
     stage: list[list[Any]] | None = None,
+    actor: Any = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file (bytes, path or file object) into the campaign's targets.
 
     `dry_run` validates and checks duplicates and the do-not-call list without inserting; with
-    `stage`, it also appends the rows it would insert (for `import_staged`). Raises
-    ImportFileError only when the file as a whole is unreadable or past a limit.
+    `stage`, it also appends the rows it would insert (for `import_staged`). `actor` is who the
+    audit trail names if the import reopens a completed campaign. Raises ImportFileError only
+    when the file as a whole is unreadable or past a limit.
     """
     data = _read_bytes(source)
     filename = filename or getattr(source, "name", None)
@@ -783,7 +852,14 @@ def import_targets(
     report = report or ImportReport(dry_run=dry_run)
     rows = _rows_from_records(records, _Validator(campaign, report))
     return _run(
-        campaign, rows, report, total=total, progress=progress, dry_run=dry_run, stage=stage
+        campaign,
+        rows,
+        report,
+        total=total,
+        progress=progress,
+        dry_run=dry_run,
+        stage=stage,
+        actor=actor,
     )
 
 
@@ -793,12 +869,15 @@ def import_staged(
     *,
     progress: Progress | None = None,
     report: ImportReport | None = None,
+    actor: Any = None,
 ) -> ImportReport:
     """Store the rows a dry run validated (no second parse); duplicates and the do-not-call
     list are checked again, as they may have changed since."""
     report = report or ImportReport()
     rows = (_Row(*item) for item in staged)
-    return _run(campaign, rows, report, total=len(staged), progress=progress, dry_run=False)
+    return _run(
+        campaign, rows, report, total=len(staged), progress=progress, dry_run=False, actor=actor
+    )
 
 
 def import_rows(
@@ -808,6 +887,7 @@ def import_rows(
     first_line: int = 1,
     progress: Progress | None = None,
     dry_run: bool = False,
+    actor: Any = None,
 ) -> ImportReport:
     """Import rows given as dicts (bulk JSON); a row's line is its 1-based position."""
     report = ImportReport(dry_run=dry_run)
@@ -816,42 +896,61 @@ def import_rows(
 
     def validated() -> Iterator[_Row | None]:
         for line, item in enumerate(items, start=first_line):
-            if not isinstance(item, Mapping):
-                report.rows += 1
-                report.add_error(line, "row", "not an object with named fields")
-                yield None
-                continue
-            normalised = {str(key).strip(): _cell_text(value) for key, value in item.items()}
-            bad_key = next(
-                (key for key in normalised if len(key) > COLUMN_NAME_MAX or not key.isprintable()),
-                None,
-            )
-            if bad_key is not None:
-                report.rows += 1
-                report.add_error(line, "row", "a field name is too long or not printable")
-                yield None
-                continue
-            if not any(value.strip() for value in normalised.values()):
+            fields = _json_fields(item)
+            if isinstance(fields, dict) and not any(value.strip() for value in fields.values()):
                 report.blank_rows += 1  # the same rule as a blank line of a file
                 continue
-            values = {
-                key.lower(): value
-                for key, value in normalised.items()
-                if key.lower() in KNOWN_COLUMNS
-            }
-            extra = {
-                key: value.strip()
-                for key, value in normalised.items()
-                if key and key.lower() not in KNOWN_COLUMNS
-            }
             report.rows += 1
-            if "number" not in values:
-                report.add_error(line, "number", "number is empty")
-                yield None
-                continue
-            yield validator.row(line, values, extra)
+            if isinstance(fields, str):
+                report.add_error(line, "row", fields)
+                row = None
+            else:
+                row = _json_row(line, fields, validator)
+            if row is None:
+                report.reject_text(line, _json_text(item))
+            yield row
 
-    return _run(campaign, validated(), report, total=len(items), progress=progress, dry_run=dry_run)
+    return _run(
+        campaign,
+        validated(),
+        report,
+        total=len(items),
+        progress=progress,
+        dry_run=dry_run,
+        actor=actor,
+    )
+
+
+def _json_fields(item: Any) -> dict[str, str] | str:
+    """A bulk JSON row's fields as text, or why the row is not one."""
+    if not isinstance(item, Mapping):
+        return "not an object with named fields"
+    fields = {str(key).strip(): _cell_text(value) for key, value in item.items()}
+    if any(len(key) > COLUMN_NAME_MAX or not key.isprintable() for key in fields):
+        return "a field name is too long or not printable"
+    return fields
+
+
+def _json_row(line: int, fields: dict[str, str], validator: _Validator) -> _Row | None:
+    """One bulk JSON row (not blank) validated, or None with its errors reported."""
+    values = {key.lower(): value for key, value in fields.items() if key.lower() in KNOWN_COLUMNS}
+    extra = {
+        key: value.strip()
+        for key, value in fields.items()
+        if key and key.lower() not in KNOWN_COLUMNS
+    }
+    if "number" not in values:
+        validator.report.add_error(line, "number", "number is empty")
+        return None
+    return validator.row(line, values, extra)
+
+
+def _json_text(item: Any) -> str:
+    """A bulk JSON row as text for the report (never raises on odd values)."""
+    try:
+        return json.dumps(item, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(item)
 
 
 # --- Import jobs: the progress record, and large imports as a Celery task ----------------------
@@ -909,7 +1008,7 @@ def run_job(job: ImportJob, data: bytes | None = None) -> ImportJob:
     job.state = ImportState.RUNNING
     progress = _progress_writer(job, report)
     if not job.dry_run and job.staged is not None:  # the confirm step of a dry run
-        import_staged(campaign, job.staged, progress=progress, report=report)
+        import_staged(campaign, job.staged, progress=progress, report=report, actor=job.created_by)
         _finish(job, report, staged=None)
         return job
     raw = bytes(data if data is not None else job.data or b"")
@@ -926,6 +1025,7 @@ def run_job(job: ImportJob, data: bytes | None = None) -> ImportJob:
             dry_run=job.dry_run,
             report=report,
             stage=stage,
+            actor=job.created_by,
         )
     except ImportFileError as exc:
         report.close()

@@ -12,6 +12,13 @@ non-final state. Decisions:
 - `start`, `schedule` and `resume` refuse a campaign whose `ends_at` has passed.
 - `cancel` and `complete` also cancel the targets still waiting to be dialled (pending and
   retry_wait, one UPDATE), so no retry fires afterwards. Targets in flight finish normally.
+- `start`, `schedule`, `resume` and `reopen` refuse (`CampaignCannotDial`, every reason in
+  the message) a campaign that could never place a call: no weekday, a daily window that never
+  opens before the end date, an end not after the start, no enabled agent in its group, or (but
+  for `resume`) no target waiting to be dialled. A "running" campaign always can dial.
+- `reopen` moves a completed campaign back to running when targets were added to it or recycled.
+- `recycle` (lead recycling) puts the targets whose last outcome is one of the chosen outcomes
+  back to pending for another pass, counts the pass, and reopens a completed campaign.
 """
 
 from __future__ import annotations
@@ -25,8 +32,16 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from campaigns.errors import IllegalTransition
-from campaigns.models import Campaign, CampaignEvent, CampaignStatus, Target, TargetState
+from campaigns.errors import CampaignCannotDial, IllegalTransition, RecycleError
+from campaigns.models import (
+    Agent,
+    Campaign,
+    CampaignEvent,
+    CampaignStatus,
+    Outcome,
+    Target,
+    TargetState,
+)
 from campaigns.models.target import DUE_STATES
 
 log = logging.getLogger(__name__)
@@ -41,7 +56,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "pause": {S.RUNNING: S.PAUSED},
     "resume": {S.PAUSED: S.RUNNING},
     "complete": {S.RUNNING: S.COMPLETED, S.PAUSED: S.COMPLETED},
-    # A disposition (retry, call back) gave a completed campaign's target another call.
+    # Targets added or recycled, or a disposition (retry, call back) due again.
     "reopen": {S.COMPLETED: S.RUNNING},
     "cancel": {
         S.DRAFT: S.CANCELLED,
@@ -51,6 +66,16 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     },
 }
 FINAL_STATUSES = frozenset({S.COMPLETED, S.CANCELLED})
+# Transitions after which the campaign is meant to dial: each checks that it can.
+DIALLING = frozenset({"schedule", "start", "resume", "reopen"})
+
+# Lead recycling may reset any outcome of a finished call but an answered one (a callee who
+# answered is final, DESIGN) and "in progress". An outcome added to `Outcome` (issue 9's
+# `abandoned`) is recyclable by default; list it here only to forbid it.
+NOT_RECYCLABLE = frozenset({Outcome.PENDING, Outcome.ANSWERED})
+RECYCLABLE_OUTCOMES = tuple(value for value in Outcome.values if value not in NOT_RECYCLABLE)
+# Target states a recycled target may come from: finished, but never do-not-call.
+RECYCLABLE_STATES = (TargetState.FAILED, TargetState.COMPLETED, TargetState.CANCELLED)
 
 # Test-only switch: the control test turns the compare-and-set off to show the race is real.
 _COMPARE_AND_SET = True
@@ -72,9 +97,27 @@ def _target_status(name: str, campaign: Campaign, now: dt.datetime) -> str:
         raise IllegalTransition(
             f"Cannot {name} a campaign whose end date has passed.", code="campaign_ended"
         )
+    if name in DIALLING:
+        problems = dial_problems(campaign, now, need_targets=name != "resume")
+        if problems:
+            raise CampaignCannotDial(
+                f"Cannot {name} this campaign: it could never place a call ({'; '.join(problems)})."
+            )
     if name == "start" and current == S.DRAFT and campaign.starts_at and campaign.starts_at > now:
         return S.SCHEDULED
     return allowed[current]
+
+
+def dial_problems(campaign: Campaign, now: dt.datetime, *, need_targets: bool = True) -> list[str]:
+    """Every reason the campaign could never place a call from `now` on ([] when it can)."""
+    problems = campaign.dial_problems(now)
+    if not Agent.objects.filter(group_id=campaign.agent_group_id, enabled=True).exists():
+        problems.append("its agent group has no enabled agent")
+    if need_targets and not Target.objects.filter(
+        campaign_id=campaign.pk, state__in=DUE_STATES
+    ).exists():
+        problems.append("it has no target waiting to be dialled")
+    return problems
 
 
 def _transition(
@@ -88,7 +131,12 @@ def _transition(
     now = now or timezone.now()
     with transaction.atomic():
         # Re-read inside the transaction: the caller's copy may be stale.
-        campaign.refresh_from_db(fields=["status", "starts_at", "ends_at"])
+        campaign.refresh_from_db(
+            fields=[
+                "status", "starts_at", "ends_at", "weekdays", "daily_start", "daily_end",
+                "timezone", "agent_group",
+            ]
+        )
         from_status = campaign.status
         to_status = _target_status(name, campaign, now)
         # Compare-and-set: a concurrent transition (another admin, the tick) may have moved it.
@@ -107,6 +155,7 @@ def _transition(
             to_status=to_status,
             actor=actor if getattr(actor, "pk", None) else None,
             reason=(reason or "")[:200],
+            action=name,
             at=now,
         )
         if to_status in FINAL_STATUSES:
@@ -157,14 +206,108 @@ def complete(campaign: Campaign, actor: Any = None, reason: str = "", now: Now =
     return _transition("complete", campaign, actor, reason, now)
 
 
-def reopen(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = None) -> Campaign:
-    """Completed -> running: a target of it is due again (a callback, a retry disposition)."""
-    return _transition("reopen", campaign, actor, reason, now)
-
-
 def cancel(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = None) -> Campaign:
     """Any non-final status -> cancelled; pending and retry_wait targets are cancelled."""
     return _transition("cancel", campaign, actor, reason, now)
+
+
+def reopen(campaign: Campaign, actor: Any = None, reason: str = "", now: Now = None) -> Campaign:
+    """Completed -> running: targets were added or recycled, or a callback or retry is due."""
+    return _transition("reopen", campaign, actor, reason, now)
+
+
+def reopen_for_new_targets(
+    campaign: Campaign, added: int, *, actor: Any = None, dry_run: bool = False, now: Now = None
+) -> str:
+    """After targets were added: reopen a completed campaign; say what happens to the targets.
+
+    Returns "" when nothing needs saying (a draft, scheduled, running or paused campaign dials
+    its new targets in its own time).
+    """
+    now = now or timezone.now()
+    campaign.refresh_from_db(fields=["status"])
+    if not added or campaign.status not in FINAL_STATUSES:
+        return ""
+    if campaign.status == S.CANCELLED:
+        return (
+            "The campaign is cancelled: these targets are stored but will not be dialled; "
+            "import them into a new campaign to call them."
+        )
+    problems = dial_problems(campaign, now, need_targets=False)
+    if problems:
+        return (
+            "The campaign is completed and stays so: it could never place a call "
+            f"({'; '.join(problems)}). Fix that, then resume it from the admin."
+        )
+    if dry_run:
+        return "The campaign is completed: importing reopens it so these targets are dialled."
+    try:
+        reopen(campaign, actor=actor, reason=f"{added} targets added", now=now)
+    except IllegalTransition as exc:  # moved meanwhile (another import reopened it first)
+        log.info("campaign %s not reopened after an import: %s", campaign.id, exc)
+        campaign.refresh_from_db(fields=["status"])
+        if campaign.status == S.RUNNING:
+            return "The campaign was completed and has been reopened to dial these targets."
+        return f"The campaign was not reopened: {exc}"
+    return "The campaign was completed and has been reopened to dial these targets."
+
+
+def recycle(
+    campaign: Campaign,
+    outcomes: list[str] | tuple[str, ...],
+    *,
+    actor: Any = None,
+    reason: str = "",
+    now: Now = None,
+) -> int:
+    """Lead recycling: targets whose last outcome is in `outcomes` go back to pending.
+
+    1. Check the outcomes are recyclable and the campaign is not cancelled.
+    2. In one transaction, with the campaign row locked (a concurrent import or recycle waits):
+       reset the matching finished targets (attempts to 0, so each gets the campaign's full
+       number of tries again; attempt rows keep counting), count the pass, write the audit row.
+    3. Reopen a completed campaign (which checks it can dial). Returns the targets reset.
+    """
+    now = now or timezone.now()
+    chosen = sorted(set(outcomes))
+    refused = [value for value in chosen if value not in RECYCLABLE_OUTCOMES]
+    if not chosen:
+        raise RecycleError("Choose at least one outcome to recycle.", code="no_outcome")
+    if refused:
+        raise RecycleError(
+            f"These outcomes cannot be recycled: {', '.join(refused)}.", code="bad_outcome"
+        )
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status == S.CANCELLED:
+            raise RecycleError("A cancelled campaign cannot be recycled.", code="cancelled")
+        reset = Target.objects.filter(
+            campaign_id=campaign.pk, state__in=RECYCLABLE_STATES, last_outcome__in=chosen
+        ).update(state=TargetState.PENDING, attempts=0, next_attempt_at=None, updated_at=now)
+        if not reset:
+            raise RecycleError(
+                "No finished target has one of those outcomes; nothing to recycle.",
+                code="nothing_to_recycle",
+            )
+        passes = locked.passes + 1
+        Campaign.objects.filter(pk=campaign.pk).update(passes=passes, updated_at=now)
+        labels = ", ".join(str(Outcome(value).label).lower() for value in chosen)
+        CampaignEvent.objects.create(
+            campaign=campaign,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor if getattr(actor, "pk", None) else None,
+            reason=f"pass {passes}: {reset} targets ({labels}){'; ' + reason if reason else ''}"[
+                :200
+            ],
+            action="recycle",
+            at=now,
+        )
+        campaign.passes = passes
+        if locked.status == S.COMPLETED:
+            reopen(campaign, actor=actor, reason=f"recycled for pass {passes}", now=now)
+    campaign.refresh_from_db()
+    return reset
 
 
 def start_due_campaigns(now: dt.datetime) -> list[int]:

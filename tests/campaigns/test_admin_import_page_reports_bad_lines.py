@@ -1,4 +1,5 @@
-"""The admin import page previews rejected lines by number, then imports the good rows."""
+"""The admin import page previews rejected lines (number, reason, text) and what the good rows
+parsed to (number, extension, DTMF and how it plays), then imports the good rows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from django.utils import timezone
 from campaigns.models import ImportJob, Target
 from tests.factories import make_campaign, make_do_not_call
 
-CSV = b"number,extension\n(212) 555-0100,1\nbogus,2\n(212) 555-0101,5}6\n(212) 555-0199,\n"
+CSV = (
+    b"number,extension\n(212) 555-0100,1\nbogus,2\n(212) 555-0101,5}6\n(212) 555-0199,\n"
+    b"212.555.0102;204,\n"
+)
 
 
 @pytest.fixture
@@ -29,23 +33,32 @@ def test_upload_previews_bad_lines_then_imports_the_good_rows(admin_client, camp
     preview = admin_client.post(url, {"file": SimpleUploadedFile("targets.csv", CSV)})
     assert preview.status_code == 200
     body = preview.content.decode()
-    assert "<tr><td>3</td><td>number</td><td>not a phone number</td></tr>" in body
     assert (
-        "<tr><td>4</td><td>extension</td><td>extension may contain only 0-9 * # A-D and "
-        "w/W pauses</td></tr>"
+        "<tr><td>3</td><td>number</td><td>not a phone number</td><td><code>bogus,2</code></td>"
+        "</tr>"
     ) in body
-    assert '<strong id="would-create">1</strong>' in body
+    assert (
+        "<tr><td>4</td><td>extension</td><td>extension may contain only 0-9 * # A-D, commas "
+        "and w/W pauses</td><td><code>(212) 555-0101,5}6</code></td></tr>"
+    ) in body
+    assert (
+        "<tr><td>6</td><td>+12125550102</td><td>204</td><td><code>204@200</code></td>"
+        "<td>press 204 (200 ms tones)</td></tr>"
+    ) in body
+    assert "Each comma (or p, or w in a number) pauses 2 s" in body
+    assert '<strong id="would-create">2</strong>' in body
     assert not Target.objects.exists()  # the preview stores nothing
 
     job = preview.context["job"].pk
     done = admin_client.post(url, {"job": job}, follow=True)
     assert done.status_code == 200
     assert (
-        "Imported 1 targets; 2 lines rejected, 0 duplicates, 1 on the do-not-call list."
+        "Imported 2 targets; 2 lines rejected, 0 duplicates, 1 on the do-not-call list."
         in done.content.decode()
     )
     assert sorted(Target.objects.values_list("number", "state")) == [
         ("+12125550100", "pending"),
+        ("+12125550102", "pending"),
         ("+12125550199", "do_not_call"),
     ]
     # The staged rows are gone: confirming twice cannot import twice.

@@ -7,7 +7,14 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from campaigns.models import CampaignStatus
-from tests.factories import make_campaign
+from tests.factories import make_campaign, make_dialable
+
+
+@pytest.fixture(autouse=True)
+def _campaign_can_dial(campaign):
+    """Starting a campaign needs an agent and a target (lifecycle refuses one that cannot dial)."""
+    make_dialable(campaign)
+
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_the_campaign_change_page_shows_progress_and_the_import_link(admin_clien
     campaign = world["campaign"]
     page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
     body = page.content.decode()
-    assert re.search(r"<th[^>]*>pending</th><td>1</td>", body)
+    assert re.search(r"<th[^>]*>Pending</th><td>1</td>", body)
     assert re.search(r"<th[^>]*>attempts</th><td>1</td>", body)
     assert reverse("admin:campaigns_campaign_import", args=[campaign.pk]) in body
 

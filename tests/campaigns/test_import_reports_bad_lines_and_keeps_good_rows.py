@@ -30,7 +30,7 @@ def test_bad_rows_are_reported_by_file_line_and_good_rows_are_stored(campaign):
 
     assert report.errors == [
         RowError(4, "number", "not a phone number"),
-        RowError(5, "extension", "extension may contain only 0-9 * # A-D and w/W pauses"),
+        RowError(5, "extension", "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
         RowError(8, "timezone", "unknown time zone"),
         RowError(11, "number", "not a valid phone number"),
     ]
@@ -44,7 +44,7 @@ def test_bad_rows_are_reported_by_file_line_and_good_rows_are_stored(campaign):
     )
     assert stored == [
         ("+12125550100", "567", "acme-1", {"Company": "ACME"}, "America/New_York", "pending"),
-        ("+12125550101", "ww42", "acme-2", {"Company": "ACME"}, "America/New_York", "pending"),
+        ("+12125550101", ",,42", "acme-2", {"Company": "ACME"}, "America/New_York", "pending"),
         ("+4930123456", "9", "berlin", {"Company": "Berliner"}, "Europe/Berlin", "pending"),
         (
             "+12125550104",

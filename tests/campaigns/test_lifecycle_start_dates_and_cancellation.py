@@ -10,7 +10,14 @@ from django.utils import timezone
 from campaigns.errors import IllegalTransition
 from campaigns.models import CampaignStatus, Target, TargetState
 from campaigns.services import lifecycle
-from tests.factories import make_target
+from tests.factories import make_dialable, make_target
+
+
+@pytest.fixture(autouse=True)
+def _campaign_can_dial(campaign):
+    """Starting a campaign needs an agent and a target (lifecycle refuses one that cannot dial)."""
+    make_dialable(campaign)
+
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -50,7 +57,9 @@ def test_the_tick_starts_scheduled_campaigns_whose_start_date_arrived(campaign, 
     campaign.starts_at = NOW - dt.timedelta(seconds=1)
     campaign.save()
 
-    undated = make_campaign(trunk, group, status=CampaignStatus.SCHEDULED, starts_at=None)
+    undated = make_dialable(
+        make_campaign(trunk, group, status=CampaignStatus.SCHEDULED, starts_at=None)
+    )
 
     assert sorted(lifecycle.start_due_campaigns(NOW)) == sorted([campaign.id, undated.id])
     campaign.refresh_from_db()
@@ -94,6 +103,7 @@ def test_the_tick_completes_campaigns_whose_end_date_passed(campaign, trunk, gro
 def test_ending_a_campaign_cancels_its_waiting_targets_but_not_those_in_flight(campaign, name):
     campaign.status = CampaignStatus.RUNNING
     campaign.save()
+    Target.objects.filter(campaign=campaign).delete()  # only the targets below
     states = [
         TargetState.PENDING,
         TargetState.RETRY_WAIT,

@@ -73,7 +73,7 @@ def test_extensions_render_as_dtmf_with_duration_and_pause_steps(
     ("extension", "duration", "pause", "message"),
     [
         ("", 200, 0, "extension is empty"),
-        ("5;6", 200, 0, "extension may contain only 0-9 * # A-D and w/W pauses"),
+        ("5;6", 200, 0, "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
         ("567", 10, 0, DURATION),
         ("567", 200, -1, "DTMF pause must not be negative"),
         ("1" * 32, 200, 5000, "DTMF is longer than 99 characters"),

@@ -6,11 +6,16 @@ import pytest
 
 from telephony.dialstring import DialstringError, split_extension
 
+NOT_AN_EXTENSION = (
+    "the text after the number is not an extension (0-9 * # A-D, with commas or p/w pauses)"
+)
+
 CASES = [
     ("4008001234", ("4008001234", "")),
-    ("4008001234,567", ("4008001234", "w567")),
-    ("4008001234,,567", ("4008001234", "ww567")),
-    ("4008001234,567,8", ("4008001234", "w567w8")),
+    ("4008001234,567", ("4008001234", ",567")),
+    ("4008001234,,567", ("4008001234", ",,567")),
+    ("4008001234,567,8", ("4008001234", ",567,8")),
+    ("4008001234 , 567", ("4008001234", ",567")),
     ("4008001234 ext 567", ("4008001234", "567")),
     ("4008001234 EXT. 567", ("4008001234", "567")),
     ("4008001234 extension 567", ("4008001234", "567")),
@@ -31,11 +36,10 @@ def test_phone_notations_split_into_number_and_extension_with_pauses_kept(raw, e
     ("raw", "message"),
     [
         ("4008001234,", "extension has pauses but no digits"),
-        ("4008001234 , 567", "extension may contain only 0-9 * # A-D and w/W pauses"),
-        ("4008001234,567}", "extension may contain only 0-9 * # A-D and w/W pauses"),
-        ("4008001234 ext 567\napi status", "extension may contain only 0-9 * # A-D and w/W pauses"),
-        ("4008001234 x 5'6", "extension may contain only 0-9 * # A-D and w/W pauses"),
-        ("4008001234 x ١٢٣", "extension may contain only 0-9 * # A-D and w/W pauses"),
+        ("4008001234,567}", NOT_AN_EXTENSION),
+        ("4008001234 ext 567\napi status", NOT_AN_EXTENSION),
+        ("4008001234 x 5'6", NOT_AN_EXTENSION),
+        ("4008001234 x ١٢٣", NOT_AN_EXTENSION),
         ("4008001234," + "1" * 40, "extension is longer than 32 characters"),
         (4008001234, "number must be text"),
     ],

@@ -1,4 +1,4 @@
-"""The extension grammar: DTMF keys 0-9 * # A-D with w/W pauses, at least one tone, 32 at most."""
+"""The extension grammar: keys 0-9 * # A-D with comma and w/W pauses, a tone, 32 at most."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 
 from telephony.dialstring import DialstringError, validate_extension
 
-CHARSET = "extension may contain only 0-9 * # A-D and w/W pauses"
+CHARSET = "extension may contain only 0-9 * # A-D, commas and w/W pauses"
 
-VALID = ["", "567", "ww567", "1W2w3", "*72#", "ABCD", "0", "1" * 32]
+VALID = ["", "567", "ww567", "1W2w3", "*72#", "ABCD", "0", "1" * 32, ",,567", "5,67"]
 
 INVALID = [
     ("1" * 33, "extension is longer than 32 characters"),
@@ -16,7 +16,7 @@ INVALID = [
     ("wwWW", "extension has pauses but no digits"),
     ("567\n", CHARSET),
     ("567\r", CHARSET),
-    ("5,67", CHARSET),
+    (",,", "extension has pauses but no digits"),
     ("567}", CHARSET),
     ("{567", CHARSET),
     ("5'67", CHARSET),

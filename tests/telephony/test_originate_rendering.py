@@ -116,9 +116,10 @@ HOSTILE = [
     ("number", "+14008001234,+14009999999", NUMBER),
     ("number", "+1400800123|error/x", NUMBER),
     ("number", "+١٤٠٠٨٠٠١٢٣٤", NUMBER),
-    ("extension", "567,park", "extension may contain only 0-9 * # A-D and w/W pauses"),
-    ("extension", "567}&park(", "extension may contain only 0-9 * # A-D and w/W pauses"),
-    ("extension", "5' inline\nexit", "extension may contain only 0-9 * # A-D and w/W pauses"),
+    ("extension", "567,park", "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
+    ("extension", "567}&park(", "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
+    ("extension", "5' inline\nexit",
+     "extension may contain only 0-9 * # A-D, commas and w/W pauses"),
     ("gateway", "gw}user/1000", "gateway name may contain only letters, digits, . _ - "
      "and must start with a letter or digit"),
     ("gateway", "gw name", "gateway name may contain only letters, digits, . _ - "
@@ -132,7 +133,7 @@ HOSTILE = [
     ("caller_id_name", "Acme  Sales", "caller ID name may contain only letters, digits, . _ - "
      "and single spaces between words"),
     ("call_uuid", "not-a-uuid}", "uuid must be 36 lowercase hex characters in 8-4-4-4-12 form"),
-    ("dial_prefix", "9;x", "caller ID number may contain only digits and a leading +"),
+    ("dial_prefix", "9;x", "dial prefix may contain only the digits 0-9"),
     ("tone_ms", 5, "DTMF duration must be 50 to 2000 ms"),
     ("timeout_s", 0, "originate timeout must be a whole number from 1 to 600"),
     ("settle_ms", -1, "DTMF settle delay must be a whole number from 0 to 30000"),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from campaigns.api.exceptions import Conflict
 from campaigns.api.fields import CallerIdNameField, CallerIdNumberField, PromptField
-from campaigns.errors import IllegalTransition
+from campaigns.errors import IllegalTransition, RecycleError
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
 from campaigns.validators import validate_region, validate_time_zone
@@ -52,19 +54,31 @@ class CampaignSerializer(serializers.ModelSerializer):
             "failover_window_seconds",
             "abandon_message",
             "retry_abandoned_seconds",
+            "dtmf_comma_pause_ms",
+            "passes",
             "status",
             "status_changed_at",
             "created_at",
             "updated_at",
         ]
         # Status moves only through the lifecycle actions, which record who and why.
-        read_only_fields = ["status", "status_changed_at", "created_at", "updated_at"]
+        read_only_fields = ["status", "status_changed_at", "passes", "created_at", "updated_at"]
         extra_kwargs = {
             "timezone": {"validators": [validate_time_zone]},
             "default_region": {"validators": [validate_region]},
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A start or end written without an offset is wall-clock time in the campaign's zone
+        # (like the daily window), not the server's; with an offset it is that instant.
+        zone_name = attrs.get("timezone", getattr(self.instance, "timezone", "UTC"))
+        raw = self.initial_data if isinstance(self.initial_data, dict) else {}
+        for name in ("starts_at", "ends_at"):
+            text = raw.get(name)
+            if attrs.get(name) and isinstance(text, str):
+                parsed = parse_datetime(text.strip())
+                if parsed is not None and parsed.tzinfo is None:
+                    attrs[name] = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
         starts_at = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
         ends_at = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
         if starts_at and ends_at and ends_at <= starts_at:
@@ -87,3 +101,28 @@ class TransitionSerializer(serializers.Serializer):
             raise Conflict(str(exc), code=exc.code) from exc
         campaign.refresh_from_db()
         return campaign
+
+
+class RecycleSerializer(serializers.Serializer):
+    """Lead recycling: the finished outcomes to reset for another pass, and why."""
+
+    outcomes = serializers.MultipleChoiceField(
+        choices=lifecycle.RECYCLABLE_OUTCOMES,
+        allow_empty=False,
+        help_text="Targets whose last outcome is one of these go back to pending",
+    )
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def save(self, **kwargs: Any) -> dict[str, Any]:
+        """Recycle; a refused one (cancelled, nothing matches, cannot dial) becomes a 409."""
+        campaign: Campaign = self.context["campaign"]
+        try:
+            reset = lifecycle.recycle(
+                campaign,
+                sorted(self.validated_data["outcomes"]),
+                actor=self.context["actor"],
+                reason=self.validated_data["reason"],
+            )
+        except (RecycleError, IllegalTransition) as exc:
+            raise Conflict(str(exc), code=exc.code) from exc
+        return {"reset": reset, "campaign": campaign}

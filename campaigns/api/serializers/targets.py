@@ -75,6 +75,19 @@ def report_url(job_id: int) -> str:
     return reverse("api:import-report", args=[job_id])
 
 
+class ParsedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    number = serializers.CharField(help_text="E.164")
+    extension = serializers.CharField(help_text="As stored: commas are the campaign's pause")
+    dtmf = serializers.CharField(help_text="What FreeSWITCH is sent after answer")
+    played = serializers.CharField(help_text="The DTMF in words")
+
+
+class RejectedLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    text = serializers.CharField(help_text="The rejected line as the file or request had it")
+
+
 class ImportReportSerializer(serializers.Serializer):
     """What an import did: counts, and the first entries of each kind (the rest in the CSV)."""
 
@@ -89,6 +102,15 @@ class ImportReportSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)
     duplicates = DuplicateSerializer(many=True)
     do_not_call = DoNotCallRowSerializer(many=True)
+    parsed = ParsedRowSerializer(
+        many=True, help_text="What the first IMPORT_REPORT_ENTRIES good rows parsed to"
+    )
+    rejected = RejectedLineSerializer(
+        many=True, help_text="The text of the first IMPORT_REPORT_ENTRIES rejected lines"
+    )
+    notice = serializers.CharField(
+        help_text="What happens to the campaign: a completed one reopens, or why it will not"
+    )
     import_id = serializers.IntegerField(help_text="The import job that keeps this report")
     report_url = serializers.CharField(help_text="The full report as CSV")
 
@@ -162,7 +184,9 @@ class BulkTargetsSerializer(serializers.Serializer):
     def save(self, **kwargs: Any) -> Any:
         """Import the rows (good ones are kept even when others are rejected); return its job."""
         data = self.validated_data
-        report = import_rows(data["campaign"], data["targets"], dry_run=data["dry_run"])
+        report = import_rows(
+            data["campaign"], data["targets"], dry_run=data["dry_run"], actor=kwargs.get("user")
+        )
         return record_report(
             data["campaign"], report, source_name="bulk JSON", user=kwargs.get("user")
         )

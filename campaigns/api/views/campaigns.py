@@ -12,7 +12,11 @@ from rest_framework.response import Response
 
 from campaigns.api.exceptions import Conflict
 from campaigns.api.filters import CampaignFilter
-from campaigns.api.serializers.campaigns import CampaignSerializer, TransitionSerializer
+from campaigns.api.serializers.campaigns import (
+    CampaignSerializer,
+    RecycleSerializer,
+    TransitionSerializer,
+)
 from campaigns.api.serializers.schemas import CampaignStatsSerializer
 from campaigns.api.views.base import ApiViewMixin
 from campaigns.models import Campaign, CampaignStatus
@@ -45,7 +49,13 @@ class CampaignViewSet(ApiViewMixin, viewsets.ModelViewSet):
     filterset_class = CampaignFilter
     search_fields = ["name"]
     ordering_fields = ["name", "created_at", "status", "status_changed_at"]
-    action_verbs = {"start": "change", "pause": "change", "resume": "change", "cancel": "change"}
+    action_verbs = {
+        "start": "change",
+        "pause": "change",
+        "resume": "change",
+        "cancel": "change",
+        "recycle": "change",
+    }
 
     def perform_destroy(self, instance: Campaign) -> None:
         if instance.status not in DELETABLE:
@@ -83,6 +93,31 @@ class CampaignViewSet(ApiViewMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, "cancel")
+
+    @extend_schema(
+        summary="Recycle leads: reset chosen outcomes for another pass",
+        description="Targets whose last outcome is one of `outcomes` (any finished outcome but "
+        "answered) go back to pending with the campaign's full number of attempts; the "
+        "campaign's `passes` counts up, an audit row records who and why, and a completed "
+        "campaign reopens.",
+        request=RecycleSerializer,
+        responses={
+            200: inline_serializer(
+                "RecycleResult",
+                {"reset": serializers.IntegerField(), "campaign": CampaignSerializer()},
+            ),
+            409: CONFLICT,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def recycle(self, request: Request, pk: str | None = None) -> Response:
+        serializer = RecycleSerializer(
+            data=request.data, context={"campaign": self.get_object(), "actor": request.user}
+        )
+        serializer.is_valid(raise_exception=True)
+        result = serializer.save()
+        campaign = CampaignSerializer(result["campaign"], context=self.get_serializer_context())
+        return Response({"reset": result["reset"], "campaign": campaign.data})
 
     @extend_schema(summary="Campaign statistics", responses={200: CampaignStatsSerializer})
     @action(detail=True, methods=["get"])

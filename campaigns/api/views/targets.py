@@ -7,8 +7,13 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -31,7 +36,53 @@ from campaigns.api.serializers.targets import (
 )
 from campaigns.api.views.base import ApiViewMixin
 from campaigns.models import CallAttempt, Disposition, ImportJob, ImportState, Target
+from campaigns.services import exports
 from campaigns.services.dispositions import DispositionError, set_disposition
+
+
+class FileRenderer(renderers.BaseRenderer):
+    """Lets a client that asks for text/csv or XLSX reach the export (which streams its own
+    response); an error body it would get is rendered as JSON."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):
+        return data if isinstance(data, bytes) else renderers.JSONRenderer().render(data)
+
+
+def _export_schema(what: str) -> Any:
+    return extend_schema(
+        summary=f"Export the {what} as CSV or XLSX",
+        description=f"Every {what.rstrip('s')} matching the list endpoint's filters (no "
+        "pagination), streamed: the CSV starts at once; cells a spreadsheet would run as a "
+        "formula get a leading '. Times are UTC, ISO 8601.",
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(exports.FORMATS))
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, exports.CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+    )
+
+
+class ExportMixin:
+    """`GET <list>/export/csv/` and `.../xlsx/`: the filtered list as a streamed file."""
+
+    export_kind = ""
+
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"export/(?P<fmt>csv|xlsx)",
+        renderer_classes=[renderers.JSONRenderer, FileRenderer],
+        pagination_class=None,
+    )
+    def export(self, request: Request, fmt: str = "csv") -> Any:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        return exports.streaming_response(self.export_kind, fmt, queryset=queryset)
 
 
 def report_response(job: ImportJob) -> Response:
@@ -65,8 +116,11 @@ UPLOAD_RESPONSES = {
 }
 
 
-class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(export=_export_schema("targets"))
+class TargetViewSet(ExportMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Targets of all campaigns; filter by campaign, state, number, reference, next attempt time."""
+
+    export_kind = "targets"
 
     queryset = Target.objects.all()
     serializer_class = TargetSerializer
@@ -110,8 +164,11 @@ class TargetViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return report_response(serializer.save(user=request.user))
 
 
-class CallAttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(export=_export_schema("call attempts"))
+class CallAttemptViewSet(ExportMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Every originate placed, with its outcome; filter by campaign, outcome, time, node, agent."""
+
+    export_kind = "attempts"
 
     queryset = CallAttempt.objects.all()
     serializer_class = CallAttemptSerializer

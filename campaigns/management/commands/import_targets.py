@@ -86,6 +86,8 @@ class Command(BaseCommand):
             options["report_csv"].write_text(report.csv_text())
         if hidden:
             self.stdout.write(f"  ... and {hidden} more (--report-csv FILE writes every entry)")
+        if report.notice:
+            self.stdout.write(report.notice)
 
     def _campaign(self, key: str) -> Campaign:
         """Find the campaign by id, else by exact name (which must be unique)."""

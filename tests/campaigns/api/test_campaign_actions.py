@@ -8,6 +8,14 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignEvent
+from tests.factories import make_dialable
+
+
+@pytest.fixture(autouse=True)
+def _campaign_can_dial(campaign):
+    """Starting a campaign needs an agent and a target (lifecycle refuses one that cannot dial)."""
+    make_dialable(campaign)
+
 
 
 def _post(client, campaign, verb, **body):

@@ -52,12 +52,27 @@ def test_good_rows_are_created_and_bad_rows_reported_by_position(as_supervisor, 
             ],
             "duplicates": [{"line": 5, "number": "+14155550100", "extension": "567"}],
             "do_not_call": [],
+            "parsed": [
+                {"line": 1, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
+                 "played": "press 567 (200 ms tones)"},
+                # Two commas: two phone pauses of the campaign's 2 s, kept exact in the row.
+                {"line": 3, "number": "+14155550101", "extension": ",,42", "dtmf": "WWWW42@200",
+                 "played": "wait 4 s, then press 42 (200 ms tones)"},
+                {"line": 5, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
+                 "played": "press 567 (200 ms tones)"},
+            ],
+            "rejected": [
+                {"line": 2, "text": '{"number": "+1415555010\\n"}'},
+                {"line": 4, "text": '{"number": "+14155550102", "timezone": "Mars/Base"}'},
+                {"line": 6, "text": '{"extension": "1"}'},
+            ],
+            "notice": "",
         },
     )
     stored = Target.objects.filter(campaign=campaign).order_by("id")
     assert [(t.number, t.extension, t.custom_data) for t in stored] == [
         ("+14155550100", "567", {"tier": "gold"}),
-        ("+14155550101", "ww42", {}),
+        ("+14155550101", ",,42", {}),
     ]
 
 

@@ -39,11 +39,29 @@ REPORT = {
         {
             "line": 5,
             "field": "extension",
-            "reason": "extension may contain only 0-9 * # A-D and w/W pauses",
+            "reason": "extension may contain only 0-9 * # A-D, commas and w/W pauses",
         },
     ],
     "duplicates": [{"line": 6, "number": "+14155550100", "extension": "567"}],
     "do_not_call": [{"line": 7, "number": "+14155550199"}],
+    # The preview: what each good row parsed to and will play, and the text of each bad line.
+    "parsed": [
+        {"line": 2, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
+         "played": "press 567 (200 ms tones)"},
+        {"line": 3, "number": "+12125550100", "extension": "", "dtmf": "",
+         "played": "no digits"},
+        {"line": 6, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
+         "played": "press 567 (200 ms tones)"},
+        {"line": 7, "number": "+14155550199", "extension": "", "dtmf": "",
+         "played": "no digits"},
+        {"line": 8, "number": "+14155550102", "extension": "89", "dtmf": "89@200",
+         "played": "press 89 (200 ms tones)"},
+    ],
+    "rejected": [
+        {"line": 4, "text": "not-a-number,,crm-3,"},
+        {"line": 5, "text": "+14155550101,12;3,crm-4,"},
+    ],
+    "notice": "",
 }
 
 
