@@ -31,6 +31,8 @@ def _form_data(trunk, group, **overrides):
         "retry_busy_seconds": 300, "retry_no_answer_seconds": 900, "retry_failed_seconds": 600,
         "dtmf_settle_ms": 1000, "dtmf_duration_ms": 200, "dtmf_pause_ms": 0,
         "dtmf_comma_pause_ms": 2000,
+        "agent_ring_timeout": 15, "max_agent_failovers": 2, "failover_window_seconds": 20,
+        "abandon_message": "tone:500/500/480+620x4", "retry_abandoned_seconds": 3600,
         "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
         "events-MIN_NUM_FORMS": 0, "events-MAX_NUM_FORMS": 1000,
         "dispositions-TOTAL_FORMS": 0, "dispositions-INITIAL_FORMS": 0,

@@ -172,9 +172,9 @@ def _bulk_attempts(campaign, count: int) -> None:
             """
             INSERT INTO campaigns_callattempt (target_id, campaign_id, attempt_number, uuid,
                 node, counts_as_attempt, hangup_cause, outcome, billsec, disposition_notes,
-                created_at)
+                agent_failovers, created_at)
             SELECT id, campaign_id, 1, gen_random_uuid(), 'fs1', true, 'NO_ANSWER',
-                   'no_answer', 0, '', now()
+                   'no_answer', 0, '', 0, now()
             FROM campaigns_target WHERE campaign_id = %s
             """,
             [campaign.pk],

@@ -61,7 +61,8 @@ def _publish(broker_url: str, name: str, *args) -> None:
 
     from workers.celery import app
 
-    sender = Celery("sender", broker=broker_url)
+    # Not the current app: later tests publish through workers.celery, never to this broker.
+    sender = Celery("sender", broker=broker_url, set_as_current=False)
     sender.conf.update(task_routes=app.conf.task_routes, task_queues=app.conf.task_queues,
                        task_default_queue="default", task_default_exchange="switchboard",
                        task_default_routing_key="default")

@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from telephony.dialstring import DialstringError, describe_dtmf, render_dtmf
+from telephony.dialstring import DialstringError, describe_dtmf, dtmf_length_ms, render_dtmf
 from telephony.originate import Mode, OriginateRequest, render_originate
 
 RENDERED = [
@@ -71,6 +71,10 @@ def test_the_originate_sends_the_comma_pause_from_the_request_in_both_modes():
         b_leg_uuid="00000000-0000-4000-8000-000000000181",
     )
     command = render_originate(request)
-    assert "'send_dtmf:WwWw204@200,bridge:user/1002@10.0.0.5' inline" in command
+    # Two commas at 1.5 s each, then the digits; the plan sleeps their rendered length before
+    # the agent is dialled (issue 9: the digits are out before the bridge).
+    assert "|send_dtmf:WwWw204@200|" in command
+    assert f"|sleep:{dtmf_length_ms('WwWw204@200')}|" in command
+    assert command.index("send_dtmf:") < command.index("bridge:")
     agent_first = render_originate(dataclasses.replace(request, mode=Mode.AGENT_FIRST))
     assert "execute_on_answer=send_dtmf:WwWw204@200}" in agent_first
