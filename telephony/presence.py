@@ -250,6 +250,23 @@ class PresenceStore:
             raise UnknownAgent(agent)
         return bool(result)
 
+    def may_free_up(self, group: str, node: str, now: float, until: float) -> bool:
+        """Could an agent of `group` be reserved on `node` before `until`? One that is enabled,
+        available and registered there (trusted, reachable) and idle, on a call (it may end at
+        any moment) or in a wrap-up or penalty delay ending by then. False means no waiting
+        helps: nobody logged in, everyone paused, unreachable or misconfigured."""
+        members = [_s(a) for a in self.client.zrange(f"{self.base}:ready:{group}", 0, -1)]
+        for view in self.snapshot(members, now).values():
+            if not (view.known and view.enabled and view.intent == "available"):
+                continue
+            if not any(r.node == node and r.trusted and not r.unreachable
+                       for r in view.registrations):
+                continue
+            if view.activity == "wrapup" and (view.activity_until or 0.0) > until:
+                continue
+            return True
+        return False
+
     def snapshot(self, agents: Iterable[str], now: float) -> dict[str, AgentPresence]:
         """Every axis of each agent, computed as of `now` (unknown agents are offline)."""
         names = list(dict.fromkeys(agents))
