@@ -73,9 +73,9 @@ def many_attempts(db):
             """
             INSERT INTO campaigns_callattempt (target_id, campaign_id, attempt_number, uuid, node,
                 agent_id, counts_as_attempt, hangup_cause, outcome, billsec, disposition_notes,
-                created_at, ended_at)
+                agent_failovers, created_at, ended_at)
             SELECT %s, (%s::bigint[])[1 + g %% 20], g, gen_random_uuid(), 'fs1',
-                (%s::bigint[])[1 + g %% 50], true, 'NORMAL_CLEARING', 'answered', 10, '',
+                (%s::bigint[])[1 + g %% 50], true, 'NORMAL_CLEARING', 'answered', 10, '', 0,
                 now() - make_interval(mins => g %% 50000), now() - make_interval(mins => g %% 50000)
             FROM generate_series(1, 60000) AS g
             """,
