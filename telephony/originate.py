@@ -70,6 +70,7 @@ MAX_HOLD_MS = 300_000
 # the call fails over to another agent, one loop every 6 s.
 RINGBACK = "%(2000,4000,440,480)"
 RINGBACK_LOOP_MS = 6000
+RINGBACK_ON_MS = 2000
 DEFAULT_ABANDON_PROMPT = "tone:500/500/480+620x4"
 DTMF_SENT_MARK = "switchboard_dtmf"
 
@@ -195,10 +196,15 @@ def render_originate(request: OriginateRequest) -> str:
     return f"originate {_vars(a_vars)}user/{agent} &bridge({_vars(b_vars)}{trunk_leg})"
 
 
-def _hold(hold_ms: int) -> str:
-    """Ringback for about `hold_ms` (whole 6 s loops, at least one)."""
-    loops = max(1, -(-hold_ms // RINGBACK_LOOP_MS))
-    return f"playback:tone_stream://{RINGBACK};loops={loops}"
+def _hold(hold_ms: int) -> list[str]:
+    """Ringback for `hold_ms`, never longer (the failover window): whole 6 s cadences, then the
+    rest as one cut cadence (its ring, then as much of its pause as is left)."""
+    loops, rest = divmod(hold_ms, RINGBACK_LOOP_MS)
+    apps = [f"playback:tone_stream://{RINGBACK};loops={loops}"] if loops else []
+    if rest:
+        ring = min(rest, RINGBACK_ON_MS)
+        apps.append(f"playback:tone_stream://%({ring},{rest - ring},440,480)")
+    return apps
 
 
 def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: str) -> list[str]:
@@ -206,8 +212,7 @@ def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: 
     leg_timeout = _check_int(agent_timeout_s, 5, 120, "agent ring timeout")
     hold = _check_int(hold_ms, 0, MAX_HOLD_MS, "failover hold")
     apps = [f"bridge:{{leg_timeout={leg_timeout}}}user/{agent}"]
-    if hold:
-        apps.append(_hold(hold))
+    apps += _hold(hold)
     apps += [f"playback:{render_prompt(abandon_prompt)}", "hangup:NORMAL_CLEARING"]
     return apps
 

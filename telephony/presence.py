@@ -75,7 +75,8 @@ class PresenceStore:
         scripts = {
             name: client.register_script(getattr(lua, name))
             for name in ("REGISTER", "REMOVE", "DROP_ADDRESS", "REACHABILITY", "RECONCILE",
-                         "SWEEP_EXPIRED", "NODE_CONNECTED", "NODE_LOST", "HEARTBEAT", "RESERVE",
+                         "SWEEP_EXPIRED", "NODE_CONNECTED", "NODE_LOST", "NODE_ENDED", "HEARTBEAT",
+                         "RESERVE",
                          "MARK", "RELEASE", "SET_INTENT", "SYNC_AGENTS")
         }
         self._scripts = scripts
@@ -170,6 +171,12 @@ class PresenceStore:
         (client or self.client).hset(f"{self.base}:node:{node}", mapping={
             "last_seen": _num(now), "trusted_until": _num(now + trust_seconds)})
 
+    def node_ended(self, node: str, core: str) -> bool:
+        """The event connection to `node` ended as a run ends (a shutdown notice, or EOF);
+        True when we were reconciled with `core`: we followed that run to its end, so after a
+        restart a Call-ID we never held cannot be a row the old process kept."""
+        return bool(self._run("NODE_ENDED", [node, core]))
+
     def node_lost(self, node: str, now: float, reason: str) -> bool:
         """Stop trusting the node's registrations; True if it was not lost already."""
         return bool(self._run("NODE_LOST", [node, _num(now), reason]))
@@ -242,6 +249,23 @@ class PresenceStore:
         if result < 0:
             raise UnknownAgent(agent)
         return bool(result)
+
+    def may_free_up(self, group: str, node: str, now: float, until: float) -> bool:
+        """Could an agent of `group` be reserved on `node` before `until`? One that is enabled,
+        available and registered there (trusted, reachable) and idle, on a call (it may end at
+        any moment) or in a wrap-up or penalty delay ending by then. False means no waiting
+        helps: nobody logged in, everyone paused, unreachable or misconfigured."""
+        members = [_s(a) for a in self.client.zrange(f"{self.base}:ready:{group}", 0, -1)]
+        for view in self.snapshot(members, now).values():
+            if not (view.known and view.enabled and view.intent == "available"):
+                continue
+            if not any(r.node == node and r.trusted and not r.unreachable
+                       for r in view.registrations):
+                continue
+            if view.activity == "wrapup" and (view.activity_until or 0.0) > until:
+                continue
+            return True
+        return False
 
     def snapshot(self, agents: Iterable[str], now: float) -> dict[str, AgentPresence]:
         """Every axis of each agent, computed as of `now` (unknown agents are offline)."""
@@ -354,11 +378,18 @@ class PresenceStore:
     def release(self, token: str, now: float, wrapup_seconds: float | None = None) -> bool:
         """End the call: wrap-up (the agent's own length unless given), then idle."""
         wrapup = "" if wrapup_seconds is None else _num(wrapup_seconds)
-        return bool(self._run("RELEASE", [token, _num(now), wrapup, ""]))
+        return bool(self._run("RELEASE", [token, _num(now), wrapup, "", ""]))
 
     def release_agent_unregistered(self, token: str, node: str, now: float) -> bool:
         """The call failed USER_NOT_REGISTERED: drop the agent's registrations on `node` now."""
-        return bool(self._run("RELEASE", [token, _num(now), "", node]))
+        return bool(self._run("RELEASE", [token, _num(now), "", node, "not_registered"]))
+
+    def release_agent_unreachable(self, token: str, node: str, now: float,
+                                  wrapup_seconds: float | None = None) -> bool:
+        """The agent's contact on `node` is dead (503): release, and keep its rows there marked
+        unreachable (the node still lists them) until a newer REGISTER or an OPTIONS answer."""
+        wrapup = "" if wrapup_seconds is None else _num(wrapup_seconds)
+        return bool(self._run("RELEASE", [token, _num(now), wrapup, node, "unreachable"]))
 
     def reserve_unguarded(self, group: str, usable_nodes: Sequence[str], now: float,
                           lease_seconds: float, race_window: float = 0.0) -> Reservation | None:

@@ -26,7 +26,9 @@ newer registration from the same contact or ip:port), stale (listed after a rest
 a REGISTER) (detail: the call-id); activity (detail: reserved/ringing/on_call/wrapup/idle),
 intent (detail: the intent), agent_sync; node_restart, node_up (detail: Core-UUID), node_lost
 (detail: the reason).
-P:node:<node> also holds restart_core: the Core-UUID of a run that followed one we knew.
+P:node:<node> also holds restart_core: the Core-UUID of a run that followed one we knew;
+followed_core: the run whose end (a shutdown notice, or EOF) the listener saw while reconciled;
+previous_followed: 1 when the run before restart_core was followed to its end.
 """
 
 from __future__ import annotations
@@ -186,7 +188,11 @@ local listed = {}
 -- This run of the node followed one we knew (a restart): FreeSWITCH keeps the registrations
 -- of the old process (captures 32, 32c), though the TCP/TLS connections they came over died
 -- with it and no socket-disconnection will ever fire for them.
-local restarted = redis.call('HGET', P .. ':node:' .. node, 'restart_core') == core
+local nh = redis.call('HMGET', P .. ':node:' .. node, 'restart_core', 'previous_followed')
+local restarted = nh[1] == core
+-- The listener followed the previous run until it ended (a shutdown notice, or EOF after a
+-- reconcile): it saw every registration the old process held.
+local followed = nh[2] == '1'
 local added, removed = 0, 0
 for i = 0, n - 1 do
   local b = 6 + i * 10
@@ -205,9 +211,13 @@ for i = 0, n - 1 do
     local stale = '0'
     if keep then
       stale = (old[8] == '1' and not advanced) and '1' or '0'
-    elseif restarted and ARGV[b+6] ~= 'udp' and not advanced then
+    elseif restarted and ARGV[b+6] ~= 'udp' and not advanced
+        and (old[1] or not followed) then
       -- Listed after a restart but not registered again since: not routable until a fresh
-      -- sofia::register (or an OPTIONS answer) proves a phone is behind it.
+      -- sofia::register (or an OPTIONS answer) proves a phone is behind it. That is a row we
+      -- held under the previous run, or any row when we did not follow that run to its end.
+      -- A Call-ID we never held although we followed the old run to its end cannot be one the
+      -- old process kept: it came with a REGISTER to this run, before we reconnected.
       stale = '1'
     end
     local id = node .. '|' .. cid
@@ -215,8 +225,9 @@ for i = 0, n - 1 do
     if old[5] and (old[5] ~= ip or old[6] ~= port) then
       redis.call('SREM', P .. ':addr:' .. node .. ':' .. old[5] .. ':' .. (old[6] or ''), cid)
     end
-    -- Events are fresher than the listing (its SQL lags), so a held row keeps its flag.
-    local unreachable = keep and (old[4] or '0') or ARGV[b+9]
+    -- Events are fresher than the listing (its SQL lags), so a held row keeps its flag (a
+    -- contact that failed a call stays unreachable) until a REGISTER we did not see.
+    local unreachable = (keep and not advanced) and (old[4] or '0') or ARGV[b+9]
     redis.call('HSET', rk, 'agent', agent, 'node', node, 'call_id', cid, 'profile', ARGV[b+2],
       'contact', ARGV[b+3], 'ip', ip, 'port', port, 'transport', ARGV[b+6],
       'user_agent', ARGV[b+7], 'expires', expires_at, 'core', core,
@@ -270,11 +281,16 @@ local old = redis.call('HMGET', nk, 'core', 'state')
 redis.call('SADD', P .. ':nodes', node)
 redis.call('HSET', nk, 'connected', '1', 'last_seen', now, 'connected_at', now)
 if old[1] ~= core then
-  redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', old[1] or '')
+  local followed = old[1] and redis.call('HGET', nk, 'followed_core') == old[1]
+  redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', old[1] or '',
+    'previous_followed', followed and '1' or '0')
+  redis.call('HDEL', nk, 'followed_core')
   if old[1] then redis.call('HSET', nk, 'restart_core', core) end
   publish(now, 'node_restart', '', node, core)
   return 1
 end
+-- Following this run again: only an end seen from here on counts as followed.
+redis.call('HDEL', nk, 'followed_core')
 if old[2] ~= 'up' then redis.call('HSET', nk, 'state', 'syncing') end
 return 0
 """
@@ -291,6 +307,21 @@ publish(now, 'node_lost', '', node, ARGV[4])
 return 1
 """
 
+# The event connection ended the way a run of the node ends (a shutdown notice, or EOF) while
+# we were reconciled with this Core-UUID: we followed that run to its end. Recorded for the
+# next run's reconcile (NODE_CONNECTED turns it into previous_followed).
+# ARGV: prefix node core; returns 1 when recorded.
+NODE_ENDED = _COMMON + r"""
+local nk = P .. ':node:' .. ARGV[2]
+local h = redis.call('HMGET', nk, 'core', 'state')
+if h[1] ~= ARGV[3] or h[2] ~= 'up' then
+  redis.call('HDEL', nk, 'followed_core')
+  return 0
+end
+redis.call('HSET', nk, 'followed_core', ARGV[3])
+return 1
+"""
+
 # A HEARTBEAT with a Core-UUID other than the one held is a restart we missed.
 # ARGV: prefix node core now, then field/value pairs; returns 1 when the Core-UUID changed.
 HEARTBEAT = _COMMON + r"""
@@ -302,8 +333,10 @@ for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', nk, 'last_heartbeat', now, 'last_seen', now, unpack(fields))
 redis.call('SADD', P .. ':nodes', node)
 if held and held ~= core then
+  -- Seen first in a HEARTBEAT: the end of the old run went by unseen.
   redis.call('HSET', nk, 'state', 'syncing', 'core', core, 'previous_core', held,
-    'restart_core', core)
+    'restart_core', core, 'previous_followed', '0')
+  redis.call('HDEL', nk, 'followed_core')
   publish(now, 'node_restart', '', node, core)
   return 1
 end
@@ -414,17 +447,31 @@ if eff ~= activity then publish(now, 'activity', agent, a[5], activity) end
 return 1
 """
 
-# ARGV: prefix token now wrapup_s ('' = the agent's own) unregistered_node ('' = none)
+# ARGV: prefix token now wrapup_s ('' = the agent's own) bad_node ('' = none)
+#       bad_kind (not_registered: drop the agent's rows on bad_node; unreachable: keep and mark)
 RELEASE = _COMMON + _AGENT + r"""
 local token, now = ARGV[2], tonumber(ARGV[3])
 local agent = string.sub(token, string.find(token, ':', 1, true) + 1)
-local bad_node = ARGV[5]
+local bad_node, bad_kind = ARGV[5], ARGV[6]
 if bad_node ~= '' then
-  -- The node said USER_NOT_REGISTERED: what we held for the agent there was stale, whoever
-  -- holds the agent now.
   for _, id in ipairs(redis.call('SMEMBERS', P .. ':agentregs:' .. agent)) do
     local node, cid = split_id(id)
-    if node == bad_node then drop_reg(node, cid, now, 'not_registered') end
+    if node == bad_node then
+      if bad_kind == 'unreachable' then
+        -- A dead contact (sofia's 503, capture 27): the node keeps listing the row, so keep
+        -- it too, marked; RECONCILE keeps the flag, and only a newer REGISTER (a new Call-ID
+        -- or a later expiry) or an OPTIONS answer clears it.
+        local rk = P .. ':reg:' .. node .. ':' .. cid
+        if redis.call('HGET', rk, 'unreachable') ~= '1' then
+          redis.call('HSET', rk, 'unreachable', '1')
+          publish(now, 'unreachable', agent, node, cid)
+        end
+      else
+        -- The node said USER_NOT_REGISTERED: what we held for the agent there was stale,
+        -- whoever holds the agent now.
+        drop_reg(node, cid, now, 'not_registered')
+      end
+    end
   end
 end
 local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until', 'token',
@@ -432,7 +479,7 @@ local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_unti
 if a[4] ~= token then return 0 end
 local eff = effective(a, now)
 if eff ~= 'reserved' and eff ~= 'ringing' and eff ~= 'on_call' then return 0 end
-if bad_node ~= '' then
+if bad_node ~= '' and bad_kind ~= 'unreachable' then
   redis.call('HSET', ak(agent), 'activity', 'idle', 'token', '', 'lease_until', 0,
     'activity_at', now)
   set_ready(agent, now)

@@ -17,6 +17,9 @@ from telephony.protocol import Event, EventFormat, build_event_command, build_fi
 
 log = logging.getLogger(__name__)
 
+# The text/disconnect-notice FreeSWITCH sends every event socket when it shuts down.
+SHUTDOWN_NOTICE = "The system is being shut down."
+
 
 @dataclass(frozen=True)
 class ConnectInfo:
@@ -60,6 +63,8 @@ class EventStream:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        restart_retry: float = 0.5,
+        restart_window: float = 60.0,
     ) -> None:
         # Build the subscription now so a bad name fails at start-up, not at the first connect.
         self._subscription = build_event_command(fmt, events, custom)
@@ -74,6 +79,12 @@ class EventStream:
         self.clock = clock
         self.sleep = sleep
         self.rng = rng or random.Random()
+        # After a shutdown notice the node is restarting: phones register again about a second
+        # after its SIP port opens, and the listener should be there to see those REGISTERs.
+        # So retry every `restart_retry` seconds for `restart_window` seconds, not with backoff.
+        self.restart_retry = restart_retry
+        self.restart_window = restart_window
+        self._fast_until = 0.0
         self.conn: ESLConnection | None = None
         self.core_uuid: str | None = None
         self.connects = 0
@@ -123,6 +134,7 @@ class EventStream:
         self.conn = conn
         self.connects += 1
         self.failures = 0
+        self._fast_until = 0.0
         self.last_error = None
 
     @staticmethod
@@ -136,13 +148,21 @@ class EventStream:
             conn.close()
         self.last_disconnect_reason = reason
         self.failures += 1
-        self._retry_at = self.clock() + self.backoff.delay(self.failures, self.rng)
+        if SHUTDOWN_NOTICE.rstrip(".") in reason:
+            self._fast_until = self.clock() + self.restart_window
+        self._retry_at = self.clock() + self._retry_delay()
         log.warning("event connection to %s lost: %s", self.node.name, reason)
         if self.on_disconnect is not None:
             try:
                 self.on_disconnect(reason)
             except Exception:  # the stream must keep reconnecting whatever the callback does
                 log.exception("on_disconnect for %s failed", self.node.name)
+
+    def _retry_delay(self) -> float:
+        """Seconds to the next connect: short and fixed while a restart is awaited."""
+        if self.clock() < self._fast_until:
+            return self.restart_retry
+        return self.backoff.delay(self.failures, self.rng)
 
     def next_event(self, timeout: float) -> Event | None:
         """The next event, or None when `timeout` passes; reconnects (with backoff) as needed."""
@@ -162,12 +182,12 @@ class EventStream:
                 except ESLError as exc:
                     self.last_error = str(exc)
                     self.failures += 1
-                    self._retry_at = self.clock() + self.backoff.delay(self.failures, self.rng)
+                    self._retry_at = self.clock() + self._retry_delay()
                     log.warning("event connection to %s failed: %s", self.node.name, exc.detail)
                 except Exception as exc:  # on_connect failed (e.g. reconcile): back off, retry
                     self.last_error = f"on_connect failed: {exc}"
                     self.failures += 1
-                    self._retry_at = self.clock() + self.backoff.delay(self.failures, self.rng)
+                    self._retry_at = self.clock() + self._retry_delay()
                     log.exception("on_connect for %s failed", self.node.name)
                 continue
             try:

@@ -43,10 +43,10 @@ from telephony.events import (
 from telephony.presence import PresenceStore
 from telephony.protocol import Event
 from telephony.registrations import RegistrationListError, parse_xmlstatus, safe_call_id
+from telephony.stream import SHUTDOWN_NOTICE
 
 log = logging.getLogger("switchboard.listener")
 
-SHUTDOWN_NOTICE = "The system is being shut down."
 _BATCH = 1000  # events applied per Redis round trip at most
 
 # Renew the lease only if we still hold it (a standby may have taken it over meanwhile).
@@ -162,7 +162,12 @@ class NodeFeed(threading.Thread):
         self.last_activity = time.time()
         log.info("node %s (%s:%s) disconnected: %s", self.node.name, self.node.host,
                  self.node.port, reason)
-        if SHUTDOWN_NOTICE.rstrip(".") in reason:
+        notice = SHUTDOWN_NOTICE.rstrip(".") in reason
+        if (notice or reason == "EOF") and self.core:
+            # The run ended while we followed it: the next run's reconcile may trust Call-IDs
+            # we never held (only a REGISTER to the new process can have made them).
+            self.store.node_ended(self.node.name, self.core)
+        if notice:
             # The node announced its shutdown: it is gone now, not after the grace period.
             self.listener.declare_lost(self, "shutdown notice")
 

@@ -50,7 +50,14 @@ class CallAttempt(models.Model):
     dtmf_sent_at = models.DateTimeField(null=True, blank=True)
     bridged_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    hangup_cause = models.CharField(max_length=64, blank=True)
+    hangup_cause = models.CharField(
+        max_length=64, blank=True, help_text="The Hangup-Cause of the call's own leg (the callee's "
+        "in target_first, the agent's first leg in agent_first)")
+    agent_leg_cause = models.CharField(
+        max_length=64, blank=True, default="", db_default="",
+        help_text="target_first, answered and never connected: how the last agent leg ended "
+        "(its originate_disposition, e.g. ORIGINATOR_CANCEL when the callee hung up while the "
+        "agent rang, or the agent's cause, e.g. USER_BUSY)")
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True, default="")
     billsec = models.PositiveIntegerField(default=0)
     disposition = models.ForeignKey(

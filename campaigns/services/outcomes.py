@@ -38,11 +38,12 @@ class OutcomeClass:
 
     outcome: str
     retry: Retry
+    ours: bool = False  # our configuration caused it: never spends the target's attempts
 
     @property
     def counts_as_attempt(self) -> bool:
         """Node, trunk and agent failures are ours, not the callee's: they use up no attempt."""
-        return self.retry not in (Retry.ELSEWHERE, Retry.UNKNOWN)
+        return self.retry not in (Retry.ELSEWHERE, Retry.UNKNOWN) and not self.ours
 
 
 ANSWERED = OutcomeClass(Outcome.ANSWERED, Retry.FINAL)
@@ -58,6 +59,10 @@ CONFIG = OutcomeClass(Outcome.CONFIG_ERROR, Retry.ELSEWHERE)
 # ran out, or the callee hung up first): the callee's outcome, counted, retried after the
 # campaign's abandon delay, never at once (the person was really called).
 ABANDONED = OutcomeClass(Outcome.ABANDONED, Retry.ABANDONED)
+# The same, when the last agent leg failed on our configuration (SUBSCRIBER_ABSENT: the agent's
+# user or domain is unknown to the node). Still an abandon for the regulator's figures, but the
+# target keeps its attempt: retried after the abandon delay, uncounted.
+ABANDONED_BY_US = OutcomeClass(Outcome.ABANDONED, Retry.ABANDONED, ours=True)
 CANCELLED = OutcomeClass(Outcome.CANCELLED, Retry.FINAL)
 # Reconcile could prove nothing (no live channel, no CDR): the callee may have answered, so the
 # target waits the no-answer delay (never dialled again soon after a possible answer). Not

@@ -4,8 +4,11 @@ Like mod_callcenter's agent settings (`reject-delay-time`, `busy-delay-time`,
 `no-answer-delay-time`, `max-no-answer`): a phone that refuses, is busy or does not answer makes
 its agent not routable for that agent's delay (the reservation is released into a wrap-up of
 that length, which the reserve script already skips); `max_no_answer` missed rings in a row put
-the agent on break (intent `paused`, with the reason). A dead contact or a stale registration is
-dropped on that node at once. An unknown user or domain (`SUBSCRIBER_ABSENT`) marks the agent
+the agent on break (intent `paused`, with the reason). A dead contact (503) keeps its
+registration on that node, marked unreachable at once, until a newer REGISTER or an OPTIONS
+answer (the node still lists it, so dropping it would let the next reconcile bring it back); it
+counts with the missed rings towards `max_no_answer`. A stale registration (USER_NOT_REGISTERED)
+is dropped on that node at once. An unknown user or domain (`SUBSCRIBER_ABSENT`) marks the agent
 misconfigured: logged out in presence and left out of every sync until a person clears it.
 
 A trunk whose gateway or profile the node does not know (`INVALID_GATEWAY`, `INVALID_PROFILE`)
@@ -39,18 +42,26 @@ def charge_agent(presence: Any, agent_id: int | None, presence_key: str, token: 
     penalty = agent_penalty(cause)
     ts = now.timestamp()
     agent = Agent.objects.filter(id=agent_id).first() if agent_id else None
-    if penalty in (Penalty.UNREACHABLE, Penalty.NOT_REGISTERED):
-        delay = agent.reject_delay_seconds if agent and penalty is Penalty.UNREACHABLE else 0
-        if token and delay:
-            # A dead contact is still listed by the node (capture 27), so the next reconcile
-            # brings its registration back: the delay keeps the agent out meanwhile.
-            presence.release(token, ts, delay)
+    if penalty is Penalty.UNREACHABLE:
+        delay = agent.reject_delay_seconds if agent else 0
         if token:
-            # What we held for the agent on that node was a phone that is not there: drop it
-            # now (the registrations go even when the token was already given back above).
+            # A dead contact is still listed by the node (capture 27): its rows there stay,
+            # marked unreachable (a reconcile keeps the mark), so the agent is not routable on
+            # that node until a newer REGISTER or an OPTIONS answer; the delay is a wrap-up.
+            presence.release_agent_unreachable(token, node, ts, delay)
+        if agent is not None:
+            missed = _penalise(agent, penalty, now, delay)
+            # Counted with missed rings (the same counter and threshold as max_no_answer): a
+            # phone that keeps failing goes on break with the reason, whatever its rows say.
+            if agent.max_no_answer and missed >= agent.max_no_answer:
+                _set_intent(presence, presence_key, "paused",
+                            f"contact unreachable: {missed} calls in a row not connected", ts)
+                log.info("agent %s on break after %d calls not connected", presence_key, missed)
+        return penalty
+    if penalty is Penalty.NOT_REGISTERED:
+        if token:
+            # The node does not list the agent there: drop what we held on that node now.
             presence.release_agent_unregistered(token, node, ts)
-        if agent is not None and delay:
-            _penalise(agent, penalty, now, delay)
         return penalty
     if penalty is Penalty.MISCONFIGURED:
         if token:
@@ -90,7 +101,7 @@ def _penalise(agent: Agent, penalty: Penalty, now: dt.datetime, delay: int) -> i
             "penalty_reason": str(penalty),
             "penalty_until": now + dt.timedelta(seconds=delay),
         }
-        if penalty is Penalty.NO_ANSWER:
+        if penalty in (Penalty.NO_ANSWER, Penalty.UNREACHABLE):
             fields["no_answer_count"] = F("no_answer_count") + 1
         Agent.objects.filter(id=agent.id).update(**fields)
         return int(Agent.objects.filter(id=agent.id).values_list("no_answer_count", flat=True)

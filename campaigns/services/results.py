@@ -54,6 +54,7 @@ from campaigns.services import lifecycle, penalties
 from campaigns.services.dialing import forget_call, load_call, replace_call
 from campaigns.services.outcomes import (
     ABANDONED,
+    ABANDONED_BY_US,
     ANSWERED,
     CANCELLED,
     CONFIG,
@@ -368,27 +369,34 @@ class Results:
             # agent leg, capture 28), heard the abandon message, or FreeSWITCH hung up with the
             # agent's cause (no continue_on_fail, capture 26). Counted, retried after the abandon
             # delay: never redialled at once. A B cause on the A leg is the agent's doing.
+            # hangup_cause is the callee's own leg's cause (NORMAL_CLEARING when they hung up,
+            # lab s5); how the agent leg ended goes in agent_leg_cause.
             agent_cause = bridge_cause if bridge_cause and bridge_cause == cause else ""
-            return self.finish(attempt, bridge_cause or cause, ABANDONED, now, billsec=billsec,
-                               answered_at=answered, agent_cause=agent_cause)
+            ours = bool(bridge_cause) and agent_penalty(bridge_cause) is Penalty.MISCONFIGURED
+            return self.finish(attempt, cause, ABANDONED_BY_US if ours else ABANDONED, now,
+                               billsec=billsec,
+                               answered_at=answered, agent_cause=agent_cause,
+                               agent_leg_cause=bridge_cause)
         return self.finish(attempt, cause, ANSWERED, now, billsec=billsec, answered_at=answered)
 
     # -- ending an attempt --------------------------------------------------------------------
 
     def finish(self, attempt: CallAttempt, cause: str, klass: OutcomeClass, now: dt.datetime,
                *, billsec: int, answered_at: dt.datetime | None = None,
-               agent_cause: str = "") -> str:
+               agent_cause: str = "", agent_leg_cause: str = "") -> str:
         """End the attempt once, move its target on, then give back agent and live-call slot.
 
         `agent_cause`: the agent's leg failed with it; the agent is charged for it on release.
+        `agent_leg_cause`: stored as how the last agent leg ended (target_first, not connected).
         """
-        if klass is not ANSWERED and klass is not ABANDONED and Campaign.objects.filter(
+        if klass is not ANSWERED and klass.outcome != Outcome.ABANDONED and Campaign.objects.filter(
                 id=attempt.campaign_id, status=CampaignStatus.CANCELLED).exists():
             klass = CANCELLED  # we ended it: the campaign was cancelled
         with transaction.atomic():
             fields: dict[str, Any] = {
                 "outcome": klass.outcome,
                 "hangup_cause": cause[:64],
+                "agent_leg_cause": agent_leg_cause[:64],
                 "billsec": billsec,
                 "ended_at": now,
                 "counts_as_attempt": klass.counts_as_attempt,

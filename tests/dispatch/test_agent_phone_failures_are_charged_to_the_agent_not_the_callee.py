@@ -1,8 +1,9 @@
 """Captures 26, 27 and 29b: the agent's phone refuses (486), is dead (a synthesised 503) or does
 not answer within the ring timeout after the callee answered. The agent is charged by reason
-(busy delay, unreachable: registrations dropped at once, no-answer delay and a missed call that
-with `max_no_answer` puts it on break); the callee's attempt is `abandoned` when FreeSWITCH hung
-it up with the agent's cause (no `continue_on_fail`), never an uncounted retry at once."""
+(busy delay; unreachable: registrations kept, marked so at once, and counted like a missed ring;
+no-answer delay and a missed call that with `max_no_answer` puts it on break); the callee's
+attempt is `abandoned` when FreeSWITCH hung it up with the agent's cause (no `continue_on_fail`),
+never an uncounted retry at once."""
 
 from __future__ import annotations
 
@@ -44,8 +45,11 @@ def test_agent_leg_failure_without_continue_on_fail_is_abandoned_and_charged_to_
     assert agent.penalty_reason == penalty
     assert not world.routable("1001") and world.routable("1000")
     view = world.store.snapshot([agent.presence_key], time.time())[agent.presence_key]
-    # A dead contact is marked at once: what we held for it on that node is gone.
+    # A dead contact is marked at once and kept (the node still lists it, lab report D2), so
+    # a reconcile cannot bring it back; a refusing phone's registration is untouched.
     assert view.registered is (penalty != "unreachable")
+    assert [r.unreachable for r in view.registrations] == [penalty == "unreachable"]
+    assert agent.no_answer_count == (1 if penalty == "unreachable" else 0)
 
 
 def test_agent_not_answering_within_the_ring_timeout_counts_a_missed_call_and_breaks_the_agent(

@@ -31,7 +31,9 @@ def test_callee_hanging_up_while_the_agent_rings_is_abandoned_not_cancelled(
     attempt.refresh_from_db()
     target.refresh_from_db()
     assert (attempt.outcome, attempt.counts_as_attempt) == (Outcome.ABANDONED, True)
-    assert attempt.hangup_cause == "ORIGINATOR_CANCEL"
+    # The callee's own leg ended NORMAL_CLEARING (recv_bye); the agent leg was cancelled.
+    assert (attempt.hangup_cause, attempt.agent_leg_cause) == (
+        "NORMAL_CLEARING", "ORIGINATOR_CANCEL")
     assert attempt.answered_at is not None and attempt.bridged_at is None
     assert attempt.answer_to_agent_ms is None
     assert (target.state, target.attempts, target.last_outcome) == (

@@ -47,7 +47,9 @@ def test_callee_hanging_up_while_the_agent_rings_is_abandoned(world, celery_work
     (attempt,) = CallAttempt.objects.filter(target=target)
     assert (attempt.outcome, attempt.counts_as_attempt, target.last_outcome) == (
         Outcome.ABANDONED, True, Outcome.ABANDONED)
-    assert attempt.hangup_cause == "ORIGINATOR_CANCEL"
+    # The callee's own leg ended NORMAL_CLEARING (recv_bye); the agent leg was cancelled.
+    assert (attempt.hangup_cause, attempt.agent_leg_cause) == (
+        "NORMAL_CLEARING", "ORIGINATOR_CANCEL")
     assert attempt.answered_at is not None and attempt.bridged_at is None
     assert target.attempts == 1
     assert len(originates_to(world, NUMBER)) == 1

@@ -106,7 +106,9 @@ def test_no_other_agent_within_the_window_plays_the_abandon_message(
     now = dt.datetime.now(tz=dt.UTC)
     for event in events[:transfer]:
         world.results.apply(event, now)
-    world.store.set_intent("1000@127.0.0.1", "paused", "lunch", "test", time.time())
+    # 1000 is on another call: it may end any moment, so the callee holds on.
+    other = world.store.reserve(world.campaign.agent_group.name, ["fs1"], time.time(), 600)
+    assert other is not None and other.agent == "1000@127.0.0.1"
 
     commands = Commands()
     dialer = Dialer(world, commands)
@@ -114,5 +116,35 @@ def test_no_other_agent_within_the_window_plays_the_abandon_message(
     assert commands.sent == []
     record = load_call(redis_client, key_prefix, A)
     assert fail_over(attempt.id, dialer, now=record.hold_until + 1) == ("abandoned", 0.0)
+    assert commands.sent == [("fs1", f"uuid_transfer {A} 'm:|:playback:/srv/sounds/sorry.wav|"
+                                     "hangup:NORMAL_CLEARING' inline")]
+
+
+@pytest.mark.parametrize("why", ["paused", "unreachable"])
+def test_with_no_agent_that_could_become_free_the_abandon_message_plays_at_once(
+        transactional_db, redis_client, key_prefix, why):
+    """Lab report O1: the only other agent is paused (or its contact is dead) and the failed one
+    sits out a busy delay (60 s) longer than the window: no ringback to the window's end."""
+    world = call_world(redis_client, key_prefix)
+    events = capture_events("35-")
+    world.setup(mode="target_first", failover_window_seconds=20,
+                abandon_message="file:/srv/sounds/sorry.wav")
+    _, attempt = world.call("1001", A, attempt_id=350, job_uuid=job_for(events, "+OK"))
+    for event in events[:_transfer_point(events)]:
+        world.results.apply(event, dt.datetime.now(tz=dt.UTC))
+    now = time.time()
+    # The failed agent sits out its busy delay (60 s, longer than the window).
+    failed = world.store.snapshot(["1001@127.0.0.1"], now)["1001@127.0.0.1"]
+    assert failed.activity == "wrapup" and failed.activity_until > now + 20
+    if why == "paused":
+        world.store.set_intent("1000@127.0.0.1", "paused", "lunch", "test", now)
+    else:
+        held = world.store.reserve(world.campaign.agent_group.name, ["fs1"], now, 30)
+        assert held is not None and held.agent == "1000@127.0.0.1"
+        world.store.release_agent_unreachable(held.token, "fs1", now, 0)
+    assert not world.store.may_free_up(world.campaign.agent_group.name, "fs1", now, now + 20)
+
+    commands = Commands()
+    assert fail_over(attempt.id, Dialer(world, commands)) == ("abandoned", 0.0)
     assert commands.sent == [("fs1", f"uuid_transfer {A} 'm:|:playback:/srv/sounds/sorry.wav|"
                                      "hangup:NORMAL_CLEARING' inline")]

@@ -38,8 +38,11 @@ def capture_paths() -> list[Path]:
 
 
 def capture_path(prefix: str) -> Path:
-    """The one capture whose file name starts with `prefix` (e.g. "17-")."""
-    matches = [p for p in capture_paths() if p.name.startswith(prefix)]
+    """The one capture whose file name starts with `prefix` (e.g. "17-", or "lab/lab-s9-" for
+    the lab's captures in `lab/`)."""
+    folder, _, name = prefix.rpartition("/")
+    files = sorted((CAPTURE_DIR / folder).glob("*.esl.txt")) if folder else capture_paths()
+    matches = [p for p in files if p.name.startswith(name)]
     if len(matches) != 1:
         raise LookupError(f"{len(matches)} captures start with {prefix!r}")
     return matches[0]

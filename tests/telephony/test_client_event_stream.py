@@ -160,3 +160,55 @@ def test_a_misplaced_custom_subscription_fails_at_construction():
             NodeConfig("fs1", "127.0.0.1", 8021, "ClueCon"),
             ["CUSTOM", "sofia::register", "HEARTBEAT"],
         )
+
+
+class _FakeTime:
+    """A clock that only the stream's own sleeps move; every sleep is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[tuple[float, float]] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append((self.now, seconds))
+        self.now += seconds
+
+
+def _lose(switch: FakeSwitch, notice: bool) -> None:
+    if notice:
+        switch.broadcast(SHUTDOWN)
+    for conn in list(switch.live):
+        conn.close()
+    switch.stop()
+
+
+@pytest.mark.parametrize("notice", [True, False])
+def test_after_a_shutdown_notice_the_stream_retries_soon_for_a_minute_then_backs_off(notice):
+    """Phones register again about a second after a restarted node opens its SIP port (lab
+    report, s11): the listener must be back by then, not after a grown backoff."""
+    fake = _FakeTime()
+    switch = FakeSwitch(core_uuid=OLD_CORE)
+    stream, _, disconnects = stream_for(switch)
+    stream.backoff = Backoff(base=10.0, factor=2.0, maximum=40.0, jitter=0.0)
+    try:
+        stream.next_event(0.2)
+        assert stream.connected
+        stream.clock, stream.sleep = fake.clock, fake.sleep
+        _lose(switch, notice)
+        lost_at = fake.now
+        assert stream.next_event(150.0) is None  # the node stays down: every retry fails
+        assert disconnects == (["The system is being shut down."] if notice else ["EOF"])
+        waits = [s for _, s in fake.sleeps]
+        if notice:
+            early = [s for t, s in fake.sleeps if t < lost_at + stream.restart_window - 1]
+            late = [s for t, s in fake.sleeps if t > lost_at + stream.restart_window + 1]
+            assert len(early) > 50 and set(early) == {stream.restart_retry}
+            assert late and max(late) > 1.0  # the ordinary backoff again
+        else:
+            assert waits[0] == 10.0 and max(waits) == 40.0
+    finally:
+        stream.close()
+        switch.stop()

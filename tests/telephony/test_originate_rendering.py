@@ -32,7 +32,8 @@ BASE = OriginateRequest(
 
 RING = "set:transfer_ringback=%(2000,4000,440,480)"
 FALLBACK = ("bridge:{leg_timeout=15}user/1002@10.0.0.5|"
-            "playback:tone_stream://%(2000,4000,440,480);loops=4|"
+            "playback:tone_stream://%(2000,4000,440,480);loops=3|"
+            "playback:tone_stream://%(2000,0,440,480)|"
             "playback:tone_stream://%(500,500,480,620);loops=4|hangup:NORMAL_CLEARING")
 
 
@@ -95,7 +96,8 @@ def test_rendered_command_parses_back_into_exactly_the_intended_legs(mode):
             ("sleep", "1000"), ("send_dtmf", "567@200"), ("sleep", "1440"),
             ("set", "switchboard_dtmf=sent"),
             ("bridge", "{leg_timeout=15}user/1002@10.0.0.5"),
-            ("playback", "tone_stream://%(2000,4000,440,480);loops=4"),
+            ("playback", "tone_stream://%(2000,4000,440,480);loops=3"),
+            ("playback", "tone_stream://%(2000,0,440,480)"),
             ("playback", "tone_stream://%(500,500,480,620);loops=4"),
             ("hangup", "NORMAL_CLEARING"),
         ]

@@ -29,6 +29,7 @@ class CallAttemptSerializer(serializers.ModelSerializer):
             "bridged_at",
             "ended_at",
             "hangup_cause",
+            "agent_leg_cause",
             "outcome",
             "billsec",
             "disposition",
