@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import Agent, CallAttempt, Disposition
+from campaigns.models import Agent, CallAttempt, CampaignMode, Disposition
 from campaigns.services.dispositions import DispositionError, set_disposition, target_zone
 from campaigns.services.floor import live_calls, presence_words
 from campaigns.services.presence import InvalidIntent, set_intent, store
@@ -46,6 +46,18 @@ def _target(attempt: CallAttempt) -> dict[str, Any]:
 def _dispositions(campaign_id: int) -> list[dict[str, Any]]:
     return list(Disposition.objects.filter(campaign_id=campaign_id)
                 .values("code", "label", "kind"))
+
+
+def _with_the_agent(attempt: CallAttempt, state: str) -> bool:
+    """The screen-pop: the target shows once the callee is on the line with the agent.
+
+    agent_first: the agent is on their phone before the target is dialled, so from the target's
+    answer. target_first: the agent is dialled only after the extension is out (the plan's
+    bridge), so only once bridged; before that the agent is still "Reserved" on the floor.
+    """
+    if attempt.target.campaign.mode == CampaignMode.AGENT_FIRST:
+        return state in ("answered", "sending_digits", "connected")
+    return state == "connected"
 
 
 @require_GET
@@ -77,8 +89,7 @@ def data(request: HttpRequest) -> JsonResponse:
         current = call.as_dict(epoch)
         attempt = CallAttempt.objects.select_related("target", "target__campaign").filter(
             id=call.attempt_id).first()
-        # The screen-pop: the target shows once the callee is on the line with the agent.
-        if attempt is not None and call.state in ("connected", "sending_digits", "answered"):
+        if attempt is not None and _with_the_agent(attempt, call.state):
             current["target"] = _target(attempt)
     pending = (CallAttempt.objects.select_related("target", "target__campaign", "disposition")
                .filter(agent=agent, answered_at__isnull=False, created_at__gte=now -

@@ -271,6 +271,8 @@ class Results:
             CallAttempt.objects.filter(id=attempt.id, dtmf_sent_at__isnull=True).update(
                 dtmf_sent_at=event.at or now
             )
+            # The floor's call leaves "Sending digits" (else it would outrank the bridge).
+            self._live().progress(str(attempt.uuid), now.timestamp(), digits_done=True)
             return "dtmf_sent"
         if target_first and app == "bridge" and self._is_leg_a(event, attempt):
             return self._agent_leg_ended(event, attempt, now)

@@ -27,7 +27,9 @@ def world(process_env, redis_client, key_prefix, settings):
     built = build_world(process_env, redis_client, key_prefix, agents_per_node=2, node_cps=20)
     for node in built.nodes:
         call = built.cluster.node(node).call
-        call("set_outcome", pattern="+1415777*", kind="answer", answer_ms=50, hangup_ms=800)
+        # The callee stays past the plan's wait before the agent is dialled (settle 100 ms, then
+        # three digits of 480 ms each sent in full): one who hung up sooner would be abandoned.
+        call("set_outcome", pattern="+1415777*", kind="answer", answer_ms=50, hangup_ms=4000)
         call("set_outcome", pattern="+1415200*", kind="busy", fail_ms=20)
     yield built
     stop_world(built)

@@ -31,6 +31,7 @@ def _form_data(trunk, group, **overrides):
         "retry_busy_seconds": 300, "retry_no_answer_seconds": 900, "retry_failed_seconds": 600,
         "dtmf_settle_ms": 1000, "dtmf_duration_ms": 200, "dtmf_pause_ms": 0,
         "dtmf_comma_pause_ms": 2000,
+        # What the add form pre-fills from the model (agent-leg failover and abandons).
         "agent_ring_timeout": 15, "max_agent_failovers": 2, "failover_window_seconds": 20,
         "abandon_message": "tone:500/500/480+620x4", "retry_abandoned_seconds": 3600,
         "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
@@ -51,6 +52,12 @@ def test_the_add_form_ticks_monday_to_friday_and_offers_iana_zones(admin_client)
     assert '<select name="timezone"' in body
     assert '<option value="Asia/Tokyo">Asia/Tokyo</option>' in body
     assert "Starts at (in the campaign&#x27;s time zone)" in body
+    # The failover and abandon fields come pre-filled with the model's defaults.
+    for name in ("agent_ring_timeout", "max_agent_failovers", "failover_window_seconds",
+                 "abandon_message", "retry_abandoned_seconds"):
+        default = Campaign._meta.get_field(name).default
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{re.escape(str(default))}"',
+                         body), name
 
 
 def test_times_typed_for_a_tokyo_campaign_are_tokyo_times(admin_client, trunk, group, settings):
