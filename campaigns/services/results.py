@@ -364,6 +364,15 @@ class Results:
         if not (answered or attempt.answered_at):
             return self.finish(attempt, cause, classify(cause, Leg.TARGET), now, billsec=0)
         if attempt.bridged_at is None:
+            # Leg A's own hangup says whether it was bridged (capture 36; 0 when never, 41): a
+            # CHANNEL_BRIDGE lost with a listener or a consumer is no abandon.
+            bridged = (_us(event.get("Caller-Channel-Bridged-Time"))
+                       or _us(event.get("variable_bridge_uepoch")))
+            if bridged is not None and CallAttempt.objects.filter(
+                    id=attempt.id, bridged_at__isnull=True).update(bridged_at=bridged):
+                attempt.bridged_at = bridged
+                penalties.agent_connected(attempt.agent_id)
+        if attempt.bridged_at is None:
             # Answered, never connected: the callee hung up first (ORIGINATOR_CANCEL on the
             # agent leg, capture 28), heard the abandon message, or FreeSWITCH hung up with the
             # agent's cause (no continue_on_fail, capture 26). Counted, retried after the abandon
