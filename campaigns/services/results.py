@@ -412,7 +412,8 @@ class Results:
                 )
             target = Target.objects.select_for_update().get(id=attempt.target_id)
             campaign = Campaign.objects.get(id=attempt.campaign_id)
-            self._move_target(target, campaign, klass, cause, now)
+            self._move_target(target, campaign, klass, cause, now,
+                              answered=answered_at is not None or attempt.answered_at is not None)
             call_uuid = str(attempt.uuid)
             bridged = attempt.bridged_at is not None or klass is ANSWERED
             agent_id = attempt.agent_id
@@ -426,8 +427,11 @@ class Results:
         return str(klass.outcome)
 
     def _move_target(self, target: Target, campaign: Campaign, klass: OutcomeClass, cause: str,
-                     now: dt.datetime) -> None:
-        """Apply the retry policy: final, later (counted), or soon elsewhere (not counted)."""
+                     now: dt.datetime, *, answered: bool = False) -> None:
+        """Apply the retry policy: final, later (counted), or soon elsewhere (not counted).
+
+        `answered`: the callee was seen to answer (an `unknown` then may have been an abandon).
+        """
         attempts = target.attempts + (1 if klass.counts_as_attempt else 0)
         retry_after: float | None = None
         if klass is ANSWERED:
@@ -446,6 +450,8 @@ class Results:
                 state = TargetState.FAILED
             elif klass.retry is Retry.UNKNOWN:  # it may have answered: never dial again soon
                 state, retry_after = TargetState.RETRY_WAIT, campaign.retry_no_answer_seconds
+                if answered:  # answered, the bridge unseen: connected, or abandoned
+                    retry_after = max(retry_after, campaign.retry_abandoned_seconds)
             else:
                 state, retry_after = TargetState.RETRY_WAIT, ELSEWHERE_RETRY_SECONDS
         elif attempts >= campaign.max_attempts:
