@@ -483,7 +483,9 @@ class Results:
         record = load_call(self.redis, self.prefix, call_uuid)
         if record is not None and forget_call(self.redis, self.prefix, call_uuid):
             ts = now.timestamp()
-            if agent_cause and agent_penalty(agent_cause) is not Penalty.NONE:
+            # An empty token: the failed leg was charged when it failed (_agent_leg_ended) and
+            # the reservation given back; charging it again here would count it twice.
+            if agent_cause and record.token and agent_penalty(agent_cause) is not Penalty.NONE:
                 penalties.charge_agent(self.presence, agent_id, record.agent, record.token,
                                        record.node, agent_cause, now)
             elif record.token:
