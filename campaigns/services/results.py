@@ -245,15 +245,7 @@ class Results:
             bridged_at=at
         )
         if updated:
-            attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent"])
-            # The callee's wait: from the answer, or from the extension sent in full (the
-            # answer was then the auto-attendant's, and the person comes after the digits).
-            start = max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t) if (
-                attempt.answered_at or attempt.dtmf_sent_at) else None
-            if start is not None:
-                wait_ms = max(0, int((at - start).total_seconds() * 1000))
-                CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)
-            penalties.agent_connected(attempt.agent_id)
+            _connected(attempt, at)
         record = load_call(self.redis, self.prefix, str(attempt.uuid))
         if updated and record is not None and record.token:
             self.presence.mark(record.token, "on_call", now.timestamp(), ON_CALL_LEASE_SECONDS)
@@ -370,8 +362,10 @@ class Results:
                        or _us(event.get("variable_bridge_uepoch")))
             if bridged is not None and CallAttempt.objects.filter(
                     id=attempt.id, bridged_at__isnull=True).update(bridged_at=bridged):
+                CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
+                    answered_at=answered)
+                _connected(attempt, bridged)
                 attempt.bridged_at = bridged
-                penalties.agent_connected(attempt.agent_id)
         if attempt.bridged_at is None:
             # Answered, never connected: the callee hung up first (ORIGINATOR_CANCEL on the
             # agent leg, capture 28), heard the abandon message, or FreeSWITCH hung up with the
@@ -492,6 +486,20 @@ class Results:
                 self.presence.release(record.token, ts, record.wrapup_seconds if bridged else 0)
             self.pacer.remove_call(record.scopes, call_uuid)
         complete_if_exhausted(campaign_id, now)
+
+
+def _connected(attempt: CallAttempt, at: dt.datetime) -> None:
+    """The callee was bridged to the agent at `at`: store the callee's wait, clear the agent's
+    run of missed calls."""
+    attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent"])
+    # The callee's wait: from the answer, or from the extension sent in full (the answer was
+    # then the auto-attendant's, and the person comes after the digits).
+    start = max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t) if (
+        attempt.answered_at or attempt.dtmf_sent_at) else None
+    if start is not None:
+        wait_ms = max(0, int((at - start).total_seconds() * 1000))
+        CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)
+    penalties.agent_connected(attempt.agent_id)
 
 
 def complete_if_exhausted(campaign_id: int, now: dt.datetime) -> bool:

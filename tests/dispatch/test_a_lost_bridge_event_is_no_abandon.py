@@ -38,3 +38,6 @@ def test_a_hangup_that_says_bridged_ends_answered_when_the_bridge_event_was_lost
     assert attempt.bridged_at == dt.datetime.fromtimestamp(
         int(hangup.get("Caller-Channel-Bridged-Time")) / 1_000_000, tz=dt.UTC)
     assert (target.state, target.next_attempt_at) == (TargetState.COMPLETED, None)
+    # Counted as connected in the abandon figures: the callee's wait is known.
+    wait = attempt.bridged_at - max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t)
+    assert attempt.answer_to_agent_ms == int(wait.total_seconds() * 1000)
