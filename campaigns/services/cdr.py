@@ -51,6 +51,7 @@ class Verdict:
     klass: OutcomeClass
     billsec: int
     answered_at: dt.datetime | None
+    agent_cause: str = ""  # the agent's leg failed with it: charged as on the event path
 
 
 def results_from_settings() -> Results:
@@ -132,7 +133,8 @@ def verdict(attempt: CallAttempt, *, force: bool = False) -> Verdict | None:
         if agent is None and not (force and target is not None):
             return None
         if agent is not None and agent.answered_at is None:
-            return Verdict(agent.hangup_cause, classify(agent.hangup_cause, Leg.AGENT), 0, None)
+            return Verdict(agent.hangup_cause, classify(agent.hangup_cause, Leg.AGENT), 0, None,
+                           agent_cause=agent.hangup_cause)
         answered = (target.answered_at if target else None) or attempt.answered_at
         if answered or (agent is not None and agent.bridged_at is not None):
             billsec = (target.billsec if target else 0) or (agent.billsec if agent else 0)
@@ -152,7 +154,10 @@ def verdict(attempt: CallAttempt, *, force: bool = False) -> Verdict | None:
     if bridged is None:
         # As on the event path: answered and never connected to an agent is the callee's
         # abandon, whether the agent's leg failed (41) or the callee hung up first (28).
-        return Verdict(bridge_cause or target.hangup_cause, ABANDONED, target.billsec, answered)
+        # The agent's failed leg (41: USER_BUSY) is charged to the agent; a callee who hung up
+        # first (ORIGINATOR_CANCEL) costs the agent nothing (penalties.agent_penalty).
+        return Verdict(bridge_cause or target.hangup_cause, ABANDONED, target.billsec, answered,
+                       agent_cause=bridge_cause)
     return Verdict(target.hangup_cause, ANSWERED, target.billsec, answered)
 
 
@@ -166,7 +171,7 @@ def settle(attempt: CallAttempt, results: Results, now: dt.datetime, *,
     attempt.refresh_from_db()
     if attempt.ended_at is None:
         return results.finish(attempt, found.cause, found.klass, now, billsec=found.billsec,
-                              answered_at=found.answered_at)
+                              answered_at=found.answered_at, agent_cause=found.agent_cause)
     if attempt.outcome == Outcome.UNKNOWN:
         return correct_unknown(attempt, found, results, now)
     return "already_ended"

@@ -246,15 +246,7 @@ class Results:
             bridged_at=at
         )
         if updated:
-            attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent"])
-            # The callee's wait: from the answer, or from the extension sent in full (the
-            # answer was then the auto-attendant's, and the person comes after the digits).
-            start = max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t) if (
-                attempt.answered_at or attempt.dtmf_sent_at) else None
-            if start is not None:
-                wait_ms = max(0, int((at - start).total_seconds() * 1000))
-                CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)
-            penalties.agent_connected(attempt.agent_id)
+            _connected(attempt, at)
         record = load_call(self.redis, self.prefix, str(attempt.uuid))
         if updated and record is not None and record.token:
             self.presence.mark(record.token, "on_call", now.timestamp(), ON_CALL_LEASE_SECONDS)
@@ -367,6 +359,17 @@ class Results:
         if not (answered or attempt.answered_at):
             return self.finish(attempt, cause, classify(cause, Leg.TARGET), now, billsec=0)
         if attempt.bridged_at is None:
+            # Leg A's own hangup says whether it was bridged (capture 36; 0 when never, 41): a
+            # CHANNEL_BRIDGE lost with a listener or a consumer is no abandon.
+            bridged = (_us(event.get("Caller-Channel-Bridged-Time"))
+                       or _us(event.get("variable_bridge_uepoch")))
+            if bridged is not None and CallAttempt.objects.filter(
+                    id=attempt.id, bridged_at__isnull=True).update(bridged_at=bridged):
+                CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
+                    answered_at=answered)
+                _connected(attempt, bridged)
+                attempt.bridged_at = bridged
+        if attempt.bridged_at is None:
             # Answered, never connected: the callee hung up first (ORIGINATOR_CANCEL on the
             # agent leg, capture 28), heard the abandon message, or FreeSWITCH hung up with the
             # agent's cause (no continue_on_fail, capture 26). Counted, retried after the abandon
@@ -413,7 +416,8 @@ class Results:
                 )
             target = Target.objects.select_for_update().get(id=attempt.target_id)
             campaign = Campaign.objects.get(id=attempt.campaign_id)
-            self._move_target(target, campaign, klass, cause, now)
+            self._move_target(target, campaign, klass, cause, now,
+                              answered=answered_at is not None or attempt.answered_at is not None)
             call_uuid = str(attempt.uuid)
             bridged = attempt.bridged_at is not None or klass is ANSWERED
             agent_id = attempt.agent_id
@@ -427,8 +431,11 @@ class Results:
         return str(klass.outcome)
 
     def _move_target(self, target: Target, campaign: Campaign, klass: OutcomeClass, cause: str,
-                     now: dt.datetime) -> None:
-        """Apply the retry policy: final, later (counted), or soon elsewhere (not counted)."""
+                     now: dt.datetime, *, answered: bool = False) -> None:
+        """Apply the retry policy: final, later (counted), or soon elsewhere (not counted).
+
+        `answered`: the callee was seen to answer (an `unknown` then may have been an abandon).
+        """
         attempts = target.attempts + (1 if klass.counts_as_attempt else 0)
         retry_after: float | None = None
         if klass is ANSWERED:
@@ -447,6 +454,8 @@ class Results:
                 state = TargetState.FAILED
             elif klass.retry is Retry.UNKNOWN:  # it may have answered: never dial again soon
                 state, retry_after = TargetState.RETRY_WAIT, campaign.retry_no_answer_seconds
+                if answered:  # answered, the bridge unseen: connected, or abandoned
+                    retry_after = max(retry_after, campaign.retry_abandoned_seconds)
             else:
                 state, retry_after = TargetState.RETRY_WAIT, ELSEWHERE_RETRY_SECONDS
         elif attempts >= campaign.max_attempts:
@@ -478,13 +487,29 @@ class Results:
         record = load_call(self.redis, self.prefix, call_uuid)
         if record is not None and forget_call(self.redis, self.prefix, call_uuid):
             ts = now.timestamp()
-            if agent_cause and agent_penalty(agent_cause) is not Penalty.NONE:
+            # An empty token: the failed leg was charged when it failed (_agent_leg_ended) and
+            # the reservation given back; charging it again here would count it twice.
+            if agent_cause and record.token and agent_penalty(agent_cause) is not Penalty.NONE:
                 penalties.charge_agent(self.presence, agent_id, record.agent, record.token,
                                        record.node, agent_cause, now)
             elif record.token:
                 self.presence.release(record.token, ts, record.wrapup_seconds if bridged else 0)
             self.pacer.remove_call(record.scopes, call_uuid)
         complete_if_exhausted(campaign_id, now)
+
+
+def _connected(attempt: CallAttempt, at: dt.datetime) -> None:
+    """The callee was bridged to the agent at `at`: store the callee's wait, clear the agent's
+    run of missed calls."""
+    attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent"])
+    # The callee's wait: from the answer, or from the extension sent in full (the answer was
+    # then the auto-attendant's, and the person comes after the digits).
+    start = max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t) if (
+        attempt.answered_at or attempt.dtmf_sent_at) else None
+    if start is not None:
+        wait_ms = max(0, int((at - start).total_seconds() * 1000))
+        CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)
+    penalties.agent_connected(attempt.agent_id)
 
 
 def complete_if_exhausted(campaign_id: int, now: dt.datetime) -> bool:

@@ -5,11 +5,13 @@ Run on every NODE_CONNECTED and periodically, per node, with the node's live cha
 
 1. An attempt still open past its originate timeout (plus settle delay and a margin) whose
    channel the node does not list is ended only from what is proven: by its CDRs when
-   FreeSWITCH posted them (campaigns.services.cdr), as answered when we saw the callee answer
-   (final: never dialled twice), else as `unknown`: the lost events may have been an answer, so
-   it counts and is dialled again only after the campaign's no-answer delay (a CDR arriving
-   later, posted or swept, corrects it). The row was written before the originate, so a call
-   placed by a worker that died right after is ended here too.
+   FreeSWITCH posted them (campaigns.services.cdr), as answered when we saw the callee connected
+   to an agent (final: never dialled twice), else as `unknown`: the lost events may have been an
+   answer (or, for a callee we saw answer, the bridge to an agent: a CHANNEL_BRIDGE never seen
+   does not prove an abandon), so it is dialled again only after the campaign's no-answer delay,
+   and after the abandon delay too if the callee was seen to answer (a CDR arriving later, posted
+   or swept, corrects it). The row was written before the originate, so a call placed by a worker
+   that died right after is ended here too.
 2. When the node cannot be asked and presence has declared it lost, its overdue attempts end
    the same way: a call on a dead node died with it.
 3. A target left `dialing` with no open attempt (its worker died between the compare-and-set and
@@ -38,7 +40,7 @@ from campaigns.models import (
     TargetState,
 )
 from campaigns.services.cdr import settle
-from campaigns.services.outcomes import ABANDONED, ANSWERED, UNKNOWN
+from campaigns.services.outcomes import ANSWERED, UNKNOWN
 from campaigns.services.results import OPEN_STATES, Results, complete_if_exhausted
 
 log = logging.getLogger(__name__)
@@ -75,13 +77,15 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
         # Ask before ending: the CDRs prove what happened; without them an answer is possible.
         result = settle(attempt, results, now, force=True)
         if result == "waiting_for_leg_a":
-            if attempt.answered_at is not None:
-                # Answered and never connected to an agent is the callee's abandon.
-                connected = (attempt.bridged_at is not None
-                             or campaign.mode == CampaignMode.AGENT_FIRST)
-                result = results.finish(attempt, "NORMAL_CLEARING",
-                                        ANSWERED if connected else ABANDONED, now, billsec=0)
+            connected = attempt.bridged_at is not None or (
+                attempt.answered_at is not None and campaign.mode == CampaignMode.AGENT_FIRST)
+            if connected:
+                result = results.finish(attempt, "NORMAL_CLEARING", ANSWERED, now, billsec=0)
             else:
+                # No bridge seen is no proof that none happened: the events that would say so
+                # are the ones lost. A callee we saw answer may have talked to an agent (final)
+                # or been abandoned (retried after the abandon delay): `unknown` waits for the
+                # CDR to tell, and meanwhile the longer of the two delays (results.finish).
                 result = results.finish(attempt, "OUTCOME_UNKNOWN", UNKNOWN, now, billsec=0)
         if result != "already_ended":
             ended += 1

@@ -10,8 +10,9 @@ import uuid
 
 import pytest
 
-from campaigns.models import CallAttempt, CallDetailRecord, Outcome, TargetState
+from campaigns.models import Agent, CallAttempt, CallDetailRecord, Outcome, TargetState
 from tests.cdr.posts import GOOD_AUTHORIZATION, posts, send
+from tests.dispatch.captured_calls import call_world
 from tests.factories import make_campaign, make_target
 
 pytestmark = pytest.mark.integration
@@ -26,8 +27,9 @@ TABLE = [
     ("38", "target_first", A + "038", 138, 1, Outcome.BUSY, TargetState.RETRY_WAIT, 0),
     ("39", "target_first", A + "039", 139, 1, Outcome.INVALID_NUMBER, TargetState.FAILED, 0),
     ("40", "target_first", A + "040", 140, 1, Outcome.NO_ANSWER, TargetState.RETRY_WAIT, 0),
-    ("41", "target_first", A + "041", 141, 2, Outcome.AGENT_UNAVAILABLE,
-     TargetState.RETRY_WAIT, 1),
+    # The callee answered and the agent's leg failed 486: answered, no agent connected is the
+    # callee's abandon (issue 9's rule, as on the event path), counted, retried later.
+    ("41", "target_first", A + "041", 141, 2, Outcome.ABANDONED, TargetState.RETRY_WAIT, 1),
     ("42b", "target_first", A + "421", 1421, 1, Outcome.BUSY, TargetState.RETRY_WAIT, 0),
     ("42c", "target_first", A + "422", 1422, 1, Outcome.BUSY, TargetState.RETRY_WAIT, 0),
     ("42d", "target_first", A + "423", 1423, 1, Outcome.BUSY, TargetState.RETRY_WAIT, 0),
@@ -64,8 +66,10 @@ def test_captured_posts_settle_the_attempt_once(client, cdr_settings, scenario, 
     attempt.target.refresh_from_db()
     assert (attempt.outcome, attempt.billsec, attempt.target.state) == (outcome, billsec, state)
     assert attempt.ended_at is not None
-    if outcome in (Outcome.ANSWERED, Outcome.AGENT_UNAVAILABLE):
+    if outcome in (Outcome.ANSWERED, Outcome.ABANDONED):
         assert attempt.answered_at is not None
+    if outcome == Outcome.ABANDONED:
+        assert (attempt.counts_as_attempt, attempt.target.attempts) == (True, 1)
 
     # Posted again (a retry after a lost 200): nothing changes.
     ended_at = attempt.ended_at
@@ -115,3 +119,21 @@ def test_a_leg_of_no_attempt_is_stored_and_acknowledged(client, cdr_settings):
     assert [r.status_code for r in answers] == [200, 200]
     record = CallDetailRecord.objects.get()
     assert (record.attempt_id, record.leg, record.hangup_cause) == (None, "", "USER_BUSY")
+
+
+def test_the_agent_whose_leg_failed_is_charged_as_the_event_path_would(client, cdr_settings,
+                                                                      redis_client, key_prefix):
+    # 41 with no event seen (the listener down): the CDR ends the call, and agent 1001's 486 costs
+    # it the busy delay, as leg A's failed bridge would on the event path; 1000 is untouched.
+    world = call_world(redis_client, key_prefix)
+    world.setup(mode="target_first", retry_abandoned_seconds=600)
+    _, attempt = world.call("1001", A + "041", attempt_id=141)
+
+    assert {send(client, post).status_code for post in posts("41")} == {200}
+
+    attempt.refresh_from_db()
+    assert attempt.outcome == Outcome.ABANDONED
+    busy = Agent.objects.get(sip_user="1001")
+    assert (busy.penalty_reason, Agent.objects.get(sip_user="1000").penalty_reason) == ("busy", "")
+    assert busy.penalty_until is not None
+    assert not world.routable("1001") and world.routable("1000")

@@ -1,8 +1,9 @@
 """Reconcile ends what no event ended, only from what it can prove: an attempt with no channel on
 the node past its originate timeout and no CDR is `unknown` (its callee may have answered: it
-waits the no-answer delay, not counted); one whose callee we saw answer is final; a live call is
-left alone; a node that cannot be asked is settled only once presence declared it lost; a target
-orphaned in `dialing` goes back.
+waits the no-answer delay, not counted); one whose callee we saw connected to an agent is final,
+one we saw answer but never saw bridged is `unknown` too (its bridge may be what was lost) and
+waits the abandon delay if that is longer; a live call is left alone; a node that cannot be asked
+is settled only once presence declared it lost; a target orphaned in `dialing` goes back.
 """
 
 from __future__ import annotations
@@ -42,11 +43,13 @@ def _attempt(campaign, *, answered: bool = False, node: str = "fs1",
 
 def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results):
     campaign = make_campaign(status="running", originate_timeout=5, dtmf_settle_ms=0,
-                             retry_no_answer_seconds=600)
+                             retry_no_answer_seconds=600, retry_abandoned_seconds=3600)
     never_sent, answered, live = (_attempt(campaign), _attempt(campaign, answered=True),
                                   _attempt(campaign))
     fresh = _attempt(campaign)
-    held = _attempt(campaign, answered=True, bridged=False)  # answered, no agent ever connected
+    # Answered, no bridge seen: the lost events may have been the bridge (connected, final) or
+    # not (abandoned): unknown until a CDR tells, waiting the longer of the two delays.
+    held = _attempt(campaign, answered=True, bridged=False)
     later = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=30)
     CallAttempt.objects.filter(id=fresh.id).update(created_at=later - dt.timedelta(seconds=2))
     channels = json.dumps({"row_count": 1, "rows": [{"uuid": str(live.uuid)}]})
@@ -55,12 +58,15 @@ def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results
 
     outcomes = dict(CallAttempt.objects.values_list("id", "outcome"))
     assert outcomes == {never_sent.id: Outcome.UNKNOWN, answered.id: Outcome.ANSWERED,
-                        held.id: Outcome.ABANDONED, live.id: "", fresh.id: ""}
+                        held.id: Outcome.UNKNOWN, live.id: "", fresh.id: ""}
     unknown = Target.objects.get(id=never_sent.target_id)
     assert (unknown.state, unknown.attempts, unknown.last_outcome) == (
         TargetState.RETRY_WAIT, 0, Outcome.UNKNOWN)
     assert unknown.next_attempt_at == later + dt.timedelta(seconds=600)
     assert Target.objects.get(id=answered.target_id).state == TargetState.COMPLETED
+    waiting = Target.objects.get(id=held.target_id)
+    assert (waiting.state, waiting.attempts) == (TargetState.RETRY_WAIT, 0)
+    assert waiting.next_attempt_at == later + dt.timedelta(seconds=3600)  # the abandon delay
     assert CallAttempt.objects.get(id=never_sent.id).counts_as_attempt is False
 
 
