@@ -15,9 +15,9 @@ The XLSX is a minimal SpreadsheetML package (one sheet) written through zipfile 
 unseekable sink, so each entry carries a data descriptor and the bytes leave as the rows are
 written: the first chunk goes out before the first row is read, memory stays bounded (the
 deflate window and one chunk of rows). The trade-offs: no shared strings table (inline strings,
-which every spreadsheet reads, cost more bytes before compression), and no ZIP64 (Python writes
-a ZIP64 local header that its central directory then omits for small files, which Excel
-"repairs"), so the sheet stops before 4 GiB uncompressed, as it stops at Excel's 1,048,576 rows.
+which every spreadsheet reads, cost more bytes before compression), and no ZIP64 (a forced ZIP64 entry gets a
+ZIP64 local header that Python's central directory omits for a small file, which XlsxWriter's
+documentation says can make Excel offer to repair it), so the sheet stops before 4 GiB uncompressed, as it stops at Excel's 1,048,576 rows.
 """
 
 from __future__ import annotations
