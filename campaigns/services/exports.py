@@ -1,29 +1,20 @@
 """Results out as files: call attempts (the CDR) and targets with their last outcome, CSV or XLSX.
 
-Both stream: the rows come from one query read through a server-side cursor in chunks
-(`iterator(chunk_size=...)`, inside a transaction so PostgreSQL does not materialise the result
-first), so a million-row export costs one query and bounded memory whatever its size. A CSV
-response starts at once, a chunk of rows at a time. An XLSX file is a zip that can only be
-finished after its last row, so openpyxl's write-only mode spills the rows to a temporary file
-(bounded memory) and the file is streamed from there once complete;
-XLSX also stops at Excel's 1,048,576 rows (the CSV has no limit).
-
-Formula injection: in a CSV, a cell a spreadsheet would run as a formula (it starts with `=`,
-`+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so `=HYPERLINK(...)` in an
-external reference stays text; a cell that is only a signed number (`+14155550100`, `-3`) is
-left as it is (no formula can hide in digits, and E.164 numbers stay readable). In an XLSX every
-cell is written as a string cell, which a spreadsheet never evaluates, so values stay exact.
+This module says which rows and columns; the file formats are `campaigns.spreadsheets` (the one
+writer of every export, with its formula rule). Both formats stream: the rows come from one
+query read through a server-side cursor in chunks (`iterator(chunk_size=...)`, inside a
+transaction so PostgreSQL does not materialise the result first), and the writer sends each
+chunk of rows as it is written, so a million-row export starts at once (CSV and XLSX alike) and
+costs one query and bounded memory whatever its size. XLSX stops at Excel's 1,048,576 rows (the
+CSV has no limit). Every cell is text here (times in UTC, ISO 8601), so an XLSX holds string
+cells, exact and never evaluated; the CSV neutralises what a spreadsheet would run.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-import re
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connections, transaction
@@ -32,17 +23,12 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns import spreadsheets
 from campaigns.models import CallAttempt, Campaign, Target
 
 CHUNK_ROWS = 2000
-XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row
 FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SIGNED_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+CONTENT_TYPES = {"csv": spreadsheets.CSV_TYPE, "xlsx": spreadsheets.XLSX_TYPE}
 
 # (column header, queryset field) in file order.
 ATTEMPT_COLUMNS = (
@@ -90,13 +76,6 @@ KINDS: dict[str, tuple[type, tuple[tuple[str, str], ...]]] = {
     "targets": (Target, TARGET_COLUMNS),
 }
 LABELS = {"attempts": "call attempts", "targets": "targets"}
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (a leading `'` where it would)."""
-    if text.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def _cell(value: Any) -> str:
@@ -155,44 +134,6 @@ def rows(kind: str, queryset: QuerySet) -> Iterator[list[str]]:
             yield [convert(value) for convert, value in zip(converters, record, strict=True)]
 
 
-def csv_chunks(records: Iterable[list[str]]) -> Iterator[bytes]:
-    """CSV bytes (UTF-8 with a BOM, for Excel), a few hundred rows per chunk."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    for count, record in enumerate(records, start=1):
-        writer.writerow([neutralise(text) for text in record])
-        if count % 500 == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
-
-
-def xlsx_chunks(records: Iterable[list[str]], title: str) -> Iterator[bytes]:
-    """An XLSX workbook built in openpyxl's write-only mode, then streamed from a temp file."""
-    import openpyxl  # only XLSX exports pay for it
-    from openpyxl.cell import WriteOnlyCell
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    for count, record in enumerate(records):
-        if count > XLSX_MAX_ROWS:
-            break
-        cells = []
-        for text in record:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"  # always text: a string cell is never evaluated as a formula
-            cells.append(cell)
-        sheet.append(cells)
-    with tempfile.TemporaryFile() as spool:
-        book.save(spool)
-        spool.seek(0)
-        while chunk := spool.read(64 * 1024):
-            yield chunk
-
-
 def filename(kind: str, fmt: str, campaign_id: int | None = None) -> str:
     """E.g. switchboard-attempts-campaign-3-20261201T2200Z.csv."""
     stamp = timezone.now().astimezone(dt.UTC).strftime("%Y%m%dT%H%MZ")
@@ -203,7 +144,9 @@ def filename(kind: str, fmt: str, campaign_id: int | None = None) -> str:
 def stream(kind: str, fmt: str, queryset: QuerySet) -> Iterator[bytes]:
     """The export's bytes, lazily: nothing is read before the first chunk is asked for."""
     records = rows(kind, queryset)
-    return csv_chunks(records) if fmt == "csv" else xlsx_chunks(records, LABELS[kind])
+    if fmt == "csv":
+        return spreadsheets.stream_csv(records)
+    return spreadsheets.stream_xlsx(records, sheet=LABELS[kind])
 
 
 def streaming_response(

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from campaigns.exports import stream_csv, stream_xlsx
 from campaigns.models import AgentStateChange, Disposition
 from campaigns.services.agent_log import consume_changes
 from campaigns.services.agent_stats import agent_stats, stats_rows
+from campaigns.spreadsheets import stream_csv, stream_xlsx
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,8 @@ def test_statistics_export_as_csv_and_xlsx_with_formulas_neutralised(client, db)
     sheet = book.active
     assert sheet.title == "Agent statistics"
     assert sheet["A1"].value == "Agent"
-    assert sheet["A2"].value.startswith("'=HYPERLINK")
+    # An XLSX text cell is a string cell, never evaluated: the name stays exact there.
+    assert (sheet["A2"].value, sheet["A2"].data_type) == ('=HYPERLINK("http://evil")', "s")
     assert sheet["C2"].value == 0
     page = client.get(f"/dashboard/agents/stats/?start={day}&end={day}")
     assert page.status_code == 200 and b"agent-stats" in page.content
@@ -97,13 +98,17 @@ def test_statistics_export_as_csv_and_xlsx_with_formulas_neutralised(client, db)
 
 
 def test_the_xlsx_writer_streams_in_chunks_and_reads_back():
-    rows = ([n, f"row {n}", "@SUM(A1)" if n == 3 else "x"] for n in range(1, 2001))
-    chunks = list(stream_xlsx(rows, sheet="Big"))
-    assert len(chunks) > 4  # written as it goes, not built whole
-    data = b"".join(chunks)
+    taken = []
+    rows = (taken.append(n) or [n, f"row {n}", "@SUM(A1)" if n == 3 else "x"]
+            for n in range(1, 2001))
+    stream = stream_xlsx(rows, sheet="Big")
+    first = next(stream)
+    assert first.startswith(b"PK") and taken == []  # written as it goes, not built whole
+    data = first + b"".join(stream)
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
-    assert (sheet.max_row, sheet["A2000"].value, sheet["C3"].value) == (2000, 2000, "'@SUM(A1)")
+    assert (sheet.max_row, sheet["A2000"].value, sheet["C3"].value) == (2000, 2000, "@SUM(A1)")
+    assert (sheet["A3"].data_type, sheet["C3"].data_type) == ("n", "s")  # text is never run
     header = list(stats_rows([]))
     assert header == [[label for label in header[0]]]
     assert b"".join(stream_csv([["-1+1", 5]])) == "\ufeff'-1+1,5\r\n".encode()
