@@ -110,14 +110,14 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
 def rebuild_call(results: Results, attempt: CallAttempt, now: dt.datetime) -> bool:
     """Step 5: put back what Redis lost of a call the node still lists; True when rebuilt.
 
-    A call whose record survived is left as it is (the dialer's bookkeeping is whole); the
-    live-set membership is re-added either way (a set member: idempotent).
+    A call whose record survived is left as it is: the dialer wrote the record and the set
+    memberships in one MULTI, so they survived together. Re-adding the members anyway would race
+    a hangup releasing them right now and leave a member that nothing removes.
     """
     campaign = attempt.campaign
     call_uuid = str(attempt.uuid)
     scopes = (f"trunk:{campaign.trunk_id}", f"node:{attempt.node}", f"campaign:{campaign.id}")
     if load_call(results.redis, results.prefix, call_uuid) is not None:
-        results.pacer.add_call(scopes, call_uuid)
         return False
     ts = now.timestamp()
     agent = attempt.agent
@@ -128,7 +128,6 @@ def rebuild_call(results: Results, attempt: CallAttempt, now: dt.datetime) -> bo
                         agent.wrapup_seconds if agent is not None else 0)
     # NX: a record the dialer or a concurrent reconcile wrote meanwhile is never overwritten.
     if not restore_call(results.redis, results.prefix, call_uuid, record):
-        results.pacer.add_call(scopes, call_uuid)
         return False
     results.pacer.add_call(scopes, call_uuid)
     answered = attempt.answered_at is not None
