@@ -212,6 +212,26 @@ class Pacer:
             pipe.scard(self._live(scope))
         return {scope: int(n) for scope, n in zip(scopes, pipe.execute(), strict=True)}
 
+    # -- rebuilt markers ----------------------------------------------------------------
+    # The live sets live only in Redis. After Redis lost its data they are empty while calls
+    # are still up, so a node is dialled only once a reconcile has put its live calls back and
+    # written this marker; a flush removes it with the sets (fail closed, as presence does for
+    # an unknown agent).
+
+    def _rebuilt(self, node: str) -> str:
+        return f"{self.prefix}:live:rebuilt:{node}"
+
+    def mark_rebuilt(self, node: str, now: float) -> None:
+        """The node's live calls are in the sets (a reconcile compared them with its channels)."""
+        self.client.set(self._rebuilt(node), repr(float(now)))
+
+    def rebuilt(self, nodes: Sequence[str]) -> set[str]:
+        """Those of `nodes` whose live calls were rebuilt since Redis last lost its data."""
+        if not nodes:
+            return set()
+        raw = self.client.mget([self._rebuilt(n) for n in nodes])
+        return {node for node, value in zip(nodes, raw, strict=True) if value is not None}
+
     def members(self, scope: str) -> set[str]:
         """The UUIDs of the live calls in one scope (for reconcile)."""
         return {m.decode() if isinstance(m, bytes) else str(m)

@@ -76,7 +76,7 @@ class PresenceStore:
             name: client.register_script(getattr(lua, name))
             for name in ("REGISTER", "REMOVE", "DROP_ADDRESS", "REACHABILITY", "RECONCILE",
                          "SWEEP_EXPIRED", "NODE_CONNECTED", "NODE_LOST", "NODE_ENDED", "HEARTBEAT",
-                         "RESERVE",
+                         "RESERVE", "HOLD",
                          "MARK", "RELEASE", "SET_INTENT", "SYNC_AGENTS")
         }
         self._scripts = scripts
@@ -374,6 +374,17 @@ class PresenceStore:
         if activity not in MARKABLE:
             raise ValueError(f"activity must be one of {', '.join(MARKABLE)}")
         return bool(self._run("MARK", [token, activity, _num(now), _num(lease_seconds)], client))
+
+    def hold(self, agent: str, token: str, activity: Activity, node: str, now: float,
+             lease_seconds: float) -> bool:
+        """Hold `agent` for a call found live after Redis lost its data (reconcile), under
+        `token` (`<nonce>:<agent>`); False when another call holds the agent. Idempotent."""
+        if activity not in MARKABLE:
+            raise ValueError(f"activity must be one of {', '.join(MARKABLE)}")
+        if token.partition(":")[2] != agent:
+            raise ValueError("a hold token is <nonce>:<agent>")
+        return bool(self._run("HOLD", [agent, token, activity, _num(now), _num(lease_seconds),
+                                       node]))
 
     def release(self, token: str, now: float, wrapup_seconds: float | None = None) -> bool:
         """End the call: wrap-up (the agent's own length unless given), then idle."""

@@ -432,6 +432,26 @@ while true do
 end
 """
 
+# Reconcile found the agent's call live on a node after Redis lost its data: hold the agent for
+# it again under the rebuilt call record's token. Idempotent (the same token only renews); an
+# agent already held for another call is left alone (0), never taken from that call.
+# ARGV: prefix agent token activity now lease_s node
+HOLD = _COMMON + _AGENT + r"""
+local agent, token, activity = ARGV[2], ARGV[3], ARGV[4]
+local now, lease, node = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until', 'token')
+local eff = effective(a, now)
+if a[4] ~= token and (eff == 'reserved' or eff == 'ringing' or eff == 'on_call') then
+  return 0
+end
+local until_ = now + lease
+redis.call('HSET', ak(agent), 'activity', activity, 'token', token, 'lease_until', until_,
+  'node', node, 'activity_at', now)
+set_ready(agent, until_)
+if a[4] ~= token then publish(now, 'activity', agent, node, activity) end
+return 1
+"""
+
 # ARGV: prefix token activity now lease_s; the lease is renewed.
 MARK = _COMMON + _AGENT + r"""
 local token, activity, now, lease = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -533,12 +553,16 @@ for i = 0, n - 1 do
   local agent, groups, wrapup, enabled = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]
   seen[agent] = true
   local k = ak(agent)
-  local fresh = redis.call('EXISTS', k) == 0
+  -- Fresh: never synced. A hash holding only a call that reconcile restored after Redis lost
+  -- its data (HOLD) is fresh too, but keeps that activity: the agent is on a live call.
+  local fresh = redis.call('HEXISTS', k, 'enabled') == 0
   local before = redis.call('HMGET', k, 'enabled', 'groups')
   redis.call('HSET', k, 'enabled', enabled, 'groups', groups, 'wrapup_s', wrapup)
   if fresh then
-    redis.call('HSET', k, 'intent', default_intent, 'reason', '', 'activity', 'idle',
-      'ready_at', now)
+    redis.call('HSET', k, 'intent', default_intent, 'reason', '')
+    if redis.call('HEXISTS', k, 'activity') == 0 then
+      redis.call('HSET', k, 'activity', 'idle', 'ready_at', now)
+    end
   end
   redis.call('SADD', P .. ':agents', agent)
   local score = tonumber(redis.call('HGET', k, 'ready_at') or now)

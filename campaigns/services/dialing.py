@@ -110,6 +110,12 @@ def replace_call(client: Any, prefix: str, call_uuid: str, record: CallRecord) -
                            ex=CALL_TTL_SECONDS, xx=True))
 
 
+def restore_call(client: Any, prefix: str, call_uuid: str, record: CallRecord) -> bool:
+    """Write a record only where none exists (reconcile after Redis lost it); True if written."""
+    return bool(client.set(_call_key(prefix, call_uuid), json.dumps(asdict(record)),
+                           ex=CALL_TTL_SECONDS, nx=True))
+
+
 def load_call(client: Any, prefix: str, call_uuid: str) -> CallRecord | None:
     """The call's record, or None when it was already finished (or never written)."""
     raw = client.get(_call_key(prefix, call_uuid))

@@ -136,10 +136,13 @@ def _node_capacity(epoch: float) -> dict[str, int]:
     statuses = presence().node_statuses()
     pace = pacer()
     live = pace.counts([f"node:{n.name}" for n in nodes])
+    # Fail closed: after Redis lost its data a node's live sets are empty until a reconcile
+    # rebuilt them from its channel list; until then its room is unknown, so it has none.
+    rebuilt = pace.rebuilt([n.name for n in nodes])
     room: dict[str, int] = {}
     for node in nodes:
         status = statuses.get(node.name)
-        if status is None or not status.up:
+        if status is None or not status.up or node.name not in rebuilt:
             continue
         tokens = pace.available([node_scope(node.name, node.max_cps)], epoch, _horizon())
         room[node.name] = node_room(node, status.session_count, status.max_sessions,

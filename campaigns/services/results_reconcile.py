@@ -18,6 +18,12 @@ Run on every NODE_CONNECTED and periodically, per node, with the node's live cha
    the attempt row) goes back to pending without counting.
 4. A running or paused campaign with nothing left to dial is completed, however its last
    targets were settled (do-not-call added after import, a value the grammar refused).
+5. An open attempt whose channel the node lists is a call in progress. If Redis lost what the
+   dialer booked for it (restarted or flushed), that is put back, idempotently: its place in
+   the live-call sets (trunk, node, campaign), the dialer's call record (so its hangup gives
+   everything back exactly once), the floor's entry, and its agent held as ringing/on_call
+   (never routable while on a live call). Once the node's list was compared, the node is
+   marked rebuilt (telephony.pacing): the tick gives no room to a node without the marker.
 
 Reservations need no reaper: a lease lapses by itself in the presence store.
 """
@@ -40,8 +46,15 @@ from campaigns.models import (
     TargetState,
 )
 from campaigns.services.cdr import settle
+from campaigns.services.dialing import CallRecord, forget_call, load_call, restore_call
 from campaigns.services.outcomes import ANSWERED, UNKNOWN
-from campaigns.services.results import OPEN_STATES, Results, complete_if_exhausted
+from campaigns.services.results import (
+    ON_CALL_LEASE_SECONDS,
+    OPEN_STATES,
+    Results,
+    complete_if_exhausted,
+)
+from telephony.floor import LiveCall, LiveCalls, call_state
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +77,18 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
     if live is None and not node_lost:
         return 0
     ended = 0
-    rows = CallAttempt.objects.select_related("campaign").filter(node=node, ended_at__isnull=True)
+    rows = CallAttempt.objects.select_related("campaign", "agent", "target").filter(
+        node=node, ended_at__isnull=True)
     for attempt in rows:
         campaign = attempt.campaign
+        if live is not None and str(attempt.uuid) in live:
+            rebuild_call(results, attempt, now)  # step 5: a call in progress
+            continue
         deadline = attempt.created_at + dt.timedelta(
             seconds=campaign.originate_timeout + campaign.dtmf_settle_ms / 1000 + MARGIN_SECONDS
         )
         if now < deadline:
             continue
-        if live is not None and str(attempt.uuid) in live:
-            continue  # a long call in progress
         # Ask before ending: the CDRs prove what happened; without them an answer is possible.
         result = settle(attempt, results, now, force=True)
         if result == "waiting_for_leg_a":
@@ -90,7 +105,62 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
         if result != "already_ended":
             ended += 1
             log.warning("reconcile: attempt %s on %s ended as %s", attempt.id, node, result)
+    if live is not None:
+        # Every live call of this node is in the sets now: the tick may count on them.
+        results.pacer.mark_rebuilt(node, now.timestamp())
     return ended
+
+
+def rebuild_call(results: Results, attempt: CallAttempt, now: dt.datetime) -> bool:
+    """Step 5: put back what Redis lost of a call the node still lists; True when rebuilt.
+
+    A call whose record survived is left as it is: the dialer wrote the record and the set
+    memberships in one MULTI, so they survived together. Re-adding the members anyway would race
+    a hangup releasing them right now and leave a member that nothing removes.
+    """
+    campaign = attempt.campaign
+    call_uuid = str(attempt.uuid)
+    scopes = (f"trunk:{campaign.trunk_id}", f"node:{attempt.node}", f"campaign:{campaign.id}")
+    if load_call(results.redis, results.prefix, call_uuid) is not None:
+        return False
+    ts = now.timestamp()
+    agent = attempt.agent
+    agent_key = agent.presence_key if agent is not None else ""
+    # The nonce names the rebuild; the agent after the colon is what release() parses.
+    token = f"rebuilt{attempt.uuid.hex}:{agent_key}" if agent_key else ""
+    record = CallRecord(attempt.id, attempt.node, agent_key, token, scopes, campaign.mode,
+                        agent.wrapup_seconds if agent is not None else 0)
+    # NX: a record the dialer or a concurrent reconcile wrote meanwhile is never overwritten.
+    if not restore_call(results.redis, results.prefix, call_uuid, record):
+        return False
+    results.pacer.add_call(scopes, call_uuid)
+    answered = attempt.answered_at is not None
+    bridged = attempt.bridged_at is not None
+    started = (attempt.originated_at or attempt.created_at).timestamp()
+    target = attempt.target
+    floor = LiveCalls(results.redis, results.prefix)
+    floor.add(LiveCall(
+        uuid=call_uuid, number=target.number, extension=target.extension,
+        campaign_id=campaign.id, campaign=campaign.name, target_id=target.id,
+        attempt_id=attempt.id, node=attempt.node, agent=agent_key,
+        state=call_state(answered, bool(target.extension), bridged, bridged),
+        started_at=started, state_at=ts))
+    floor.progress(call_uuid, ts, answered=answered, digits_done=bridged, bridged=bridged)
+    if token and not results.presence.hold(agent_key, token,
+                                           "on_call" if answered or bridged else "ringing",
+                                           attempt.node, ts, ON_CALL_LEASE_SECONDS):
+        log.warning("reconcile: agent %s of live call %s is held by another call",
+                    agent_key, call_uuid)
+    log.warning("reconcile: rebuilt live call %s (attempt %s) on %s after Redis lost it",
+                call_uuid, attempt.id, attempt.node)
+    # The hangup may have been applied while we rebuilt (it found no record then): give back
+    # what we just took, exactly once (forget_call is the one winner).
+    if CallAttempt.objects.filter(id=attempt.id, ended_at__isnull=False).exists() and \
+            forget_call(results.redis, results.prefix, call_uuid):
+        if token:
+            results.presence.release(token, ts, 0)
+        results.pacer.remove_call(scopes, call_uuid)
+    return True
 
 
 def reap_orphan_dialing(now: dt.datetime, older_than: float = ORPHAN_DIALING_SECONDS) -> int:

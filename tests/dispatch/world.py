@@ -7,6 +7,7 @@ import uuid
 
 from campaigns.models import Campaign, CampaignStatus, Target, TargetState
 from telephony.events import Registration
+from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from tests.factories import make_agent, make_campaign, make_group, make_node, make_trunk
 
@@ -14,7 +15,8 @@ ALL_DAYS = 0b1111111
 
 
 def bring_up(store: PresenceStore, node: str, agents: list[str], now: float) -> None:
-    """Mark a node up (connected and reconciled) with `agents` registered on it."""
+    """Mark a node up (connected and reconciled, its live calls rebuilt) with `agents`
+    registered on it."""
     core = str(uuid.uuid4())
     store.node_connected(node, core, now)
     rows = [
@@ -24,6 +26,7 @@ def bring_up(store: PresenceStore, node: str, agents: list[str], now: float) -> 
         for i, a in enumerate(agents)
     ]
     store.reconcile(node, core, rows, now)
+    Pacer(store.client, store.prefix).mark_rebuilt(node, now)
 
 
 def running_campaign(store: PresenceStore, now: dt.datetime, *, agents: int = 5,
