@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns.dashboard.floor_views import _body
 from campaigns.models import Agent, CallAttempt, CampaignMode, Disposition
 from campaigns.services.dispositions import DispositionError, set_disposition, target_zone
 from campaigns.services.floor import live_calls, presence_words
@@ -122,16 +122,6 @@ def data(request: HttpRequest, agent: Agent) -> JsonResponse:
         }
     return JsonResponse({"agent": agent.name, "sip": agent.presence_key, "state": code,
                          "state_label": words, "call": current, "wrapup": wrapup})
-
-
-def _body(request: HttpRequest) -> dict[str, Any]:
-    if request.content_type == "application/json":
-        try:
-            parsed = json.loads(request.body or b"{}")
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return request.POST.dict()
 
 
 @require_POST
