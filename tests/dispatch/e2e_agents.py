@@ -20,11 +20,11 @@ def agent_world(process_env: dict[str, str], redis_client: Any, key_prefix: str,
                        node_cps=20, nodes=nodes)
 
 
-def agent_world_fixture(*, agents: int) -> Any:
-    """A `world` fixture: an agent world of `agents` agents on one node, stopped afterwards."""
+def agent_world_fixture(*, agents: int, nodes: int = 1) -> Any:
+    """A `world` fixture: an agent world of `agents` agents per node, stopped afterwards."""
     @pytest.fixture
     def world(process_env: dict[str, str], redis_client: Any, key_prefix: str) -> Iterator[World]:
-        built = agent_world(process_env, redis_client, key_prefix, agents=agents)
+        built = agent_world(process_env, redis_client, key_prefix, agents=agents, nodes=nodes)
         yield built
         stop_world(built)
 
