@@ -8,8 +8,9 @@ database once the call is there, and the last answered call still waiting for a 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns.dashboard.floor_views import _body
 from campaigns.models import Agent, CallAttempt, CampaignMode, Disposition
 from campaigns.services.dispositions import DispositionError, set_disposition, target_zone
 from campaigns.services.floor import live_calls, presence_words
@@ -35,6 +37,22 @@ def _agent(request: HttpRequest) -> Agent | None:
 def _not_an_agent() -> JsonResponse:
     return JsonResponse({"detail": "This login is not linked to an agent (Agent.user)."},
                         status=403)
+
+
+def _agent_required(view: Callable[[HttpRequest, Agent], JsonResponse],
+                    ) -> Callable[[HttpRequest], JsonResponse]:
+    """A JSON view for the logged-in agent: 401 without a login, 403 for a login with no agent;
+    otherwise the view is called with the agent."""
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest) -> JsonResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": "Authentication required."}, status=401)
+        agent = _agent(request)
+        if agent is None:
+            return _not_an_agent()
+        return view(request, agent)
+
+    return wrapper
 
 
 def _target(attempt: CallAttempt) -> dict[str, Any]:
@@ -72,13 +90,9 @@ def page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-def data(request: HttpRequest) -> JsonResponse:
+@_agent_required
+def data(request: HttpRequest, agent: Agent) -> JsonResponse:
     """State, the current call with its target, and the call waiting for a disposition."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": "Authentication required."}, status=401)
-    agent = _agent(request)
-    if agent is None:
-        return _not_an_agent()
     now = timezone.now()
     epoch = now.timestamp()
     presence = store().snapshot([agent.presence_key], epoch)[agent.presence_key]
@@ -110,24 +124,10 @@ def data(request: HttpRequest) -> JsonResponse:
                          "state_label": words, "call": current, "wrapup": wrapup})
 
 
-def _body(request: HttpRequest) -> dict[str, Any]:
-    if request.content_type == "application/json":
-        try:
-            parsed = json.loads(request.body or b"{}")
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return request.POST.dict()
-
-
 @require_POST
-def dispose(request: HttpRequest) -> JsonResponse:
+@_agent_required
+def dispose(request: HttpRequest, agent: Agent) -> JsonResponse:
     """Set the disposition (and notes, and a call-back time) of one of the agent's calls."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": "Authentication required."}, status=401)
-    agent = _agent(request)
-    if agent is None:
-        return _not_an_agent()
     body = _body(request)
     errors: dict[str, list[str]] = {}
     attempt_id = str(body.get("attempt", ""))
@@ -167,13 +167,9 @@ def dispose(request: HttpRequest) -> JsonResponse:
 
 
 @require_POST
-def intent(request: HttpRequest) -> JsonResponse:
+@_agent_required
+def intent(request: HttpRequest, agent: Agent) -> JsonResponse:
     """The agent pauses (with a reason) or makes themself available."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": "Authentication required."}, status=401)
-    agent = _agent(request)
-    if agent is None:
-        return _not_an_agent()
     body = _body(request)
     wanted = {"pause": "paused", "resume": "available"}.get(str(body.get("action", "")))
     if wanted is None:

@@ -33,6 +33,14 @@ from telephony.dialstring import DialstringError, validate_uuid
 INTENT_ACTIONS = {"pause": "paused", "resume": "available", "logout": "logged_out"}
 
 
+def _watch_only(request: HttpRequest, permission: str) -> JsonResponse | None:
+    """The 403 for a user who may watch the floor but lacks `permission` to act; else None."""
+    if _may(request, permission):
+        return None
+    return JsonResponse({"detail": "You may watch but not act: ask for the supervisor "
+                                   f"permission ({permission})."}, status=403)
+
+
 def _body(request: HttpRequest) -> dict[str, Any]:
     """Form fields or a JSON object; anything else reads as empty."""
     if request.content_type == "application/json":
@@ -83,9 +91,8 @@ def campaign_floor_data(request: HttpRequest, campaign_id: int) -> JsonResponse:
 @_json_login_required
 def agent_intent(request: HttpRequest, agent_id: int) -> JsonResponse:
     """Pause (with a reason), resume or log out an agent: a supervisor's action."""
-    if not _may(request, "campaigns.change_agent"):
-        return JsonResponse({"detail": "You may watch but not act: ask for the supervisor "
-                                       "permission (campaigns.change_agent)."}, status=403)
+    if (refused := _watch_only(request, "campaigns.change_agent")) is not None:
+        return refused
     agent = get_object_or_404(Agent, pk=agent_id)
     data = _body(request)
     action = str(data.get("action", ""))
@@ -105,9 +112,8 @@ def agent_intent(request: HttpRequest, agent_id: int) -> JsonResponse:
 @_json_login_required
 def hangup(request: HttpRequest, call_uuid: str) -> JsonResponse:
     """Hang up one live call through the node's ESL (a control task on the worker's pool)."""
-    if not _may(request, "campaigns.change_callattempt"):
-        return JsonResponse({"detail": "You may watch but not act: ask for the supervisor "
-                                       "permission (campaigns.change_callattempt)."}, status=403)
+    if (refused := _watch_only(request, "campaigns.change_callattempt")) is not None:
+        return refused
     try:
         checked = validate_uuid(call_uuid)
     except DialstringError as exc:

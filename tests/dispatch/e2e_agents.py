@@ -5,10 +5,13 @@ a few agents whose phones the test scripts, one running campaign, and the real p
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from campaigns.models import Agent, CallAttempt, Campaign, Target
-from tests.dispatch.e2e_world import World, build_world, start_processes, wait_for
+from tests.dispatch.e2e_world import World, build_world, start_processes, stop_world, wait_for
 
 
 def agent_world(process_env: dict[str, str], redis_client: Any, key_prefix: str, *,
@@ -17,8 +20,31 @@ def agent_world(process_env: dict[str, str], redis_client: Any, key_prefix: str,
                        node_cps=20, nodes=nodes)
 
 
+def agent_world_fixture(*, agents: int, nodes: int = 1) -> Any:
+    """A `world` fixture: an agent world of `agents` agents per node, stopped afterwards."""
+    @pytest.fixture
+    def world(process_env: dict[str, str], redis_client: Any, key_prefix: str) -> Iterator[World]:
+        built = agent_world(process_env, redis_client, key_prefix, agents=agents, nodes=nodes)
+        yield built
+        stop_world(built)
+
+    return world
+
+
 def start(world: World, worker_factory: Any, beat_factory: Any) -> None:
     start_processes(world, worker_factory=worker_factory, beat_factory=beat_factory)
+
+
+def target_first_call(world: World, worker_factory: Any, beat_factory: Any, *, agent: Agent,
+                      agent_phone: str, number: str, hangup_ms: int,
+                      **campaign: Any) -> Campaign:
+    """Script `agent`'s phone and a callee answering at 40 ms, create a running target_first
+    campaign (10 s originate timeout, `campaign` for the rest) and start the processes."""
+    phone(world, agent, agent_phone)
+    callee(world, number, kind="answer", answer_ms=40, hangup_ms=hangup_ms)
+    made = world.campaign(mode="target_first", originate_timeout=10, **campaign)
+    start(world, worker_factory, beat_factory)
+    return made
 
 
 def agents(world: World) -> list[Agent]:

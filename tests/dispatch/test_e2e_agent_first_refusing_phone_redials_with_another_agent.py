@@ -8,7 +8,7 @@ import pytest
 
 from campaigns.models import CallAttempt, Outcome, TargetState
 from tests.dispatch.e2e_agents import (
-    agent_world,
+    agent_world_fixture,
     callee,
     commands,
     longest_idle_first,
@@ -17,18 +17,12 @@ from tests.dispatch.e2e_agents import (
     start,
     wait_target,
 )
-from tests.dispatch.e2e_world import stop_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 NUMBER = "+14157771003"
 
-
-@pytest.fixture
-def world(process_env, redis_client, key_prefix):
-    built = agent_world(process_env, redis_client, key_prefix, agents=2)
-    yield built
-    stop_world(built)
+world = agent_world_fixture(agents=2)
 
 
 def test_agent_first_refusing_phone_redials_with_another_agent(world, celery_worker_factory,

@@ -10,36 +10,26 @@ import pytest
 
 from campaigns.models import CallAttempt, Outcome, TargetState
 from tests.dispatch.e2e_agents import (
-    agent_world,
-    callee,
+    agent_world_fixture,
     one_target,
     originates_to,
-    phone,
-    start,
+    target_first_call,
     wait_target,
 )
-from tests.dispatch.e2e_world import stop_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 NUMBER = "+14157771002"
 
-
-@pytest.fixture
-def world(process_env, redis_client, key_prefix):
-    built = agent_world(process_env, redis_client, key_prefix, agents=1)
-    yield built
-    stop_world(built)
+world = agent_world_fixture(agents=1)
 
 
 def test_callee_hanging_up_while_the_agent_rings_is_abandoned(world, celery_worker_factory,
                                                               celery_beat_factory):
     (ringing,) = world.agents[world.nodes[0]]
-    phone(world, ringing, "no_answer")
-    callee(world, NUMBER, kind="answer", answer_ms=40, hangup_ms=2500)
-    campaign = world.campaign(mode="target_first", originate_timeout=10, agent_ring_timeout=20,
-                              max_attempts=1)
-    start(world, celery_worker_factory, celery_beat_factory)
+    campaign = target_first_call(world, celery_worker_factory, celery_beat_factory,
+                                 agent=ringing, agent_phone="no_answer", number=NUMBER,
+                                 hangup_ms=2500, agent_ring_timeout=20, max_attempts=1)
     target = one_target(campaign, NUMBER, extension="")
 
     target = wait_target(world, target, lambda t: t.state == TargetState.FAILED, 45,

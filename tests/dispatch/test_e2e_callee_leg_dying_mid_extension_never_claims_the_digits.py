@@ -9,19 +9,13 @@ import time
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, TargetState
-from tests.dispatch.e2e_agents import agent_world, callee, one_target, start, wait_target
-from tests.dispatch.e2e_world import stop_world
+from tests.dispatch.e2e_agents import agent_world_fixture, callee, one_target, start, wait_target
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 NUMBER = "+14157773400"
 
-
-@pytest.fixture
-def world(process_env, redis_client, key_prefix):
-    built = agent_world(process_env, redis_client, key_prefix, agents=1)
-    yield built
-    stop_world(built)
+world = agent_world_fixture(agents=1)
 
 
 def test_callee_leg_dying_mid_extension_never_claims_the_digits(world, celery_worker_factory,

@@ -8,17 +8,12 @@ from __future__ import annotations
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, Target, TargetState, Trunk
-from tests.dispatch.e2e_agents import agent_world, callee, originates_to, start
-from tests.dispatch.e2e_world import stop_world, wait_for
+from tests.dispatch.e2e_agents import agent_world_fixture, callee, originates_to, start
+from tests.dispatch.e2e_world import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-
-@pytest.fixture
-def world(process_env, redis_client, key_prefix):
-    built = agent_world(process_env, redis_client, key_prefix, agents=2, nodes=2)
-    yield built
-    stop_world(built)
+world = agent_world_fixture(agents=2, nodes=2)
 
 
 def test_invalid_gateway_marks_the_trunk_on_that_node_only(world, celery_worker_factory,

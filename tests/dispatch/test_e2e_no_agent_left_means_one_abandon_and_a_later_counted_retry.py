@@ -12,39 +12,30 @@ import pytest
 
 from campaigns.models import CallAttempt, Outcome, TargetState
 from tests.dispatch.e2e_agents import (
-    agent_world,
-    callee,
+    agent_world_fixture,
     commands,
     longest_idle_first,
     one_target,
     originates_to,
-    phone,
-    start,
+    target_first_call,
     wait_target,
 )
-from tests.dispatch.e2e_world import stop_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 NUMBER = "+14157775001"
 
-
-@pytest.fixture
-def world(process_env, redis_client, key_prefix):
-    built = agent_world(process_env, redis_client, key_prefix, agents=2)
-    yield built
-    stop_world(built)
+world = agent_world_fixture(agents=2)
 
 
 def test_no_agent_left_means_one_abandon_and_a_later_counted_retry(
         world, celery_worker_factory, celery_beat_factory):
     dead, later = world.agents[world.nodes[0]]
-    phone(world, dead, "dead")
-    callee(world, NUMBER, kind="answer", answer_ms=40, hangup_ms=8000)
-    campaign = world.campaign(mode="target_first", originate_timeout=10, agent_ring_timeout=5,
-                              failover_window_seconds=3, retry_abandoned_seconds=3,
-                              abandon_message="tone:200/200/480x1", max_attempts=3)
-    start(world, celery_worker_factory, celery_beat_factory)
+    campaign = target_first_call(world, celery_worker_factory, celery_beat_factory, agent=dead,
+                                 agent_phone="dead", number=NUMBER, hangup_ms=8000,
+                                 agent_ring_timeout=5, failover_window_seconds=3,
+                                 retry_abandoned_seconds=3,
+                                 abandon_message="tone:200/200/480x1", max_attempts=3)
     longest_idle_first(world, dead)
     world.presence.set_intent(later.presence_key, "paused", "not yet", "test", time.time())
     target = one_target(campaign, NUMBER, extension="")

@@ -14,38 +14,29 @@ import pytest
 
 from campaigns.models import Agent, CallAttempt, Outcome, TargetState
 from tests.dispatch.e2e_agents import (
-    agent_world,
-    callee,
+    agent_world_fixture,
     commands,
     longest_idle_first,
     one_target,
     originates_to,
-    phone,
-    start,
+    target_first_call,
     wait_target,
 )
-from tests.dispatch.e2e_world import stop_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 NUMBER = "+14157771001"
 
-
-@pytest.fixture
-def world(process_env, redis_client, key_prefix):
-    built = agent_world(process_env, redis_client, key_prefix, agents=2)
-    yield built
-    stop_world(built)
+world = agent_world_fixture(agents=2)
 
 
 def test_refusing_agent_fails_over_to_a_second_agent(world, celery_worker_factory,
                                                       celery_beat_factory):
     dnd, second = world.agents[world.nodes[0]]
-    phone(world, dnd, "busy")
-    callee(world, NUMBER, kind="answer", answer_ms=40, hangup_ms=5000)
-    campaign = world.campaign(mode="target_first", originate_timeout=10, agent_ring_timeout=5,
-                              failover_window_seconds=10, max_agent_failovers=2)
-    start(world, celery_worker_factory, celery_beat_factory)
+    campaign = target_first_call(world, celery_worker_factory, celery_beat_factory, agent=dnd,
+                                 agent_phone="busy", number=NUMBER, hangup_ms=5000,
+                                 agent_ring_timeout=5, failover_window_seconds=10,
+                                 max_agent_failovers=2)
     longest_idle_first(world, dnd)
     target = one_target(campaign, NUMBER, extension="123")
 
