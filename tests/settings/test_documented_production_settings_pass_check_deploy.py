@@ -1,4 +1,4 @@
-"""The README's production-behind-TLS settings make `manage.py check --deploy` clean."""
+"""docs/operations.md's production-behind-TLS settings make `manage.py check --deploy` clean."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ BLOCK = re.compile(r"<!-- production-env -->\s*```sh\n(.*?)```", re.DOTALL)
 
 
 def documented_production_env() -> dict[str, str]:
-    block = BLOCK.search((REPO / "README.md").read_text()).group(1)
+    block = BLOCK.search((REPO / "docs" / "operations.md").read_text()).group(1)
     pairs = (line.split("=", 1) for line in block.splitlines() if re.match(r"^[A-Z_]+=", line))
     return {name: value.strip().strip('"') for name, value in pairs}
 
