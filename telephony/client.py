@@ -15,6 +15,8 @@ from telephony.errors import (
     ESLError,
     ESLTimeout,
     InvalidCommand,
+    NodeUnreachable,
+    NotSent,
     ProtocolError,
 )
 from telephony.pool import Backoff, CommandPool, NodeHealth
@@ -34,6 +36,8 @@ __all__ = [
     "EventStream",
     "InvalidCommand",
     "NodeHealth",
+    "NodeUnreachable",
+    "NotSent",
     "Overflow",
     "ProtocolError",
 ]

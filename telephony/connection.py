@@ -33,6 +33,8 @@ import time
 import uuid as uuid_module
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Literal
 
 from telephony.config import NodeConfig
@@ -43,6 +45,7 @@ from telephony.errors import (
     ESLError,
     ESLTimeout,
     InvalidCommand,
+    NodeUnreachable,
     ProtocolError,
 )
 from telephony.protocol import (
@@ -105,40 +108,35 @@ class _Pending:
         self.job = job
 
 
-class BackgroundJob:
+class BackgroundJob(Future[str]):
     """A future for one bgapi job: resolves with the BACKGROUND_JOB body (the api output)."""
 
     def __init__(self, job_uuid: str, node: str | None = None) -> None:
+        super().__init__()
         self.job_uuid = job_uuid
         self.node = node
-        self._done = threading.Event()
-        self._body: str | None = None
-        self._error: ESLError | None = None
-
-    def done(self) -> bool:
-        """True once the result (or a failure) is known."""
-        return self._done.is_set()
 
     def result(self, timeout: float | None = None) -> str:
         """The job's output, e.g. `+OK <uuid>\\n` or `-ERR USER_BUSY\\n`; ESLTimeout if not in time.
 
         A timeout here does not drop the connection: the event may still come (or was filtered out).
         """
-        if not self._done.wait(timeout):
-            raise ESLTimeout(f"no BACKGROUND_JOB for job {self.job_uuid} in time", node=self.node)
-        if self._error is not None:
-            raise self._error
-        assert self._body is not None
-        return self._body
+        try:
+            return super().result(timeout)
+        except FutureTimeout:
+            raise ESLTimeout(
+                f"no BACKGROUND_JOB for job {self.job_uuid} in time", node=self.node
+            ) from None
 
+    # The reader thread resolves a job while a lost connection or the eviction of unclaimed
+    # results may fail it: whichever comes first wins, the other is a no-op.
     def _resolve(self, body: str) -> None:
-        self._body = body
-        self._done.set()
+        with contextlib.suppress(InvalidStateError):
+            self.set_result(body)
 
     def _fail(self, error: ESLError) -> None:
-        if not self._done.is_set():
-            self._error = error
-            self._done.set()
+        with contextlib.suppress(InvalidStateError):
+            self.set_exception(error)
 
 
 # ---- one connection -----------------------------------------------------------------------------
@@ -283,7 +281,7 @@ class ESLConnection:
                 node=self.name,
             ) from None
         except OSError as exc:
-            raise ConnectionLost(
+            raise NodeUnreachable(
                 f"cannot connect to {self.host}:{self.port}: {exc.strerror or exc}",
                 node=self.name,
                 reason=exc.strerror,

@@ -17,7 +17,12 @@ class ESLError(Exception):
         super().__init__(f"{node}: {message}" if node else message)
 
 
-class AuthenticationError(ESLError):
+class NotSent(ESLError):
+    """The node cannot have acted on the command: it was never written to a live connection, or
+    the node refused it before running it. An originate that failed so may go to another node."""
+
+
+class AuthenticationError(NotSent):
     """The node refused our password (or its ACL refused us): retrying cannot help."""
 
     permanent = True
@@ -35,11 +40,16 @@ class ConnectionLost(ESLError):
         super().__init__(message, node=node)
 
 
+class NodeUnreachable(ConnectionLost, NotSent):
+    """No connection to the node could be made (refused, unreachable, or backing off after
+    failures), so nothing was written."""
+
+
 class ProtocolError(ConnectionLost):
     """The peer sent bytes that are not ESL; the stream cannot be trusted any more."""
 
 
-class CommandError(ESLError):
+class CommandError(NotSent):
     """A `command/reply` answered `-ERR ...`; carries the reply text (never the command sent)."""
 
     permanent = True
@@ -49,7 +59,7 @@ class CommandError(ESLError):
         super().__init__(f"command refused: {reply_text}", node=node)
 
 
-class InvalidCommand(ESLError, ValueError):
+class InvalidCommand(NotSent, ValueError):
     """A command, header or value would break ESL framing; nothing was sent."""
 
     permanent = True

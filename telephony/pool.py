@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from telephony.config import NodeConfig
 from telephony.connection import BackgroundJob, ESLConnection
-from telephony.errors import AuthenticationError, ConnectionLost, ESLError, ESLTimeout
+from telephony.errors import (
+    AuthenticationError,
+    ConnectionLost,
+    ESLError,
+    ESLTimeout,
+    NodeUnreachable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +134,7 @@ class CommandPool:
                 conn.close()
             now = self.clock()
             if slot.failures and now < slot.retry_at:
-                raise ConnectionLost(
+                raise NodeUnreachable(
                     f"node is down ({slot.failures} failures); next attempt in "
                     f"{slot.retry_at - now:.1f} s",
                     node=node,

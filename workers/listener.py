@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
+from redis.exceptions import LockError
+from redis.lock import Lock
 
 from telephony.client import Backoff, ConnectInfo, ESLConnection, EventStream
 from telephony.config import NodeConfig
@@ -50,18 +52,6 @@ log = logging.getLogger("switchboard.listener")
 _BATCH = 1000  # events applied per Redis round trip at most
 
 # Renew the lease only if we still hold it (a standby may have taken it over meanwhile).
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
 @dataclass(frozen=True)
 class ListenerConfig:
     """Everything the listener needs, as plain values (built from settings by `listen`)."""
@@ -302,8 +292,7 @@ class Listener:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
         self.feeds: dict[str, NodeFeed] = {}
-        self._renew = client.register_script(_RENEW)
-        self._release = client.register_script(_RELEASE)
+        self._leases: dict[str, Lock] = {}
 
     # -- signals ----------------------------------------------------------------------------
 
@@ -335,16 +324,36 @@ class Listener:
 
     # -- leases -----------------------------------------------------------------------------
 
-    def _lease_key(self, node: str) -> str:
-        return f"{self.config.prefix}:listener:owner:{node}"
+    def _lease(self, node: str) -> Lock:
+        """The node's ownership lease: a Redis lock whose value names this listener."""
+        lease = self._leases.get(node)
+        if lease is None:
+            # The token is our owner name (the dashboard shows it); one thread runs the upkeep
+            # and another may shut down, so the token is not thread-local.
+            lease = self._leases[node] = self.client.lock(
+                f"{self.config.prefix}:listener:owner:{node}",
+                timeout=self.config.owner_lease_seconds,
+                blocking=False,
+                thread_local=False,
+            )
+        return lease
 
     def _hold(self, node: str) -> bool:
         """Take or renew this node's ownership lease; False while another listener holds it."""
-        ttl = int(self.config.owner_lease_seconds * 1000)
-        key = self._lease_key(node)
-        if self.client.set(key, self.owner, nx=True, px=ttl):
+        lease = self._lease(node)
+        if lease.acquire(token=self.owner):
             return True
-        return bool(self._renew(keys=[key], args=[self.owner, ttl]))
+        try:
+            return lease.reacquire()  # ours still: extend it
+        except LockError:  # never ours, or lapsed and taken by another listener
+            return False
+
+    def _release(self, node: str) -> None:
+        """Give the lease up at once if we hold it (else it lapses on its own)."""
+        lease = self._leases.pop(node, None)
+        if lease is not None:
+            with contextlib.suppress(LockError):
+                lease.release()
 
     # -- upkeep -----------------------------------------------------------------------------
 
@@ -366,7 +375,7 @@ class Listener:
         feed.retired.set()
         feed.owned.clear()
         feed.close()
-        self._release(keys=[self._lease_key(feed.node.name)], args=[self.owner])
+        self._release(feed.node.name)
 
     def upkeep(self, now: float) -> None:
         """One pass: leases, grace checks, the expiry sweep."""
@@ -420,5 +429,5 @@ class Listener:
             feed.join(timeout=5)
         for name in self.feeds:
             with contextlib.suppress(redis.RedisError):  # the lease lapses on its own
-                self._release(keys=[self._lease_key(name)], args=[self.owner])
+                self._release(name)
         log.info("listener %s stopped", self.owner)

@@ -54,7 +54,7 @@ from campaigns.services.presence import personal_group
 from telephony import dialstring
 from telephony.config import NodeConfig
 from telephony.dialstring import DialstringError, validate_prompt
-from telephony.errors import AuthenticationError, ESLError
+from telephony.errors import ESLError, NotSent
 from telephony.floor import LiveCall, LiveCalls
 from telephony.originate import Mode, OriginateRequest, render_originate
 from telephony.pacing import Scope, campaign_scope, node_call_capacity, node_scope, trunk_scope
@@ -653,7 +653,7 @@ class Dialer:
         try:
             exists = self.commands.api(node, f"uuid_exists {call_uuid}").strip() == "true"
         except ESLError:
-            if _surely_not_sent(exc):
+            if isinstance(exc, NotSent):  # never written, or refused before it ran
                 exists = False
             else:
                 # Cannot tell: leave the attempt open; the reconciler settles it after its
@@ -713,11 +713,4 @@ def campaign_configuration_error(campaign: Campaign) -> str | None:
             return f"{label}: {exc}"
     return None
 
-
-def _surely_not_sent(exc: ESLError) -> bool:
-    """True when the command cannot have reached the node (the connection was never made)."""
-    if isinstance(exc, AuthenticationError):
-        return True
-    text = str(exc).lower()
-    return "cannot connect" in text or "node is down" in text or "refused" in text
 

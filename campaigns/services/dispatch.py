@@ -25,11 +25,11 @@ is open now, as a WHERE on the list of open zones computed for this tick.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,6 +37,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from redis.exceptions import LockNotOwnedError
 
 from campaigns.models import Agent, Campaign, CampaignStatus, Target, TargetState
 from campaigns.services import lifecycle
@@ -251,26 +252,23 @@ def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
     return report
 
 
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
 def tick(now: dt.datetime, enqueue: Enqueue, lock_seconds: float = 10.0) -> TickReport:
     """Run one tick unless another is running (a Redis lock), and record that it ran."""
     client = redis_client()
     base = f"{settings.REDIS_KEY_PREFIX}:dispatch"
-    token = uuid.uuid4().hex
-    # Ticks that overlap (a slow one and the next) would budget the same capacity twice.
-    if not client.set(f"{base}:tick-lock", token, nx=True, px=int(lock_seconds * 1000)):
+    # Ticks that overlap (a slow one and the next) would budget the same capacity twice. A lock
+    # that lapsed during a slow tick belongs to the next one: releasing it is then a no-op.
+    lock = client.lock(f"{base}:tick-lock", timeout=lock_seconds, blocking=False,
+                       thread_local=False)
+    if not lock.acquire():
         return TickReport(at=now, skipped=True)
     started = time.monotonic()
     try:
         with transaction.atomic():
             report = run_tick(now, enqueue)
     finally:
-        client.eval(_RELEASE, 1, f"{base}:tick-lock", token)
+        with contextlib.suppress(LockNotOwnedError):
+            lock.release()
     pipe = client.pipeline(transaction=False)
     pipe.hset(f"{base}:tick", mapping={
         "last_at": f"{now.timestamp():.6f}",
