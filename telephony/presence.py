@@ -73,11 +73,7 @@ class PresenceStore:
         self.base = f"{prefix}:presence"
         self.changes_key = f"{self.base}:changes"
         scripts = {
-            name: client.register_script(getattr(lua, name))
-            for name in ("REGISTER", "REMOVE", "DROP_ADDRESS", "REACHABILITY", "RECONCILE",
-                         "SWEEP_EXPIRED", "NODE_CONNECTED", "NODE_LOST", "NODE_ENDED", "HEARTBEAT",
-                         "RESERVE", "HOLD",
-                         "MARK", "RELEASE", "SET_INTENT", "SYNC_AGENTS")
+            name.upper(): client.register_script(lua.source(name)) for name in lua.SCRIPTS
         }
         self._scripts = scripts
 

@@ -1,0 +1,59 @@
+-- uses: _common.lua _agent.lua
+-- ARGV: prefix group now lease_s token_nonce n_nodes nodes...; returns {agent, node, token}
+local group, now, lease = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local nonce, n = ARGV[5], tonumber(ARGV[6])
+local rank = {}
+for i = 1, n do rank[ARGV[6 + i]] = i end
+local nodes = {}
+local function node_core(node)
+  if nodes[node] == nil then
+    local s = redis.call('HMGET', P .. ':node:' .. node, 'state', 'core', 'trusted_until')
+    -- trusted_until: the listener vouches for the node only so long without news from it.
+    local fresh = not s[3] or tonumber(s[3]) > now
+    nodes[node] = (s[1] == 'up' and fresh and s[2]) or false
+  end
+  return nodes[node]
+end
+-- The agent's best routable registration on a usable node, in the caller's order.
+local function routable_node(agent)
+  local best, best_rank = nil, n + 1
+  for _, id in ipairs(redis.call('SMEMBERS', P .. ':agentregs:' .. agent)) do
+    local node, cid = split_id(id)
+    local r = rank[node]
+    if r and r < best_rank then
+      local core = node_core(node)
+      if core then
+        local g = redis.call('HMGET', P .. ':reg:' .. node .. ':' .. cid,
+          'core', 'expires', 'unreachable', 'stale')
+        if g[1] == core and tonumber(g[2] or '0') > now and g[3] ~= '1' and g[4] ~= '1' then
+          best, best_rank = node, r
+        end
+      end
+    end
+  end
+  return best
+end
+-- Longest ready first, a page at a time: usually the first candidate is the one.
+local offset, page = 0, 32
+while true do
+  local candidates = redis.call('ZRANGEBYSCORE', P .. ':ready:' .. group, '-inf', now,
+    'LIMIT', offset, page)
+  for _, agent in ipairs(candidates) do
+    local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until',
+      'enabled', 'intent')
+    if a[4] == '1' and a[5] == 'available' and effective(a, now) == 'idle' then
+      local node = routable_node(agent)
+      if node then
+        local token = nonce .. ':' .. agent
+        local until_ = now + lease
+        redis.call('HSET', ak(agent), 'activity', 'reserved', 'token', token,
+          'lease_until', until_, 'node', node, 'activity_at', now)
+        set_ready(agent, until_)
+        publish(now, 'activity', agent, node, 'reserved')
+        return {agent, node, token}
+      end
+    end
+  end
+  if #candidates < page then return false end
+  offset = offset + page
+end
