@@ -160,8 +160,8 @@ def listener_apply_rate(prefix: str) -> float:
     from urllib.parse import quote
 
     from emulator.registrations import new_registration, register_headers
+    from telephony.listener import Listener, ListenerConfig, NodeFeed
     from telephony.protocol import parse_plain_event
-    from workers.listener import Listener, ListenerConfig, NodeFeed
 
     core = str(uuid.uuid4())
     client = redis.Redis.from_url(REDIS_URL)

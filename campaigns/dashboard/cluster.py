@@ -27,7 +27,7 @@ SILENT_AFTER_SECONDS = 60.0
 def listener_owners(names: list[str]) -> dict[str, str | None]:
     """Which listener process (host:pid:id) holds each node's ownership lease, if any.
 
-    The key is the one workers.listener writes; campaigns may not import workers, so the
+    The key is the one telephony.listener writes; campaigns may not import workers, so the
     format is repeated here and covered by the demo's end-to-end test.
     """
     client = presence_store().client

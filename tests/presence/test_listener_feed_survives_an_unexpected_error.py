@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telephony.config import NodeConfig
-from workers.listener import Listener, ListenerConfig, NodeFeed
+from telephony.listener import Listener, ListenerConfig, NodeFeed
 
 
 def test_an_error_in_the_pump_backs_off_and_pumps_again(redis_client, key_prefix):

@@ -1,4 +1,4 @@
-"""`python manage.py listen`: run the FreeSWITCH event listener (workers.listener)."""
+"""`python manage.py listen`: run the FreeSWITCH event listener (telephony.listener)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db import close_old_connections
 
 from campaigns.services.nodes import configured_nodes
 from campaigns.services.presence import sync_agents, tcp_drop_format
-from workers.listener import Listener, ListenerConfig
+from telephony.listener import Listener, ListenerConfig
 
 log = logging.getLogger("switchboard.listener")
 T = TypeVar("T")
