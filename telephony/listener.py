@@ -24,11 +24,12 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.exceptions import LockError
 from redis.lock import Lock
+from redis.typing import EncodableT, FieldT
 
 from telephony.client import Backoff, ConnectInfo, ESLConnection, EventStream
 from telephony.config import NodeConfig
@@ -242,8 +243,10 @@ class NodeFeed(threading.Thread):
                                        {"restarted": True, "previous": previous})
                 self._reconcile_now(stream)
             if event.name in self._channel_names:
-                pipe.xadd(self.listener.events_key,
-                          stream_fields(name, event, event.headers, event.body),
+                # redis-py types a stream entry as a dict of its own (invariant) key types.
+                entry = cast("dict[FieldT, EncodableT]",
+                             stream_fields(name, event, event.headers, event.body))
+                pipe.xadd(self.listener.events_key, entry,
                           maxlen=self.config.events_maxlen, approximate=True)
                 continue
             found = normalise(event, self.config.drop, now)
