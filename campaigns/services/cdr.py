@@ -213,6 +213,6 @@ def correct_unknown(attempt: CallAttempt, found: Verdict, results: Results,
 
 
 def _complete(campaign_id: int, now: dt.datetime) -> None:
-    from campaigns.services.results import complete_if_exhausted
+    from campaigns.services.lifecycle import complete_if_exhausted
 
     complete_if_exhausted(campaign_id, now)

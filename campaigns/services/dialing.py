@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -50,8 +49,10 @@ from campaigns.models import (
     TargetState,
 )
 from campaigns.services.dispositions import callback_agents
+from campaigns.services.lifecycle import complete_if_exhausted
 from campaigns.services.presence import personal_group
 from telephony import dialstring
+from telephony.call_records import CallRecord, forget_call, save_call
 from telephony.config import NodeConfig
 from telephony.dialstring import DialstringError, validate_prompt
 from telephony.errors import ESLError, NotSent
@@ -65,7 +66,6 @@ NO_AGENT_RETRY_SECONDS = 1.0  # no routable agent now: the tick offers the targe
 PACED_RETRY_SECONDS = 0.5
 TOKEN_WAIT_SECONDS = 1.0  # how long one dial waits for a CPS token before handing back
 LEASE_MARGIN_SECONDS = 30.0  # reservation lease beyond originate timeout and settle delay
-CALL_TTL_SECONDS = 86_400
 # A call holding its tokens waits at most about this long for the rest of its batch before the
 # batch is sent. Trade-off: a longer hold shares more round trips but shifts sends further from
 # their token times, which the nodes' per-second counters see; this is of the order of what one
@@ -74,66 +74,6 @@ HOLD_SECONDS = 0.025
 STATUS_CACHE_SECONDS = 0.5  # node statuses change on connect/loss; a batch may reuse them briefly
 # A pause takes effect within this long inside a running batch (and at once for the next batch).
 CAMPAIGN_CACHE_SECONDS = 0.2
-
-
-# --- the Redis record of one call in flight --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """What the dialer took for one call, so the results side can give it all back exactly once."""
-
-    attempt_id: int
-    node: str
-    agent: str  # presence key user@domain
-    token: str  # presence reservation token
-    scopes: tuple[str, ...]  # live-call set scopes (trunk, node, campaign)
-    mode: str
-    wrapup_seconds: int = 0
-    # target_first failover: the callee holds for another agent until then (epoch seconds, 0 =
-    # no agent leg has failed yet). `agent`/`token` are "" while no agent is held.
-    hold_until: float = 0.0
-
-
-def _call_key(prefix: str, call_uuid: str) -> str:
-    return f"{prefix}:call:{call_uuid}"
-
-
-def save_call(client: Any, prefix: str, call_uuid: str, record: CallRecord) -> None:
-    """Remember the call; the TTL bounds a record whose end we never saw."""
-    client.set(_call_key(prefix, call_uuid), json.dumps(asdict(record)), ex=CALL_TTL_SECONDS)
-
-
-def replace_call(client: Any, prefix: str, call_uuid: str, record: CallRecord) -> bool:
-    """Overwrite a call's record only while it exists; False once the call was finished."""
-    return bool(client.set(_call_key(prefix, call_uuid), json.dumps(asdict(record)),
-                           ex=CALL_TTL_SECONDS, xx=True))
-
-
-def restore_call(client: Any, prefix: str, call_uuid: str, record: CallRecord) -> bool:
-    """Write a record only where none exists (reconcile after Redis lost it); True if written."""
-    return bool(client.set(_call_key(prefix, call_uuid), json.dumps(asdict(record)),
-                           ex=CALL_TTL_SECONDS, nx=True))
-
-
-def load_call(client: Any, prefix: str, call_uuid: str) -> CallRecord | None:
-    """The call's record, or None when it was already finished (or never written)."""
-    raw = client.get(_call_key(prefix, call_uuid))
-    if raw is None:
-        return None
-    data = json.loads(raw)
-    data["scopes"] = tuple(data["scopes"])
-    return CallRecord(**data)
-
-
-def forget_call(client: Any, prefix: str, call_uuid: str) -> bool:
-    """Drop the record; True only for the one caller that removed it (finish exactly once).
-
-    The call also leaves the floor's live-call list (telephony.floor) at that moment."""
-    removed = bool(client.delete(_call_key(prefix, call_uuid)))
-    if removed:
-        LiveCalls(client, prefix).remove(call_uuid)
-    return removed
 
 
 # --- the parts a dial needs, as small protocols (real ones wired in workers/) ----------------
@@ -288,8 +228,6 @@ class Dialer:
                           now: dt.datetime) -> None:
         """A campaign whose last targets the dialer settled itself (do-not-call, a value the
         grammar refuses, cancelled) has nothing left to dial: complete it now."""
-        from campaigns.services.results import complete_if_exhausted  # results imports us
-
         settled = {targets[t].campaign_id for t, r in results.items()
                    if r in ("do_not_call", "invalid", "cancelled") and t in targets}
         for campaign_id in settled:

@@ -338,3 +338,22 @@ def complete_ended_campaigns(now: dt.datetime) -> list[int]:
             continue
         ended.append(campaign.id)
     return ended
+
+
+OPEN_STATES = (TargetState.PENDING, TargetState.QUEUED, TargetState.DIALING, TargetState.RETRY_WAIT)
+
+
+def complete_if_exhausted(campaign_id: int, now: dt.datetime) -> bool:
+    """Complete a running (or paused) campaign that has no target left to dial."""
+    if Target.objects.filter(campaign_id=campaign_id, state__in=OPEN_STATES).exists():
+        return False
+    campaign = Campaign.objects.filter(
+        id=campaign_id, status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+    ).first()
+    if campaign is None:
+        return False
+    try:
+        complete(campaign, reason="every target reached a final state", now=now)
+    except IllegalTransition:
+        return False  # someone else completed or cancelled it meanwhile
+    return True

@@ -40,7 +40,6 @@ from typing import Any
 
 from django.db import transaction
 
-from campaigns.errors import IllegalTransition
 from campaigns.models import (
     CallAttempt,
     Campaign,
@@ -51,7 +50,6 @@ from campaigns.models import (
     TargetState,
 )
 from campaigns.services import lifecycle, penalties
-from campaigns.services.dialing import forget_call, load_call, replace_call
 from campaigns.services.outcomes import (
     ABANDONED,
     ABANDONED_BY_US,
@@ -65,6 +63,7 @@ from campaigns.services.outcomes import (
     agent_penalty,
     classify,
 )
+from telephony.call_records import forget_call, load_call, replace_call
 from telephony.dialstring import DialstringError, dtmf_length_ms
 from telephony.floor import LiveCalls
 from telephony.originate import DTMF_SENT_MARK
@@ -79,7 +78,6 @@ MAX_UNCOUNTED_FAILURES = 10
 BUDGETED_OUTCOMES = (Outcome.NODE_FAILURE, Outcome.UNKNOWN)
 ABANDON_AFTER_MS = 2000  # regulators (US TSR, UK Ofcom): no agent within 2 s of the answer
 ON_CALL_LEASE_SECONDS = 4 * 3600.0  # an agent on a call holds the reservation this long at most
-OPEN_STATES = (TargetState.PENDING, TargetState.QUEUED, TargetState.DIALING, TargetState.RETRY_WAIT)
 _BRIDGE_CAUSE_VARS = (
     "variable_originate_disposition",
     "variable_last_bridge_hangup_cause",
@@ -495,7 +493,7 @@ class Results:
             elif record.token:
                 self.presence.release(record.token, ts, record.wrapup_seconds if bridged else 0)
             self.pacer.remove_call(record.scopes, call_uuid)
-        complete_if_exhausted(campaign_id, now)
+        lifecycle.complete_if_exhausted(campaign_id, now)
 
 
 def _connected(attempt: CallAttempt, at: dt.datetime) -> None:
@@ -510,22 +508,6 @@ def _connected(attempt: CallAttempt, at: dt.datetime) -> None:
         wait_ms = max(0, int((at - start).total_seconds() * 1000))
         CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)
     penalties.agent_connected(attempt.agent_id)
-
-
-def complete_if_exhausted(campaign_id: int, now: dt.datetime) -> bool:
-    """Complete a running (or paused) campaign that has no target left to dial."""
-    if Target.objects.filter(campaign_id=campaign_id, state__in=OPEN_STATES).exists():
-        return False
-    campaign = Campaign.objects.filter(
-        id=campaign_id, status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
-    ).first()
-    if campaign is None:
-        return False
-    try:
-        lifecycle.complete(campaign, reason="every target reached a final state", now=now)
-    except IllegalTransition:
-        return False  # someone else completed or cancelled it meanwhile
-    return True
 
 
 def _int(value: str) -> int:

@@ -46,14 +46,13 @@ from campaigns.models import (
     TargetState,
 )
 from campaigns.services.cdr import settle
-from campaigns.services.dialing import CallRecord, forget_call, load_call, restore_call
+from campaigns.services.lifecycle import OPEN_STATES, complete_if_exhausted
 from campaigns.services.outcomes import ANSWERED, UNKNOWN
 from campaigns.services.results import (
     ON_CALL_LEASE_SECONDS,
-    OPEN_STATES,
     Results,
-    complete_if_exhausted,
 )
+from telephony.call_records import CallRecord, forget_call, load_call, restore_call
 from telephony.floor import LiveCall, LiveCalls, call_state
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from campaigns.models import Agent, CallAttempt, Campaign, Target, TargetState
-from campaigns.services.dialing import CallRecord, save_call
 from campaigns.services.results import Results, StreamEvent, decode
+from telephony.call_records import CallRecord, save_call
 from telephony.events import SUBSCRIBED_EVENTS, stream_fields
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from campaigns.models import Agent, Outcome, TargetState
-from campaigns.services.dialing import load_call
+from telephony.call_records import load_call
 from tests.dispatch.captured_calls import call_world, capture_events, job_for
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from campaigns.models import Agent, CallAttempt, Outcome, TargetState
-from campaigns.services.dialing import load_call
 from campaigns.services.failover import fail_over
+from telephony.call_records import load_call
 from tests.dispatch.captured_calls import call_world, capture_events, job_for
 
 pytestmark = pytest.mark.integration

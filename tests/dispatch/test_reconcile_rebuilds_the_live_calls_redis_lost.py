@@ -19,10 +19,10 @@ import pytest
 
 from campaigns.models import CallAttempt, Outcome, Target, TargetState
 from campaigns.services import dispatch
-from campaigns.services.dialing import load_call
 from campaigns.services.outcomes import ANSWERED
 from campaigns.services.results import Results
 from campaigns.services.results_reconcile import live_uuids, reconcile_node
+from telephony.call_records import load_call
 from telephony.events import Registration
 from telephony.floor import LiveCalls
 from telephony.pacing import Pacer

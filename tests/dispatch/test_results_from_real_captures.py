@@ -11,8 +11,8 @@ import uuid
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, Target, TargetState
-from campaigns.services.dialing import CallRecord, load_call, save_call
 from campaigns.services.results import Results, decode
+from telephony.call_records import CallRecord, load_call, save_call
 from telephony.events import SUBSCRIBED_EVENTS, stream_fields
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore

@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.models import CampaignMode
-from campaigns.services.dialing import CallRecord, save_call
 from campaigns.services.floor import live_calls
 from campaigns.services.results import Results, StreamEvent
+from telephony.call_records import CallRecord, save_call
 from telephony.originate import DTMF_SENT_MARK
 from telephony.pacing import Pacer
 from tests import factories
