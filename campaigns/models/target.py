@@ -19,6 +19,16 @@ class TargetState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     DO_NOT_CALL = "do_not_call", "Do not call"
 
+    @property
+    def is_open(self) -> bool:
+        """Not final: the target is still to be dialled, or being dialled, now or later."""
+        return self not in FINAL_STATES
+
+    @classmethod
+    def open_states(cls) -> tuple[TargetState, ...]:
+        """Every open state, for queries (`state__in=TargetState.open_states()`)."""
+        return tuple(state for state in cls if state.is_open)
+
 
 # States from which a target can still be dialled by the tick.
 DUE_STATES = (TargetState.PENDING, TargetState.RETRY_WAIT)

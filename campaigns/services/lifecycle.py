@@ -340,12 +340,11 @@ def complete_ended_campaigns(now: dt.datetime) -> list[int]:
     return ended
 
 
-OPEN_STATES = (TargetState.PENDING, TargetState.QUEUED, TargetState.DIALING, TargetState.RETRY_WAIT)
-
-
 def complete_if_exhausted(campaign_id: int, now: dt.datetime) -> bool:
     """Complete a running (or paused) campaign that has no target left to dial."""
-    if Target.objects.filter(campaign_id=campaign_id, state__in=OPEN_STATES).exists():
+    open_targets = Target.objects.filter(campaign_id=campaign_id,
+                                         state__in=TargetState.open_states())
+    if open_targets.exists():
         return False
     campaign = Campaign.objects.filter(
         id=campaign_id, status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)

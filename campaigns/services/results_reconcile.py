@@ -46,7 +46,7 @@ from campaigns.models import (
     TargetState,
 )
 from campaigns.services.cdr import settle
-from campaigns.services.lifecycle import OPEN_STATES, complete_if_exhausted
+from campaigns.services.lifecycle import complete_if_exhausted
 from campaigns.services.outcomes import ANSWERED, UNKNOWN
 from campaigns.services.results import (
     ON_CALL_LEASE_SECONDS,
@@ -178,7 +178,8 @@ def reap_orphan_dialing(now: dt.datetime, older_than: float = ORPHAN_DIALING_SEC
 
 def complete_exhausted_campaigns(now: dt.datetime) -> int:
     """Step 4: complete every running or paused campaign with no open target; return how many."""
-    open_target = Target.objects.filter(campaign_id=OuterRef("id"), state__in=OPEN_STATES)
+    open_target = Target.objects.filter(campaign_id=OuterRef("id"),
+                                        state__in=TargetState.open_states())
     # A campaign with no target at all is waiting for its import, not finished.
     any_target = Target.objects.filter(campaign_id=OuterRef("id"))
     ids = Campaign.objects.filter(
