@@ -58,8 +58,8 @@ def main() -> int:
     with own_postgres_database("bench_import"):
         from tqdm import tqdm
 
+        from campaigns.imports import import_targets
         from campaigns.models import AgentGroup, Campaign, DoNotCall, Target, Trunk
-        from campaigns.services.importing import import_targets
 
         trunk = Trunk.objects.create(name="bench", gateway="bench")
         group = AgentGroup.objects.create(name="bench")

@@ -20,6 +20,7 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from campaigns.admin.floor import DispositionInline, add_defaults_action
 from campaigns.errors import IllegalTransition, ImportFileError, RecycleError
+from campaigns.imports import confirm_staged, start_file_import
 from campaigns.models import (
     Campaign,
     CampaignEvent,
@@ -32,7 +33,6 @@ from campaigns.models import (
 from campaigns.models.campaign import WEEKDAYS_MON_FRI
 from campaigns.services import exports, lifecycle
 from campaigns.services.campaign_buttons import campaign_controls
-from campaigns.services.importing import confirm_staged, start_file_import
 from campaigns.services.stats import campaign_stats
 from campaigns.validators import time_zone_names
 
@@ -451,7 +451,7 @@ class CampaignAdmin(ModelAdmin):
         return TemplateResponse(request, "admin/campaigns/campaign/recycle.html", context)
 
     # --- Import page: upload, preview the rejected lines, then import the good rows ---------
-    # The upload passes the API's checks (campaigns.services.importing.read_upload) and is
+    # The upload passes the API's checks (campaigns.imports.read_upload) and is
     # parsed once: the preview is a dry-run job that keeps its validated rows, and the confirm
     # step stores those rows (duplicates and the do-not-call list are checked again). A large
     # file is previewed and imported by a worker; the job page shows a progress bar meanwhile.

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 
 from campaigns.errors import IllegalTransition
+from campaigns.imports import import_targets
 from campaigns.models import Campaign, CampaignEvent, CampaignStatus, Target
 from campaigns.services import lifecycle
-from campaigns.services.importing import import_targets
 from tests.factories import make_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaigns.errors import ImportFileError
+from campaigns.imports import import_targets
 from campaigns.models import Target
-from campaigns.services.importing import import_targets
 from telephony.dialstring import validate_e164, validate_extension
 
 GOOD = st.sampled_from(["(212) 555-0100", "+4930123456,,12", "4155550101 x9", "212.555.0102"])

@@ -11,8 +11,8 @@ import io
 
 import pytest
 
+from campaigns.imports import RowError, import_rows, import_targets
 from campaigns.models import Target
-from campaigns.services.importing import RowError, import_rows, import_targets
 
 NOTATIONS = [
     # (number cell, extension cell) -> (E.164, stored extension)

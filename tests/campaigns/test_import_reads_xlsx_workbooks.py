@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from campaigns.errors import ImportFileError
+from campaigns.imports import RowError, import_targets
 from campaigns.models import Target
-from campaigns.services.importing import RowError, import_targets
 
 
 def workbook(rows) -> bytes:

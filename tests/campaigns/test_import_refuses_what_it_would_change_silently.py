@@ -7,8 +7,8 @@ import io
 import openpyxl
 import pytest
 
+from campaigns.imports import RowError, import_rows, import_targets
 from campaigns.models import Target
-from campaigns.services.importing import RowError, import_rows, import_targets
 
 pytestmark = pytest.mark.django_db
 

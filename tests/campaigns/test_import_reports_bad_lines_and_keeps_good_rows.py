@@ -7,8 +7,8 @@ import json
 import pytest
 
 from campaigns.errors import ImportFileError
+from campaigns.imports import RowError, import_targets
 from campaigns.models import Target, TargetState
-from campaigns.services.importing import RowError, import_targets
 
 CSV = """number,extension,external_ref,Company,timezone
 (212) 555-0100,567,acme-1,ACME,
@@ -136,9 +136,9 @@ def test_a_dry_run_reports_the_same_but_stores_nothing(campaign):
 
 
 def test_progress_is_reported_until_every_row_is_read(campaign, monkeypatch):
-    from campaigns.services import importing
+    from campaigns.imports import storage
 
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(storage, "CHUNK_ROWS", 3)
     calls = []
     rows = "\n".join(f"(212) 555-{i:04d}" for i in range(200, 210))
     import_targets(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from campaigns.imports import DoNotCallRow, Duplicate, import_rows, import_targets
 from campaigns.models import Target, TargetState
-from campaigns.services.importing import DoNotCallRow, Duplicate, import_rows, import_targets
 from tests.factories import make_campaign, make_do_not_call, make_target
 
 CSV = """number,extension

@@ -12,9 +12,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from campaigns.errors import RecycleError
+from campaigns.imports import import_rows
 from campaigns.models import CampaignEvent, CampaignStatus, Outcome, Target, TargetState
 from campaigns.services import lifecycle
-from campaigns.services.importing import import_rows
 from tests.factories import make_target
 
 S = CampaignStatus

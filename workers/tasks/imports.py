@@ -1,8 +1,8 @@
-"""The import task: a thin shell over `campaigns.services.importing.run_queued_job`."""
+"""The import task: a thin shell over `campaigns.imports.run_queued_job`."""
 
 from __future__ import annotations
 
-from campaigns.services.importing import IMPORT_TASK, run_queued_job
+from campaigns.imports import IMPORT_TASK, run_queued_job
 from workers.celery import app
 
 

@@ -8,14 +8,14 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from campaigns.errors import ImportFileError
-from campaigns.models import Campaign, ImportJob, Target
-from campaigns.services.importing import (
+from campaigns.imports import (
     ENCODINGS,
     import_rows,
     read_upload,
     record_report,
     start_file_import,
 )
+from campaigns.models import Campaign, ImportJob, Target
 
 MAX_BULK_ROWS = 10_000
 ROW_VALUE = serializers.CharField(
@@ -210,7 +210,7 @@ class TargetImportSerializer(serializers.Serializer):
     )
 
     def validate_file(self, value: Any) -> Any:
-        """The checks every entry point shares (size, NUL bytes): campaigns.services.importing."""
+        """The checks every entry point shares (size, NUL bytes): campaigns.imports."""
         try:
             read_upload(value)
         except ImportFileError as exc:

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from campaigns.errors import ImportFileError
+from campaigns.imports import import_targets
 from campaigns.models import Campaign
-from campaigns.services.importing import import_targets
 
 SHOWN = 20  # report lines printed per kind; --report-csv writes them all
 

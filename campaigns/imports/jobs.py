@@ -1,0 +1,204 @@
+"""Import jobs: the progress record, and large imports as a Celery task."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.errors import ImportFileError
+from campaigns.imports.reading import _detect_format, open_records, read_upload
+from campaigns.imports.report import ImportReport
+from campaigns.imports.storage import Progress, import_staged, import_targets
+from campaigns.models import Campaign, ImportJob, ImportState
+
+IMPORT_TASK = "switchboard.import_targets"  # workers/tasks/imports.py
+
+log = logging.getLogger(__name__)
+
+
+def _finish(job: ImportJob, report: ImportReport, *, staged: list[list[Any]] | None) -> None:
+    """Write the finished report into the job (one UPDATE), then drop the uploaded bytes."""
+    job.state = ImportState.DONE
+    job.rows_read = report.rows
+    job.created = report.created
+    job.rejected = report.rejected_count
+    job.duplicates = report.duplicate_count
+    job.do_not_call = report.do_not_call_count
+    job.summary = report.to_dict()
+    job.report_csv = report.csv_text()
+    job.staged = staged
+    job.data = None
+    job.finished_at = timezone.now()
+    job.save()
+    report.close()
+
+
+def _fail(job: ImportJob, exc: ImportFileError) -> None:
+    job.state = ImportState.FAILED
+    job.error = str(exc)
+    job.data = None
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def _progress_writer(job: ImportJob, report: ImportReport) -> Progress:
+    """A progress callback that writes the counters to the job row after each chunk."""
+
+    def write(done: int, total: int | None) -> None:
+        # One UPDATE per chunk of rows, outside the chunk's transaction: the API and the admin
+        # see the figures at once.
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_read=report.rows,
+            rows_total=max(total or 0, done) or None,
+            created=report.created,
+            rejected=report.rejected_count,
+            duplicates=report.duplicate_count,
+            do_not_call=report.do_not_call_count,
+            updated_at=timezone.now(),
+        )
+
+    return write
+
+
+def run_job(job: ImportJob, data: bytes | None = None) -> ImportJob:
+    """Run an import job to its end: its file (or a dry run's staged rows) into its campaign."""
+    campaign = Campaign.objects.get(pk=job.campaign_id)
+    report = ImportReport(dry_run=job.dry_run)
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, updated_at=timezone.now())
+    job.state = ImportState.RUNNING
+    progress = _progress_writer(job, report)
+    if not job.dry_run and job.staged is not None:  # the confirm step of a dry run
+        import_staged(campaign, job.staged, progress=progress, report=report, actor=job.created_by)
+        _finish(job, report, staged=None)
+        return job
+    raw = bytes(data if data is not None else job.data or b"")
+    # A dry run created with staged=[] keeps the rows it would insert (the admin's preview).
+    stage: list[list[Any]] | None = [] if job.dry_run and job.staged is not None else None
+    try:
+        import_targets(
+            campaign,
+            raw,
+            fmt=job.source_format or None,
+            filename=job.source_name or None,
+            encoding=job.encoding or None,
+            progress=progress,
+            dry_run=job.dry_run,
+            report=report,
+            stage=stage,
+            actor=job.created_by,
+        )
+    except ImportFileError as exc:
+        report.close()
+        _fail(job, exc)
+        raise
+    _finish(job, report, staged=stage)
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from celery import current_app
+
+    current_app.send_task(IMPORT_TASK, args=[job_id])
+
+
+def start_file_import(
+    campaign: Campaign,
+    source: Any,
+    *,
+    fmt: str | None = None,
+    filename: str | None = None,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    user: Any = None,
+    stage: bool = False,
+) -> ImportJob:
+    """Check an upload and import it: now when small, as a Celery task when large.
+
+    1. The shared upload checks (size, NUL bytes), then the whole-file checks (format, strict
+       decoding, row count, a workbook's expanded size): any failure raises ImportFileError
+       before a job exists.
+    2. A job row records who imported what.
+    3. Up to IMPORT_ASYNC_BYTES the import runs here and the job is returned done; above it the
+       bytes are stored in the job and `switchboard.import_targets` is published after commit
+       (state `queued`; the worker moves it to `running` and `done` or `failed`).
+    """
+    data = read_upload(source)
+    name = filename or getattr(source, "name", None) or ""
+    kind = _detect_format(data, fmt, name or None)
+    records, total = open_records(data, kind, encoding)
+    del records  # checked; the import opens the file again (cheap next to validation)
+    job = ImportJob.objects.create(
+        campaign=campaign,
+        created_by=user if getattr(user, "pk", None) else None,
+        source_name=os.path.basename(str(name))[:255],
+        source_format=kind,
+        encoding=(encoding or "").lower(),
+        dry_run=dry_run,
+        rows_total=total,
+        staged=[] if dry_run and stage else None,
+    )
+    if len(data) > settings.IMPORT_ASYNC_BYTES:
+        job.data = data
+        job.save(update_fields=["data"])
+        transaction.on_commit(lambda: _enqueue(job.pk))
+        return job
+    return run_job(job, data)
+
+
+def record_report(
+    campaign: Campaign, report: ImportReport, *, source_name: str, user: Any = None
+) -> ImportJob:
+    """A finished job for an import that ran elsewhere (bulk JSON), so its full report is kept."""
+    job = ImportJob.objects.create(
+        campaign=campaign,
+        created_by=user if getattr(user, "pk", None) else None,
+        source_name=source_name,
+        source_format="json",
+        dry_run=report.dry_run,
+        rows_total=report.rows,
+    )
+    _finish(job, report, staged=None)
+    return job
+
+
+def confirm_staged(job: ImportJob, *, user: Any = None) -> ImportJob:
+    """Store a finished dry run's staged rows as a new job (now, or as a task when large)."""
+    staged = job.staged or []
+    # Compare-and-set: of two confirms of one preview (a double click), one stores the rows.
+    if ImportJob.objects.filter(pk=job.pk, staged__isnull=False).update(staged=None) != 1:
+        raise ImportFileError("This preview was imported already.", code="already_imported")
+    confirm = ImportJob.objects.create(
+        campaign_id=job.campaign_id,
+        created_by=user if getattr(user, "pk", None) else None,
+        source_name=job.source_name,
+        source_format=job.source_format,
+        encoding=job.encoding,
+        rows_total=len(staged),
+        staged=staged,
+    )
+    # A staged row costs about a tenth of a parsed one; the same threshold in rows.
+    if len(staged) > settings.IMPORT_ASYNC_BYTES // 400:
+        transaction.on_commit(lambda: _enqueue(confirm.pk))
+        return confirm
+    return run_job(confirm)
+
+
+def run_queued_job(job_id: int) -> None:
+    """The Celery task's body: run a queued job; a file error is recorded on the job."""
+    # Compare-and-set: a redelivered message (or a second worker) finds the job taken and stops.
+    taken = ImportJob.objects.filter(pk=job_id, state=ImportState.QUEUED).update(
+        state=ImportState.RUNNING, updated_at=timezone.now()
+    )
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if taken != 1 or job is None:
+        log.info("import job %s is not queued: nothing to do", job_id)
+        return
+    try:
+        run_job(job)
+    except ImportFileError:
+        log.info("import job %s failed: the file is unreadable", job_id)
