@@ -46,6 +46,7 @@ DIAL_BATCH = "switchboard.dial_batch"
 DIAL_FAILOVER = "switchboard.dial_failover"
 RECONCILE_CALLS = "switchboard.reconcile_calls"
 HANGUP_CALL = "switchboard.control_hangup_call"
+IMPORT_TARGETS = "switchboard.import_targets"
 CONSUME_AGENT_LOG = "switchboard.control_consume_agent_log"
 SWEEP_CDRS = "switchboard.reconcile_sweep_cdrs"
 

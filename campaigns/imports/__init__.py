@@ -15,16 +15,19 @@ Rules (DESIGN "Data that must never be lost or doubled"):
   `extension`, `external_ref`, `timezone` (else derived from the number); every other column
   goes into `custom_data`. Header names are matched case-insensitively.
 
-Hostile files (README "Limits"): an upload is refused as a whole, with the limit named, when it
-is larger than IMPORT_MAX_UPLOAD_BYTES, holds NUL bytes (CSV), is not strictly decodable in its
-encoding (UTF-8 unless told; the undecodable lines are listed by number, nothing is re-decoded
-behind the user's back), holds more than IMPORT_MAX_ROWS rows, or is a workbook whose XML
-expands past IMPORT_MAX_SHEET_BYTES: rows and sizes are checked before anything is parsed.
+Hostile files (docs/campaigns.md, "Limits"): an upload is refused as a whole, with the limit
+named, when it is larger than IMPORT_MAX_UPLOAD_BYTES, holds NUL bytes (CSV), is not strictly
+decodable in its encoding (UTF-8 unless told; the undecodable lines are listed by number,
+nothing is re-decoded behind the user's back), holds more than IMPORT_MAX_ROWS rows, or is a
+workbook whose XML expands past IMPORT_MAX_SHEET_BYTES: rows and sizes are checked before
+anything is parsed.
 
 Reports are bounded: counts of every kind, the first IMPORT_REPORT_ENTRIES entries of each
 (in line order), and every entry in a CSV (`ImportReport.csv_text()`) that the API and the
 admin offer for download. Imports larger than IMPORT_ASYNC_BYTES run as a Celery task with a
-progress record (`ImportJob`); see `start_file_import`.
+progress record (`ImportJob`); see `start_file_import`. The package holds one module per job:
+`reading` (the upload and its records), `report`, `validation`, `storage` (the import itself)
+and `jobs` (the progress record; large imports are queued through `controls.request_import`).
 
 For a preview the report also keeps, within the same bound, what the first good rows parsed to
 (number, extension, the DTMF FreeSWITCH will be sent and how it plays) and the text of the first
@@ -45,7 +48,6 @@ that lists one main line with many extensions parses it once.
 """
 
 from campaigns.imports.jobs import (
-    IMPORT_TASK,
     confirm_staged,
     record_report,
     run_job,
@@ -58,7 +60,6 @@ from campaigns.imports.storage import import_rows, import_staged, import_targets
 
 __all__ = [
     "ENCODINGS",
-    "IMPORT_TASK",
     "DoNotCallRow",
     "Duplicate",
     "ImportReport",

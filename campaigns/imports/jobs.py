@@ -15,8 +15,7 @@ from campaigns.imports.reading import _detect_format, open_records, read_upload
 from campaigns.imports.report import ImportReport
 from campaigns.imports.storage import Progress, import_staged, import_targets
 from campaigns.models import Campaign, ImportJob, ImportState
-
-IMPORT_TASK = "switchboard.import_targets"  # workers/tasks/imports.py
+from campaigns.services import controls
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +99,6 @@ def run_job(job: ImportJob, data: bytes | None = None) -> ImportJob:
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from celery import current_app
-
-    current_app.send_task(IMPORT_TASK, args=[job_id])
-
-
 def start_file_import(
     campaign: Campaign,
     source: Any,
@@ -124,7 +117,7 @@ def start_file_import(
        before a job exists.
     2. A job row records who imported what.
     3. Up to IMPORT_ASYNC_BYTES the import runs here and the job is returned done; above it the
-       bytes are stored in the job and `switchboard.import_targets` is published after commit
+       bytes are stored in the job and queued for a worker after commit (`controls.request_import`)
        (state `queued`; the worker moves it to `running` and `done` or `failed`).
     """
     data = read_upload(source)
@@ -145,7 +138,7 @@ def start_file_import(
     if len(data) > settings.IMPORT_ASYNC_BYTES:
         job.data = data
         job.save(update_fields=["data"])
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        transaction.on_commit(lambda: controls.request_import(job.pk))
         return job
     return run_job(job, data)
 
@@ -183,7 +176,7 @@ def confirm_staged(job: ImportJob, *, user: Any = None) -> ImportJob:
     )
     # A staged row costs about a tenth of a parsed one; the same threshold in rows.
     if len(staged) > settings.IMPORT_ASYNC_BYTES // 400:
-        transaction.on_commit(lambda: _enqueue(confirm.pk))
+        transaction.on_commit(lambda: controls.request_import(confirm.pk))
         return confirm
     return run_job(confirm)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 _hangup: Callable[[str, str, str], Any] | None = None
+_import: Callable[[int], Any] | None = None
 
 
 class ControlUnavailable(RuntimeError):
@@ -20,6 +21,19 @@ def register_hangup(publisher: Callable[[str, str, str], Any]) -> None:
     """Install the function that queues `uuid_kill` for (node, uuid, actor)."""
     global _hangup
     _hangup = publisher
+
+
+def register_import(publisher: Callable[[int], Any]) -> None:
+    """Install the function that queues a stored import job for a worker, by its id."""
+    global _import
+    _import = publisher
+
+
+def request_import(job_id: int) -> None:
+    """Queue a stored import job (its bytes or staged rows are in the job row)."""
+    if _import is None:
+        raise ControlUnavailable("no import publisher: is the workers app installed?")
+    _import(job_id)
 
 
 def request_hangup(node: str, call_uuid: str, actor: str) -> None:

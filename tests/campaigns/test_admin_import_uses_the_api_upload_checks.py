@@ -70,7 +70,7 @@ def test_a_large_preview_is_queued_not_parsed_in_the_request(
 ):
     settings.IMPORT_ASYNC_BYTES = 5
     sent = []
-    monkeypatch.setattr("campaigns.imports.jobs._enqueue", sent.append)
+    monkeypatch.setattr("campaigns.services.controls._import", sent.append)
     url = reverse("admin:campaigns_campaign_import", args=[campaign.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
