@@ -1,4 +1,5 @@
-"""Campaign admin: setup by fieldsets, lifecycle actions, progress figures and the import page."""
+"""Campaign admin: setup by fieldsets, lifecycle actions and progress figures; its import and
+recycling pages are in campaign_pages.py, its forms in campaign_forms.py."""
 
 from __future__ import annotations
 
