@@ -65,7 +65,7 @@ def run() -> None:
         TargetState,
         Trunk,
     )
-    from campaigns.services.stats import campaign_stats
+    from campaigns.services.reporting.stats import campaign_stats
     from emulator.cluster import Cluster
     from telephony.presence import PresenceStore
     from tests.processes import Process, process_environment

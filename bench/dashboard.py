@@ -42,7 +42,10 @@ def main() -> int:
         from django.utils import timezone
 
         from campaigns.models import AgentGroup, Campaign, Target, Trunk
-        from campaigns.services.dashboard import campaign_snapshot, compute_campaign_snapshot
+        from campaigns.services.reporting.dashboard import (
+            campaign_snapshot,
+            compute_campaign_snapshot,
+        )
 
         trunk = Trunk.objects.create(name="bench", gateway="bench")
         group = AgentGroup.objects.create(name="bench")

@@ -84,7 +84,7 @@ class Bench:
 
     def _make_world(self) -> None:
         from campaigns.models import Agent, AgentGroup, Campaign, CampaignStatus, Node, Trunk
-        from campaigns.services import presence as presence_service
+        from campaigns.services.floor import presence as presence_service
         from telephony.events import Registration
 
         self.store = presence_service.store()
@@ -278,7 +278,7 @@ def due_to_originate(bench: Bench) -> list[float]:
     """Targets falling due at a steady rate, dispatched by the real tick once a second through a
     2-process worker; ms from each target's due time (next_attempt_at) to its originate."""
     from campaigns.models import CallAttempt, Target, TargetState
-    from campaigns.services import dispatch
+    from campaigns.services.call_path import dispatch
     from workers.tasks.tick import enqueue_dial_batch
 
     total = LATENCY_RATE * LATENCY_SECONDS

@@ -2,7 +2,7 @@
 
 Builds, in a PostgreSQL database of its own (created, migrated and dropped here), `--attempts`
 call attempts on as many targets, then streams the CSV and the XLSX export exactly as a download
-would (`campaigns.services.exports.stream`), timing each, its first chunk and (XLSX) the first
+would (`campaigns.services.reporting.exports.stream`), timing each, its first chunk and (XLSX) the first
 chunk holding rows. Peak Python memory is measured on a second run of each with tracemalloc.
 Figures go to stdout as `name: value unit` lines.
 
@@ -32,7 +32,7 @@ def main() -> int:
         from django.db import connection
 
         from campaigns.models import AgentGroup, CallAttempt, Campaign, Trunk
-        from campaigns.services import exports
+        from campaigns.services.reporting import exports
 
         trunk = Trunk.objects.create(name="bench", gateway="bench")
         group = AgentGroup.objects.create(name="bench")

@@ -47,8 +47,8 @@ def main() -> int:
         from django.utils import timezone
 
         from campaigns.models import Agent, AgentGroup, Campaign, Target, Trunk
-        from campaigns.services.floor import compute_agents, compute_floor, live_calls
-        from campaigns.services.presence import store, sync_agents
+        from campaigns.services.floor.presence import store, sync_agents
+        from campaigns.services.floor.snapshot import compute_agents, compute_floor, live_calls
         from telephony.events import Registration
         from telephony.floor import LiveCall
 
@@ -115,7 +115,7 @@ def main() -> int:
         from django.db.models import Count, Q, Sum
 
         from campaigns.models import CallAttempt
-        from campaigns.services.floor import local_midnight
+        from campaigns.services.floor.snapshot import local_midnight
 
         today_ms = _ms(lambda: list(
             CallAttempt.objects.filter(ended_at__gte=local_midnight(moment), agent__isnull=False)

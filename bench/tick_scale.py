@@ -74,7 +74,7 @@ def setup_django() -> str:
 def make_world(now: dt.datetime):
     """Nodes up, AGENTS routable agents, a trunk and group shared by the bench campaigns."""
     from campaigns.models import Agent, AgentGroup, Node, Trunk
-    from campaigns.services import dispatch
+    from campaigns.services.call_path import dispatch
     from telephony.events import Registration
 
     group = AgentGroup.objects.create(name="bench")
@@ -144,7 +144,7 @@ def timed_ticks(campaign, count: int) -> list[float]:
     from django.utils import timezone
 
     from campaigns.models import Target, TargetState
-    from campaigns.services import dispatch
+    from campaigns.services.call_path import dispatch
     from workers.tasks.tick import enqueue_dial_batch
 
     only_running(campaign)
@@ -180,7 +180,7 @@ def worker_rss(env: dict[str, str]) -> float:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"worker did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        from campaigns.services import dispatch
+        from campaigns.services.call_path import dispatch
 
         client = dispatch.redis_client()
         before = int(client.hget(f"{PREFIX}:dispatch:tick", "count") or 0)
@@ -212,11 +212,11 @@ def purge(app) -> None:
 def main() -> None:
     original = setup_django()
     # Per-tick log lines would drown the progress lines.
-    logging.getLogger("campaigns.services.dispatch").setLevel(logging.WARNING)
+    logging.getLogger("campaigns.services.call_path.dispatch").setLevel(logging.WARNING)
     from django.db import connection
     from django.utils import timezone
 
-    from campaigns.services import dispatch
+    from campaigns.services.call_path import dispatch
     from workers.celery import app
 
     env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0]

@@ -42,7 +42,7 @@ CHECKS = {"database": _check_database, "redis": _check_redis}
 
 
 def _pipeline() -> dict[str, object]:
-    """The results consumer's and the listener's state (campaigns.services.pipeline)."""
+    """The results consumer's and the listener's state (campaigns.services.reporting.pipeline)."""
     import datetime as dt
 
     from campaigns.dashboard.cluster import compute_cluster_snapshot

@@ -1,5 +1,5 @@
 """The Redis record of one call in flight: what the dialer took, so the results side gives it
-all back exactly once (moved from campaigns.services.dialing)."""
+all back exactly once (moved from campaigns.services.call_path.dialing)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ _refreshed_at = 0.0
 def get_pool() -> Any:
     """Return this process's `telephony.client.CommandPool`, following the node list."""
     global _pool, _refreshed_at
-    from campaigns.services.nodes import configured_nodes
+    from campaigns.services.call_path.nodes import configured_nodes
     from telephony.client import CommandPool
 
     with _lock:

@@ -41,7 +41,7 @@ from typing import Any
 import redis
 from django.db import close_old_connections
 
-from campaigns.services.results import Results, decode
+from campaigns.services.call_path.results import Results, decode
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from typing import Any
 import redis
 from django.conf import settings
 
-from campaigns.services.dialing import Dialer
-from campaigns.services.nodes import configured_nodes
-from campaigns.services.results import Results
+from campaigns.services.call_path.dialing import Dialer
+from campaigns.services.call_path.nodes import configured_nodes
+from campaigns.services.call_path.results import Results
 from telephony.client import ESLConnection
 from telephony.config import NodeConfig
 from telephony.errors import ESLError

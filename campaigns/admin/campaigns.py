@@ -22,9 +22,10 @@ from campaigns.models import (
     CampaignStatus,
     TargetState,
 )
-from campaigns.services import exports, lifecycle
+from campaigns.services import lifecycle
 from campaigns.services.campaign_buttons import campaign_controls
-from campaigns.services.stats import campaign_stats
+from campaigns.services.reporting import exports
+from campaigns.services.reporting.stats import campaign_stats
 
 
 def _local(campaign: Campaign, value: dt.datetime | None) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
 
 from campaigns.models import Callback, CallbackState, Disposition
-from campaigns.services.dispositions import add_default_dispositions, reschedule_callback
+from campaigns.services.floor.dispositions import add_default_dispositions, reschedule_callback
 
 
 class DispositionInline(TabularInline):

@@ -167,8 +167,8 @@ class AgentAdmin(ModelAdmin):
 
         from django.utils import timezone
 
-        from campaigns.services import presence as presence_service
-        from campaigns.services.floor import presence_words
+        from campaigns.services.floor import presence as presence_service
+        from campaigns.services.floor.snapshot import presence_words
 
         try:
             now = time.time()
@@ -185,7 +185,7 @@ class AgentAdmin(ModelAdmin):
         from django.template.response import TemplateResponse
 
         from campaigns.services.audit import audit
-        from campaigns.services.presence import InvalidIntent, set_intent
+        from campaigns.services.floor.presence import InvalidIntent, set_intent
 
         reason = request.POST.get("reason", "").strip()
         error = ""

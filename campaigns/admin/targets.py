@@ -13,7 +13,7 @@ from django.db.models import Q
 from unfold.admin import ModelAdmin, TabularInline
 
 from campaigns.models import CallAttempt, DoNotCall, Outcome, Target
-from campaigns.services import exports
+from campaigns.services.reporting import exports
 from campaigns.validators import NumberError, normalize_number
 
 

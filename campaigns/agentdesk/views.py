@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.dashboard.floor_views import _body
 from campaigns.models import Agent, CallAttempt, CampaignMode, Disposition
-from campaigns.services.dispositions import DispositionError, set_disposition, target_zone
-from campaigns.services.floor import live_calls, presence_words
-from campaigns.services.presence import InvalidIntent, set_intent, store
+from campaigns.services.floor.dispositions import DispositionError, set_disposition, target_zone
+from campaigns.services.floor.presence import InvalidIntent, set_intent, store
+from campaigns.services.floor.snapshot import live_calls, presence_words
 
 POLL_MILLISECONDS = 1000
 DISPOSE_WITHIN = dt.timedelta(hours=2)  # an undisposed call older than this is left alone

@@ -9,7 +9,7 @@ from typing import Any
 import redis
 
 from campaigns.models import Agent
-from campaigns.services.presence import agent_presence
+from campaigns.services.floor.presence import agent_presence
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns.services.cdr import record_leg, results_from_settings
+from campaigns.services.call_path.cdr import record_leg, results_from_settings
 from telephony.cdr import MAX_BODY_BYTES, CdrError, decode_post
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from campaigns.models import Agent
-from campaigns.services.nodes import configured_nodes
-from campaigns.services.pipeline import consumer_state
-from campaigns.services.presence import store as presence_store
+from campaigns.services.call_path.nodes import configured_nodes
+from campaigns.services.floor.presence import store as presence_store
+from campaigns.services.reporting.pipeline import consumer_state
 
 CACHE_SECONDS = 1
 # A listener that has not touched a node's status for this long is reported as silent:

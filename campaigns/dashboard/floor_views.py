@@ -21,12 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.dashboard.views import POLL_MILLISECONDS, _json_login_required, _may
 from campaigns.models import Agent, AgentGroup, CallAttempt, Campaign
-from campaigns.services.agent_stats import agent_stats, stats_rows
 from campaigns.services.audit import audit
 from campaigns.services.controls import request_hangup
-from campaigns.services.floor import compute_health, floor_snapshot, live_calls
-from campaigns.services.history import history
-from campaigns.services.presence import InvalidIntent, set_intent
+from campaigns.services.floor.presence import InvalidIntent, set_intent
+from campaigns.services.floor.snapshot import compute_health, floor_snapshot, live_calls
+from campaigns.services.reporting.agent_stats import agent_stats, stats_rows
+from campaigns.services.reporting.history import history
 from campaigns.spreadsheets import CSV_TYPE, XLSX_TYPE, stream_csv, stream_xlsx
 from telephony.dialstring import DialstringError, validate_uuid
 

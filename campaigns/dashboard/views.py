@@ -1,4 +1,4 @@
-"""Dashboard views: thin pages that poll JSON snapshots built in campaigns.services.dashboard."""
+"""Dashboard views: thin pages that poll JSON snapshots built in campaigns.services.reporting.dashboard."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.dashboard.cluster import cluster_snapshot, group_agents
 from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
-from campaigns.services import exports, lifecycle
+from campaigns.services import lifecycle
 from campaigns.services.campaign_buttons import CONTROLS, campaign_controls
-from campaigns.services.dashboard import campaign_snapshot, system_snapshot
+from campaigns.services.reporting import exports
+from campaigns.services.reporting.dashboard import campaign_snapshot, system_snapshot
 
 POLL_MILLISECONDS = 1500
 

@@ -97,7 +97,7 @@ class AgentStateChange(models.Model):
 
     `axis` is intent (value available / paused / logged_out, with the pause reason), activity
     (idle / reserved / ringing / on_call / wrapup) or registration (value online / offline).
-    Per-agent statistics replay these rows over a period (campaigns.services.agent_stats).
+    Per-agent statistics replay these rows over a period (campaigns.services.reporting.agent_stats).
     """
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="state_changes")

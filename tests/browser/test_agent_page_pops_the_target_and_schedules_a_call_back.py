@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from campaigns.models import Callback, Target, TargetState
-from campaigns.services.dispositions import add_default_dispositions
+from campaigns.services.floor.dispositions import add_default_dispositions
 from tests.dispatch.e2e_world import build_world, start_processes, stop_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(240)]

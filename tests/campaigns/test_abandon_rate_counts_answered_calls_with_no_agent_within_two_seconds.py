@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from campaigns.models import Outcome
-from campaigns.services.stats import campaign_stats
+from campaigns.services.reporting.stats import campaign_stats
 from tests.factories import make_attempt, make_campaign, make_target
 
 T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)

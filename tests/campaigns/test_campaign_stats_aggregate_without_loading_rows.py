@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Outcome, TargetState
-from campaigns.services.stats import campaign_stats
+from campaigns.services.reporting.stats import campaign_stats
 from tests.factories import make_attempt, make_campaign, make_target
 
 

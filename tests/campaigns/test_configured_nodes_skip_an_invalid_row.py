@@ -3,7 +3,7 @@
 import pytest
 
 from campaigns.models import Node
-from campaigns.services.nodes import configured_nodes
+from campaigns.services.call_path.nodes import configured_nodes
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from campaigns import spreadsheets
 from campaigns.models import CallAttempt, Outcome, Target
-from campaigns.services import exports
+from campaigns.services.reporting import exports
 from tests.factories import make_attempt, make_campaign, make_target, make_viewer
 
 T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)

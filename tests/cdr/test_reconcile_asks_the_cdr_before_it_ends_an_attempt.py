@@ -12,8 +12,8 @@ import uuid
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, TargetState
-from campaigns.services.cdr import results_from_settings
-from campaigns.services.results_reconcile import reconcile_node
+from campaigns.services.call_path.cdr import results_from_settings
+from campaigns.services.call_path.results_reconcile import reconcile_node
 from tests.cdr.posts import posts, send
 from tests.factories import make_campaign, make_target
 

@@ -68,7 +68,7 @@ def test_sweep_applies_each_leg_once_and_moves_the_files(cdr_settings, tmp_path,
 
 def test_a_file_that_cannot_be_stored_now_stays_for_the_next_sweep(cdr_settings, tmp_path,
                                                                    monkeypatch):
-    from campaigns.services import cdr_sweep
+    from campaigns.services.call_path import cdr_sweep
 
     shutil.copytree(CDR_DIR / "42b-err-log-dir", tmp_path / "d")
     for path in (tmp_path / "d").rglob("*"):

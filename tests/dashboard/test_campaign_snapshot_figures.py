@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns.services.dashboard import answer_rate, compute_campaign_snapshot
+from campaigns.services.reporting.dashboard import answer_rate, compute_campaign_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_system_snapshot_lists_active_campaigns_with_live_calls_and_the_latest_o
     campaign, make_targets
 ):
     from campaigns.models import CallAttempt, Campaign
-    from campaigns.services.dashboard import compute_system_snapshot
+    from campaigns.services.reporting.dashboard import compute_system_snapshot
 
     running = Campaign.objects.create(name="Running one", trunk=campaign.trunk,
                                       agent_group=campaign.agent_group, status="running")

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns.services.dashboard import campaign_snapshot, compute_campaign_snapshot
+from campaigns.services.reporting.dashboard import campaign_snapshot, compute_campaign_snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from campaigns.models import Agent, Trunk
-from campaigns.services.dashboard import problems
+from campaigns.services.reporting.dashboard import problems
 from tests.factories import make_agent, make_group, make_trunk
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from campaigns.models import Agent, CallAttempt, Campaign, Target, TargetState
-from campaigns.services.results import Results, StreamEvent, decode
+from campaigns.services.call_path.results import Results, StreamEvent, decode
 from telephony.call_records import CallRecord, save_call
 from telephony.events import SUBSCRIBED_EVENTS, stream_fields
 from telephony.pacing import Pacer

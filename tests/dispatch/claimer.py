@@ -21,7 +21,7 @@ def main() -> None:
     from django.utils import timezone
 
     from campaigns.models import Target, TargetState
-    from campaigns.services import dispatch, dispatch_claim
+    from campaigns.services.call_path import dispatch, dispatch_claim
 
     campaign_id, limit, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     dispatch_claim.CLAIM_GUARD = sys.argv[4] == "1"

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from campaigns.models import Agent, CallAttempt, Outcome, TargetState
-from campaigns.services.results import MAX_UNCOUNTED_FAILURES
+from campaigns.services.call_path.results import MAX_UNCOUNTED_FAILURES
 from tests.dispatch.captured_calls import call_world, capture_events, job_for
 
 pytestmark = pytest.mark.integration

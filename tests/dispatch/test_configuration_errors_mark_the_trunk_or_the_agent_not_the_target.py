@@ -10,7 +10,7 @@ import time
 import pytest
 
 from campaigns.models import Agent, Outcome, TargetState
-from campaigns.services.presence import sync_agents
+from campaigns.services.floor.presence import sync_agents
 from tests.dispatch.captured_calls import call_world, capture_events, job_for
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from campaigns.models import CallAttempt, Node, Outcome, Target, TargetState
-from campaigns.services.dialing import Dialer
+from campaigns.services.call_path.dialing import Dialer
 from emulator.cluster import Cluster
 from telephony.client import CommandPool
 from telephony.config import NodeConfig

@@ -12,9 +12,9 @@ import pytest
 
 from campaigns.models import CallAttempt, Node, Target, TargetState
 from campaigns.services import lifecycle
-from campaigns.services.dialing import Dialer
-from campaigns.services.outcomes import classify
-from campaigns.services.results import Results
+from campaigns.services.call_path.dialing import Dialer
+from campaigns.services.call_path.outcomes import classify
+from campaigns.services.call_path.results import Results
 from emulator.cluster import Cluster
 from telephony.client import CommandPool
 from telephony.config import NodeConfig

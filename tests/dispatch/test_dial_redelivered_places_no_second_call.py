@@ -81,7 +81,7 @@ def test_redelivered_dial_batch_places_no_second_call(node, redis_client, key_pr
 
 def test_control_without_the_compare_and_set_a_redelivery_dials_twice(node, redis_client,
                                                                      key_prefix, settings):
-    from campaigns.services.dialing import Dialer
+    from campaigns.services.call_path.dialing import Dialer
 
     cluster, row = node
     store, ids = _setup(cluster, redis_client, key_prefix, targets=1, agents=2)

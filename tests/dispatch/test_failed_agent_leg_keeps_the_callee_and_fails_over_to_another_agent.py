@@ -12,7 +12,7 @@ import time
 import pytest
 
 from campaigns.models import Agent, CallAttempt, Outcome, TargetState
-from campaigns.services.failover import fail_over
+from campaigns.services.call_path.failover import fail_over
 from telephony.call_records import load_call
 from tests.dispatch.captured_calls import call_world, capture_events, job_for
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from campaigns.services import dispatch
+from campaigns.services.call_path import dispatch
 from tests.dispatch.world import add_targets, running_campaign
 
 # transactional_db: the batches are published on commit, which happens while the lock is held.

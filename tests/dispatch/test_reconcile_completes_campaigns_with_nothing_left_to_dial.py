@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from campaigns.models import Campaign, CampaignStatus, TargetState
-from campaigns.services.results_reconcile import complete_exhausted_campaigns
+from campaigns.services.call_path.results_reconcile import complete_exhausted_campaigns
 from tests.factories import make_campaign, make_target
 
 pytestmark = pytest.mark.integration

@@ -18,10 +18,10 @@ import uuid
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, Target, TargetState
-from campaigns.services import dispatch
-from campaigns.services.outcomes import ANSWERED
-from campaigns.services.results import Results
-from campaigns.services.results_reconcile import live_uuids, reconcile_node
+from campaigns.services.call_path import dispatch
+from campaigns.services.call_path.outcomes import ANSWERED
+from campaigns.services.call_path.results import Results
+from campaigns.services.call_path.results_reconcile import live_uuids, reconcile_node
 from telephony.call_records import load_call
 from telephony.events import Registration
 from telephony.floor import LiveCalls

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, TargetState
-from campaigns.services.results import Results
+from campaigns.services.call_path.results import Results
 from telephony.events import SUBSCRIBED_EVENTS, stream_fields
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore

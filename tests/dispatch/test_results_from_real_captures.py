@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, Target, TargetState
-from campaigns.services.results import Results, decode
+from campaigns.services.call_path.results import Results, decode
 from telephony.call_records import CallRecord, load_call, save_call
 from telephony.events import SUBSCRIBED_EVENTS, stream_fields
 from telephony.pacing import Pacer

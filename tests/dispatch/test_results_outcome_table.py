@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaigns.models import Outcome
-from campaigns.services.outcomes import Leg, Retry, classify
+from campaigns.services.call_path.outcomes import Leg, Retry, classify
 
 TARGET_ROWS = [
     ("USER_BUSY", Outcome.BUSY, Retry.BUSY, True),

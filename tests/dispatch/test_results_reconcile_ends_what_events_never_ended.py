@@ -15,8 +15,12 @@ import uuid
 import pytest
 
 from campaigns.models import CallAttempt, Outcome, Target, TargetState
-from campaigns.services.results import Results
-from campaigns.services.results_reconcile import live_uuids, reap_orphan_dialing, reconcile_node
+from campaigns.services.call_path.results import Results
+from campaigns.services.call_path.results_reconcile import (
+    live_uuids,
+    reap_orphan_dialing,
+    reconcile_node,
+)
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from tests.factories import make_campaign, make_target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.services.dispatch import Limits, batches, node_room
+from campaigns.services.call_path.dispatch import Limits, batches, node_room
 from telephony.config import NodeConfig
 
 NODE = NodeConfig(name="fs1", host="127.0.0.1", port=8021, password="x", max_sessions=100,

@@ -9,7 +9,7 @@ import zoneinfo
 import pytest
 
 from campaigns.models import Target, TargetState
-from campaigns.services import dispatch
+from campaigns.services.call_path import dispatch
 from tests.dispatch.world import add_targets, running_campaign
 
 # In-process only (no other process reads these rows), so a rolled-back transaction suffices.

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from campaigns.models import Campaign, CampaignEvent, CampaignStatus, Target, TargetState
-from campaigns.services import dispatch
+from campaigns.services.call_path import dispatch
 from tests.dispatch.world import add_targets, running_campaign
 
 # In-process only (no other process reads these rows), so a rolled-back transaction suffices.

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from campaigns.models import Target, TargetState
-from campaigns.services import dispatch
+from campaigns.services.call_path import dispatch
 from tests.dispatch.world import add_targets
 from tests.factories import make_campaign
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.cache import cache
 
 from campaigns.models import Agent
-from campaigns.services.floor import live_calls
-from campaigns.services.presence import store as presence_store
-from campaigns.services.presence import sync_agents
+from campaigns.services.floor.presence import store as presence_store
+from campaigns.services.floor.presence import sync_agents
+from campaigns.services.floor.snapshot import live_calls
 from telephony.events import Registration
 from telephony.floor import LiveCall
 from tests import factories

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import AgentStateChange, Disposition
-from campaigns.services.agent_log import consume_changes
-from campaigns.services.agent_stats import agent_stats, stats_rows
+from campaigns.services.floor.agent_log import consume_changes
+from campaigns.services.reporting.agent_stats import agent_stats, stats_rows
 from campaigns.spreadsheets import stream_csv, stream_xlsx
 from tests import factories
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Callback, CallbackState, DoNotCall, Target, TargetState
-from campaigns.services.dispositions import add_default_dispositions, callback_agents
+from campaigns.services.floor.dispositions import add_default_dispositions, callback_agents
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import CallAttempt, Campaign
-from campaigns.services.floor import compute_floor, local_midnight
-from campaigns.services.history import history
+from campaigns.services.floor.snapshot import compute_floor, local_midnight
+from campaigns.services.reporting.history import history
 from tests import factories
 from tests.floor.conftest import forget_floor_cache, place_call
 

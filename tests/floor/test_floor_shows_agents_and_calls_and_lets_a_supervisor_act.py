@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns.services import controls
-from campaigns.services.floor import live_calls
+from campaigns.services.floor.snapshot import live_calls
 from tests import factories
 from tests.floor.conftest import forget_floor_cache, place_call
 

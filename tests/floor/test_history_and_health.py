@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import CallAttempt, CampaignStatus
-from campaigns.services.floor import compute_health, why_not_dialling
-from campaigns.services.history import history
+from campaigns.services.floor.snapshot import compute_health, why_not_dialling
+from campaigns.services.reporting.history import history
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import zoneinfo
 
 import pytest
 
-from campaigns.services.floor import presence_words
+from campaigns.services.floor.snapshot import presence_words
 from telephony.presence_views import AgentPresence, RegistrationView
 
 UTC = zoneinfo.ZoneInfo("UTC")

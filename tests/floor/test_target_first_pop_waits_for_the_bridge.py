@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from campaigns.models import CampaignMode
-from campaigns.services.floor import live_calls
-from campaigns.services.results import Results, StreamEvent
+from campaigns.services.call_path.results import Results, StreamEvent
+from campaigns.services.floor.snapshot import live_calls
 from telephony.call_records import CallRecord, save_call
 from telephony.originate import DTMF_SENT_MARK
 from telephony.pacing import Pacer

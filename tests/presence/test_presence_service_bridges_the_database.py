@@ -3,7 +3,7 @@ import time
 import pytest
 
 from campaigns.models import Agent, AgentGroup
-from campaigns.services import presence
+from campaigns.services.floor import presence
 from telephony.events import Registration
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The CDR sweep task: thin shell over `campaigns.services.cdr_sweep` (beat, every 30 s)."""
+"""The CDR sweep task: thin shell over `campaigns.services.call_path.cdr_sweep` (beat, every 30 s)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from campaigns.services.cdr_sweep import sweep
+from campaigns.services.call_path.cdr_sweep import sweep
 from workers.celery import SWEEP_CDRS, app
 from workers.wiring import results
 

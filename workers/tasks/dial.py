@@ -1,4 +1,4 @@
-"""The dial task: a thin shell over `campaigns.services.dialing` (STYLE rule 7)."""
+"""The dial task: a thin shell over `campaigns.services.call_path.dialing` (STYLE rule 7)."""
 
 from __future__ import annotations
 

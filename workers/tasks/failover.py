@@ -1,10 +1,10 @@
-"""The failover task: a thin shell over `campaigns.services.failover` (STYLE rule 7)."""
+"""The failover task: a thin shell over `campaigns.services.call_path.failover` (STYLE rule 7)."""
 
 from __future__ import annotations
 
 import logging
 
-from campaigns.services.failover import fail_over
+from campaigns.services.call_path.failover import fail_over
 from workers.celery import DIAL_FAILOVER, app
 from workers.wiring import dialer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from campaigns.services.agent_log import consume_changes
+from campaigns.services.floor.agent_log import consume_changes
 from telephony.dialstring import render_uuid_kill
 from telephony.errors import ESLError
 from workers.celery import CONSUME_AGENT_LOG, HANGUP_CALL, app

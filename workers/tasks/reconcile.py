@@ -1,12 +1,12 @@
-"""The reconcile task: thin shell over `campaigns.services.results_reconcile` (DESIGN step 6)."""
+"""The reconcile task: thin shell over `campaigns.services.call_path.results_reconcile` (DESIGN step 6)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from campaigns.services.nodes import configured_nodes
-from campaigns.services.results_reconcile import (
+from campaigns.services.call_path.nodes import configured_nodes
+from campaigns.services.call_path.results_reconcile import (
     complete_exhausted_campaigns,
     live_uuids,
     reap_orphan_dialing,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from campaigns.services import dispatch
+from campaigns.services.call_path import dispatch
 from workers.celery import DIAL_BATCH, REAP_QUEUED, TICK, app
 
 

@@ -11,7 +11,7 @@ from campaigns.api.fields import SipDomainField, SipUserField
 from campaigns.api.presence import page_presence, presence_of
 from campaigns.api.serializers.schemas import PresenceSerializer
 from campaigns.models import Agent, AgentGroup
-from campaigns.services.presence import InvalidIntent, set_intent
+from campaigns.services.floor.presence import InvalidIntent, set_intent
 from telephony.presence import INTENTS
 
 

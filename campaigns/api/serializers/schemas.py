@@ -57,7 +57,7 @@ class AnswerToAgentSerializer(serializers.Serializer):
 
 
 class CampaignStatsSerializer(serializers.Serializer):
-    """A campaign's figures (campaigns.services.stats.campaign_stats)."""
+    """A campaign's figures (campaigns.services.reporting.stats.campaign_stats)."""
 
     campaign = serializers.IntegerField()
     status = serializers.CharField()

@@ -20,7 +20,7 @@ from campaigns.api.serializers.campaigns import (
 from campaigns.api.serializers.schemas import CampaignStatsSerializer
 from campaigns.api.views.base import ApiViewMixin
 from campaigns.models import Campaign, CampaignStatus
-from campaigns.services.stats import campaign_stats
+from campaigns.services.reporting.stats import campaign_stats
 
 # A campaign that may still dial keeps its targets and attempts: cancel it first.
 DELETABLE = (CampaignStatus.DRAFT, CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)

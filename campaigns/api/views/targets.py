@@ -36,8 +36,8 @@ from campaigns.api.serializers.targets import (
 )
 from campaigns.api.views.base import ApiViewMixin
 from campaigns.models import CallAttempt, Disposition, ImportJob, ImportState, Target
-from campaigns.services import exports
-from campaigns.services.dispositions import DispositionError, set_disposition
+from campaigns.services.floor.dispositions import DispositionError, set_disposition
+from campaigns.services.reporting import exports
 
 
 class FileRenderer(renderers.BaseRenderer):

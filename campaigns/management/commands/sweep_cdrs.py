@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from campaigns.services.cdr import results_from_settings
-from campaigns.services.cdr_sweep import sweep
+from campaigns.services.call_path.cdr import results_from_settings
+from campaigns.services.call_path.cdr_sweep import sweep
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaigns.api.serializers.schemas import PresenceSerializer
-from campaigns.services import presence
+from campaigns.services.floor import presence
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaigns.api.serializers.schemas import CampaignStatsSerializer
-from campaigns.services.stats import campaign_stats
+from campaigns.services.reporting.stats import campaign_stats
 from tests.factories import make_attempt, make_campaign, make_target
 
 

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from campaigns.services.nodes import configured_nodes
-from campaigns.services.presence import sync_agents, tcp_drop_format
+from campaigns.services.call_path.nodes import configured_nodes
+from campaigns.services.floor.presence import sync_agents, tcp_drop_format
 from telephony.listener import Listener, ListenerConfig
 
 log = logging.getLogger("switchboard.listener")

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F
 
 from campaigns.models import Agent, Trunk
-from campaigns.services.outcomes import Penalty, agent_penalty
+from campaigns.services.call_path.outcomes import Penalty, agent_penalty
 
 log = logging.getLogger(__name__)
 

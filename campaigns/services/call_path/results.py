@@ -15,7 +15,7 @@ hangup is stored on the attempt when it comes and read when leg A ends.
 
 After the commit the Redis side is undone exactly once (the call record is deleted by whoever
 gets there first): the agent is released (wrap-up after a bridged call; a failed agent leg is
-charged to the agent: `campaigns.services.penalties`), the call leaves the live-call sets, and a
+charged to the agent: `campaigns.services.call_path.penalties`), the call leaves the live-call sets, and a
 campaign with nothing left to dial is completed.
 
 The person who answered (target_first): the inline plan keeps the callee up when the agent's
@@ -49,8 +49,9 @@ from campaigns.models import (
     Target,
     TargetState,
 )
-from campaigns.services import lifecycle, penalties
-from campaigns.services.outcomes import (
+from campaigns.services import lifecycle
+from campaigns.services.call_path import penalties
+from campaigns.services.call_path.outcomes import (
     ABANDONED,
     ABANDONED_BY_US,
     ANSWERED,

@@ -41,9 +41,15 @@ from redis.exceptions import LockNotOwnedError
 
 from campaigns.models import Agent, Campaign, CampaignStatus, Target, TargetState
 from campaigns.services import lifecycle
-from campaigns.services.dispatch_budget import Limits, all_zones, batches, node_room, open_zones
-from campaigns.services.dispatch_claim import claim_due_targets, reap_queued
-from campaigns.services.nodes import configured_nodes
+from campaigns.services.call_path.dispatch_budget import (
+    Limits,
+    all_zones,
+    batches,
+    node_room,
+    open_zones,
+)
+from campaigns.services.call_path.dispatch_claim import claim_due_targets, reap_queued
+from campaigns.services.call_path.nodes import configured_nodes
 from telephony.pacing import Pacer, campaign_scope, node_scope, trunk_scope
 from telephony.presence import PresenceStore
 

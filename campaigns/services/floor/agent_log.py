@@ -17,7 +17,7 @@ import redis
 from django.db import transaction
 
 from campaigns.models import Agent, AgentStateChange
-from campaigns.services.presence import store as presence_store
+from campaigns.services.floor.presence import store as presence_store
 
 log = logging.getLogger(__name__)
 

@@ -48,9 +48,9 @@ from campaigns.models import (
     Target,
     TargetState,
 )
-from campaigns.services.dispositions import callback_agents
+from campaigns.services.floor.dispositions import callback_agents
+from campaigns.services.floor.presence import personal_group
 from campaigns.services.lifecycle import complete_if_exhausted
-from campaigns.services.presence import personal_group
 from telephony import dialstring
 from telephony.call_records import CallRecord, forget_call, save_call
 from telephony.config import NodeConfig

@@ -5,7 +5,7 @@ Run on every NODE_CONNECTED and periodically, per node, with the node's live cha
 
 1. An attempt still open past its originate timeout (plus settle delay and a margin) whose
    channel the node does not list is ended only from what is proven: by its CDRs when
-   FreeSWITCH posted them (campaigns.services.cdr), as answered when we saw the callee connected
+   FreeSWITCH posted them (campaigns.services.call_path.cdr), as answered when we saw the callee connected
    to an agent (final: never dialled twice), else as `unknown`: the lost events may have been an
    answer (or, for a callee we saw answer, the bridge to an agent: a CHANNEL_BRIDGE never seen
    does not prove an abandon), so it is dialled again only after the campaign's no-answer delay,
@@ -45,13 +45,13 @@ from campaigns.models import (
     Target,
     TargetState,
 )
-from campaigns.services.cdr import settle
-from campaigns.services.lifecycle import complete_if_exhausted
-from campaigns.services.outcomes import ANSWERED, UNKNOWN
-from campaigns.services.results import (
+from campaigns.services.call_path.cdr import settle
+from campaigns.services.call_path.outcomes import ANSWERED, UNKNOWN
+from campaigns.services.call_path.results import (
     ON_CALL_LEASE_SECONDS,
     Results,
 )
+from campaigns.services.lifecycle import complete_if_exhausted
 from telephony.call_records import CallRecord, forget_call, load_call, restore_call
 from telephony.floor import LiveCall, LiveCalls, call_state
 

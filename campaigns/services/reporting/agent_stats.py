@@ -1,7 +1,7 @@
 """Per-agent statistics for a period: calls, talk, handle and wrap-up time, refusals, pauses.
 
 Call figures come from the attempts (one GROUP BY on attempt_agent_ended_idx); time figures
-replay the agent state-change log (campaigns.services.agent_log) from each agent's state at
+replay the agent state-change log (campaigns.services.floor.agent_log) from each agent's state at
 the start of the period: available time is time registered, intent available and idle;
 paused time is split by the pause reason. A wrap-up ends by itself (the store publishes no
 event when it lapses), so the replay ends it after the agent's own wrap-up length.

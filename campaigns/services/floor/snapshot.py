@@ -20,7 +20,7 @@ from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
 from campaigns.models import Agent, CallAttempt, Campaign, CampaignStatus, Outcome
-from campaigns.services.presence import store as presence_store
+from campaigns.services.floor.presence import store as presence_store
 from telephony.floor import LiveCalls
 from telephony.presence_views import AgentPresence
 

@@ -21,8 +21,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from campaigns.services.cdr import record_leg
-from campaigns.services.results import Results
+from campaigns.services.call_path.cdr import record_leg
+from campaigns.services.call_path.results import Results
 from telephony.cdr import MAX_BODY_BYTES, CdrError, decode_file
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDay, TruncHour
 
 from campaigns.models import CallAttempt, Campaign, Outcome
-from campaigns.services.floor import ABANDON_OUTCOMES
+from campaigns.services.floor.snapshot import ABANDON_OUTCOMES
 
 SPANS = {"hour": (dt.timedelta(hours=1), 24), "day": (dt.timedelta(days=1), 14)}
 SERIES = ("attempts", "answers", "contacts", "abandons", "talk_seconds")

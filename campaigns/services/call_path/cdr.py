@@ -36,8 +36,8 @@ from campaigns.models import (
     Target,
     TargetState,
 )
-from campaigns.services.outcomes import ABANDONED, ANSWERED, Leg, OutcomeClass, classify
-from campaigns.services.results import Results
+from campaigns.services.call_path.outcomes import ABANDONED, ANSWERED, Leg, OutcomeClass, classify
+from campaigns.services.call_path.results import Results
 from telephony.cdr import CdrLeg
 
 log = logging.getLogger(__name__)

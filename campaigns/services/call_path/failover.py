@@ -32,7 +32,7 @@ from typing import Any
 from django.db.models import F
 
 from campaigns.models import Agent, CallAttempt
-from campaigns.services.dialing import LEASE_MARGIN_SECONDS
+from campaigns.services.call_path.dialing import LEASE_MARGIN_SECONDS
 from telephony.call_records import load_call, replace_call
 from telephony.dialstring import DialstringError
 from telephony.errors import ESLError

@@ -32,7 +32,7 @@ from campaigns.models import (
     TargetState,
     Trunk,
 )
-from campaigns.services.stats import CALLEE_OUTCOMES, abandon_figures
+from campaigns.services.reporting.stats import CALLEE_OUTCOMES, abandon_figures
 
 CACHE_SECONDS = 2
 MAX_FRESH_SECONDS = 15

@@ -1,0 +1,2 @@
+"""The floor: agents' presence and state, the supervisor's live snapshot, the agent's
+dispositions and call backs."""
