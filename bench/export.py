@@ -2,9 +2,9 @@
 
 Builds, in a PostgreSQL database of its own (created, migrated and dropped here), `--attempts`
 call attempts on as many targets, then streams the CSV and the XLSX export exactly as a download
-would (`campaigns.services.reporting.exports.stream`), timing each, its first chunk and (XLSX) the first
-chunk holding rows. Peak Python memory is measured on a second run of each with tracemalloc.
-Figures go to stdout as `name: value unit` lines.
+would (`campaigns.services.reporting.exports.stream`), timing each, its first chunk and (XLSX)
+the first chunk holding rows. Peak Python memory is measured on a second run of each with
+tracemalloc. Figures go to stdout as `name: value unit` lines.
 
     .venv/bin/python bench/export.py [--attempts 200000]
 """

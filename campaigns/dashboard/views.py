@@ -1,4 +1,5 @@
-"""Dashboard views: thin pages that poll JSON snapshots built in campaigns.services.reporting.dashboard."""
+"""Dashboard views: thin pages that poll JSON snapshots built in
+campaigns.services.reporting.dashboard."""
 
 from __future__ import annotations
 

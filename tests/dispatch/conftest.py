@@ -15,8 +15,8 @@ Fixtures (all function-scoped; every process they start is killed in teardown):
   django-celery-beat's DatabaseScheduler; install schedules first (`call_command(
   "setup_schedules")`) or it has nothing to send.
 
-- `dispatch_settings`: in-process dispatch services (campaigns.services.call_path.dispatch) write under the
-  test's key prefix and Redis db.
+- `dispatch_settings`: in-process dispatch services (campaigns.services.call_path.dispatch) write
+  under the test's key prefix and Redis db.
 - `presence_store`: a `PresenceStore` under the test's key prefix (tests/dispatch/world.py has
   helpers to bring nodes up and make a running campaign with routable agents).
 

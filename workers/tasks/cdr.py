@@ -1,4 +1,5 @@
-"""The CDR sweep task: thin shell over `campaigns.services.call_path.cdr_sweep` (beat, every 30 s)."""
+"""The CDR sweep task (beat, every 30 s): a thin shell over
+`campaigns.services.call_path.cdr_sweep`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The reconcile task: thin shell over `campaigns.services.call_path.results_reconcile` (DESIGN step 6)."""
+"""The reconcile task (DESIGN step 6): a thin shell over
+`campaigns.services.call_path.results_reconcile`."""
 
 from __future__ import annotations
 

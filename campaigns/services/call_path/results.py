@@ -15,8 +15,8 @@ hangup is stored on the attempt when it comes and read when leg A ends.
 
 After the commit the Redis side is undone exactly once (the call record is deleted by whoever
 gets there first): the agent is released (wrap-up after a bridged call; a failed agent leg is
-charged to the agent: `campaigns.services.call_path.penalties`), the call leaves the live-call sets, and a
-campaign with nothing left to dial is completed.
+charged to the agent: `campaigns.services.call_path.penalties`), the call leaves the live-call
+sets, and a campaign with nothing left to dial is completed.
 
 The person who answered (target_first): the inline plan keeps the callee up when the agent's
 leg fails (`continue_on_fail`, capture 35), so a failed agent leg shows up as leg A's

@@ -5,13 +5,13 @@ Run on every NODE_CONNECTED and periodically, per node, with the node's live cha
 
 1. An attempt still open past its originate timeout (plus settle delay and a margin) whose
    channel the node does not list is ended only from what is proven: by its CDRs when
-   FreeSWITCH posted them (campaigns.services.call_path.cdr), as answered when we saw the callee connected
-   to an agent (final: never dialled twice), else as `unknown`: the lost events may have been an
-   answer (or, for a callee we saw answer, the bridge to an agent: a CHANNEL_BRIDGE never seen
-   does not prove an abandon), so it is dialled again only after the campaign's no-answer delay,
-   and after the abandon delay too if the callee was seen to answer (a CDR arriving later, posted
-   or swept, corrects it). The row was written before the originate, so a call placed by a worker
-   that died right after is ended here too.
+   FreeSWITCH posted them (campaigns.services.call_path.cdr), as answered when we saw the callee
+   connected to an agent (final: never dialled twice), else as `unknown`: the lost events may
+   have been an answer (or, for a callee we saw answer, the bridge to an agent: a CHANNEL_BRIDGE
+   never seen does not prove an abandon), so it is dialled again only after the campaign's
+   no-answer delay, and after the abandon delay too if the callee was seen to answer (a CDR
+   arriving later, posted or swept, corrects it). The row was written before the originate, so a
+   call placed by a worker that died right after is ended here too.
 2. When the node cannot be asked and presence has declared it lost, its overdue attempts end
    the same way: a call on a dead node died with it.
 3. A target left `dialing` with no open attempt (its worker died between the compare-and-set and
