@@ -12,7 +12,7 @@ WORKDIR /app
 
 # psycopg-binary brings its own libpq; nothing to compile.
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY manage.py pyproject.toml ./
 COPY switchboard switchboard

@@ -13,23 +13,31 @@ export REDIS_URL ?= redis://127.0.0.1:6379/9
 export DJANGO_SETTINGS_MODULE ?= switchboard.settings
 export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
 
-.PHONY: help venv services browser test test-fast lint typecheck demo bench clean
+.PHONY: help venv requirements services browser test test-fast lint typecheck demo bench clean
 
 help:
 	@echo "make demo   - run the whole system locally on emulated FreeSWITCH nodes"
 	@echo "make test   - install what is missing, start PostgreSQL and Redis, run every test"
 	@echo "make bench  - run the benchmarks under bench/"
 	@echo "make lint   - ruff and mypy"
+	@echo "make requirements - recompile requirements*.txt (with hashes) from requirements*.in"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "== installing python3"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-dev >/dev/null; }
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "== installing python3-venv"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install -q --require-hashes -r requirements.txt -r requirements-dev.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# requirements*.in name the direct dependencies; the .txt files pin every package with its
+# hashes (pip installs them with --require-hashes). Edit an .in file, then run this.
+PIP_COMPILE := $(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+requirements: venv
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 services:
 	@bash scripts/ensure_services.sh

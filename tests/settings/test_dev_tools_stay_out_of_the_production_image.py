@@ -1,5 +1,6 @@
-"""Development tools live in requirements-dev.txt: the production image installs only
-requirements.txt, the Makefile installs both, every pin is exact, nothing unused is pinned."""
+"""Dependencies: requirements*.in name the direct ones; requirements*.txt pin every package with
+its hashes (compiled by pip-tools) and are installed with --require-hashes. Development tools live
+in the dev set only: the production image installs requirements.txt, the Makefile both."""
 
 from __future__ import annotations
 
@@ -10,23 +11,66 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DEV_TOOLS = {
     "pytest", "pytest-django", "pytest-timeout", "hypothesis", "ruff", "mypy", "playwright",
+    "pip-tools", "schemathesis",
 }
-PIN = re.compile(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.+-]*")
+REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)==([0-9][A-Za-z0-9.+!-]*)( \\)?$")
+HASH = re.compile(r"^ {4}--hash=sha256:[0-9a-f]{64}( \\)?$")
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _pins(name: str) -> dict[str, str]:
+    """name -> version of a compiled file; every requirement is exact and carries a hash."""
     lines = (ROOT / name).read_text().splitlines()
-    entries = [line for line in lines if line.strip() and not line.startswith("#")]
-    loose = [line for line in entries if not PIN.fullmatch(line)]
-    assert not loose, loose
-    return {line.split("==")[0].lower(): line.split("==")[1] for line in entries}
+    pins: dict[str, str] = {}
+    hashes: dict[str, int] = {}
+    current = None
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if match := REQUIREMENT.match(line):
+            current = normalise(match.group(1))
+            assert current not in pins, f"{name}: {current} pinned twice"
+            pins[current] = match.group(2)
+            hashes[current] = 0
+        else:
+            assert HASH.match(line) and current is not None, f"{name}: not a pin or a hash: {line}"
+            hashes[current] += 1
+    assert pins and all(hashes.values()), [n for n, count in hashes.items() if not count]
+    return pins
+
+
+def _direct(name: str) -> set[str]:
+    """The names an .in file lists (options such as -c skipped, extras dropped)."""
+    lines = (ROOT / name).read_text().splitlines()
+    entries = [line.strip() for line in lines if line.strip() and not line.startswith(("#", "-"))]
+    return {normalise(re.split(r"[\[=<>~! ]", entry)[0]) for entry in entries}
+
+
+def test_every_package_is_pinned_with_its_hashes():
+    assert len(_pins("requirements.txt")) > 20
+    assert len(_pins("requirements-dev.txt")) > 20
+
+
+def test_the_in_files_name_the_direct_dependencies_and_each_is_compiled():
+    production, development = _direct("requirements.in"), _direct("requirements-dev.in")
+    assert {"django", "celery", "redis", "phonenumbers"} <= production
+    assert set(_pins("requirements.txt")) >= production
+    assert set(_pins("requirements-dev.txt")) >= development
+    assert "-c requirements.txt" in (ROOT / "requirements-dev.in").read_text()
 
 
 def test_development_tools_are_pinned_apart_from_production():
     production, development = _pins("requirements.txt"), _pins("requirements-dev.txt")
     assert not DEV_TOOLS & set(production)
+    assert not DEV_TOOLS & _direct("requirements.in")
     assert set(development) >= DEV_TOOLS
-    assert not set(production) & set(development)  # each package pinned once
+    # A package both sets need is pinned at one version (the dev set is constrained by the other).
+    shared = set(production) & set(development)
+    assert {name: development[name] for name in shared} == {
+        name: production[name] for name in shared}
 
 
 def test_tablib_is_gone_since_nothing_needs_it():
@@ -37,16 +81,17 @@ def test_tablib_is_gone_since_nothing_needs_it():
         assert not any(re.match(r"tablib\b", r, re.I) for r in requires), dist.metadata["Name"]
 
 
-def test_the_image_installs_production_only_and_make_installs_both():
+def test_the_image_installs_production_only_and_make_installs_both_by_hash():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install -r requirements.txt" in dockerfile
+    assert "pip install --require-hashes -r requirements.txt" in dockerfile
     assert "requirements-dev" not in dockerfile
     makefile = (ROOT / "Makefile").read_text()
-    assert "-r requirements.txt -r requirements-dev.txt" in makefile
+    assert "pip install -q --require-hashes -r requirements.txt -r requirements-dev.txt" in makefile
+    assert "--generate-hashes" in makefile
 
 
 def test_the_product_never_imports_a_development_tool():
-    modules = {"pytest", "hypothesis", "playwright", "mypy", "ruff"}
+    modules = {"pytest", "hypothesis", "playwright", "mypy", "ruff", "piptools"}
     for package in ("campaigns", "telephony", "workers", "switchboard", "emulator"):
         for path in (ROOT / package).rglob("*.py"):
             text = path.read_text()
