@@ -43,6 +43,8 @@ from django.db import transaction
 from campaigns.errors import IllegalTransition
 from campaigns.models import (
     CallAttempt,
+    Callback,
+    CallbackState,
     Campaign,
     CampaignMode,
     CampaignStatus,
@@ -398,6 +400,9 @@ class Results:
                 id=attempt.campaign_id, status=CampaignStatus.CANCELLED).exists():
             klass = CANCELLED  # we ended it: the campaign was cancelled
         with transaction.atomic():
+            # The target first, as set_disposition does: one lock order, no deadlock between an
+            # agent disposing and the hangup being applied.
+            target = Target.objects.select_for_update().get(id=attempt.target_id)
             fields: dict[str, Any] = {
                 "outcome": klass.outcome,
                 "hangup_cause": cause[:64],
@@ -414,10 +419,17 @@ class Results:
                 CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
                     answered_at=answered_at
                 )
-            target = Target.objects.select_for_update().get(id=attempt.target_id)
             campaign = Campaign.objects.get(id=attempt.campaign_id)
-            self._move_target(target, campaign, klass, cause, now,
-                              answered=answered_at is not None or attempt.answered_at is not None)
+            if CallAttempt.objects.filter(id=attempt.id, disposition__isnull=False).exists():
+                # The agent disposed the call before it ended (call back, retry, do not call):
+                # what they decided wins over the hangup's default. The call still counts.
+                Target.objects.filter(id=target.id).update(
+                    attempts=target.attempts + (1 if klass.counts_as_attempt else 0),
+                    last_hangup_cause=cause[:64], updated_at=now)
+            else:
+                self._move_target(
+                    target, campaign, klass, cause, now,
+                    answered=answered_at is not None or attempt.answered_at is not None)
             call_uuid = str(attempt.uuid)
             bridged = attempt.bridged_at is not None or klass is ANSWERED
             agent_id = attempt.agent_id
@@ -513,9 +525,12 @@ def _connected(attempt: CallAttempt, at: dt.datetime) -> None:
 
 
 def complete_if_exhausted(campaign_id: int, now: dt.datetime) -> bool:
-    """Complete a running (or paused) campaign that has no target left to dial."""
+    """Complete a running (or paused) campaign that has no target left to dial and no call back
+    still to make."""
     if Target.objects.filter(campaign_id=campaign_id, state__in=OPEN_STATES).exists():
         return False
+    if Callback.objects.filter(campaign_id=campaign_id, state=CallbackState.SCHEDULED).exists():
+        return False  # a call back is owed: its target is repaired by the periodic check
     campaign = Campaign.objects.filter(
         id=campaign_id, status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
     ).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from campaigns.services.dispositions import repair_callbacks
 from campaigns.services.nodes import configured_nodes
 from campaigns.services.results_reconcile import (
     complete_exhausted_campaigns,
@@ -39,5 +40,7 @@ def reconcile_calls(node: str | None = None) -> dict[str, int]:
         ended[name] = reconcile_node(applier, name, live, now, node_lost=lost)
     if node is None:
         ended["orphans"] = reap_orphan_dialing(now)
+        # Before completing campaigns: a call back still owed keeps (or makes) its campaign open.
+        ended["callbacks_repaired"] = repair_callbacks(now)
         ended["completed_campaigns"] = complete_exhausted_campaigns(now)
     return ended
