@@ -19,6 +19,7 @@ what they cannot post stays in err-log-dir for the sweeper (`sweep_cdrs`). So:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -52,6 +53,10 @@ class Verdict:
     billsec: int
     answered_at: dt.datetime | None
     agent_cause: str = ""  # the agent's leg failed with it: charged as on the event path
+    # target_first, answered and never connected: how the agent's leg ended (the event path's
+    # `agent_leg_cause`); `cause` stays the callee's own leg's.
+    agent_leg_cause: str = ""
+    ended_at: dt.datetime | None = None  # the call's own end (leg A's record), not our clock
 
 
 def results_from_settings() -> Results:
@@ -129,6 +134,16 @@ def verdict(attempt: CallAttempt, *, force: bool = False) -> Verdict | None:
     """
     records = {r.leg: r for r in CallDetailRecord.objects.filter(attempt_id=attempt.id)}
     target, agent = records.get(CallLeg.TARGET), records.get(CallLeg.AGENT)
+    found = _verdict(attempt, target, agent, force=force)
+    if found is None:
+        return None
+    leg_a = agent if attempt.campaign.mode == CampaignMode.AGENT_FIRST else target
+    ends = [r.ended_at for r in (leg_a, target, agent) if r is not None and r.ended_at]
+    return dataclasses.replace(found, ended_at=ends[0] if ends else None)
+
+
+def _verdict(attempt: CallAttempt, target: CallDetailRecord | None,
+             agent: CallDetailRecord | None, *, force: bool) -> Verdict | None:
     if attempt.campaign.mode == CampaignMode.AGENT_FIRST:
         if agent is None and not (force and target is not None):
             return None
@@ -156,8 +171,13 @@ def verdict(attempt: CallAttempt, *, force: bool = False) -> Verdict | None:
         # abandon, whether the agent's leg failed (41) or the callee hung up first (28).
         # The agent's failed leg (41: USER_BUSY) is charged to the agent; a callee who hung up
         # first (ORIGINATOR_CANCEL) costs the agent nothing (penalties.agent_penalty).
-        return Verdict(bridge_cause or target.hangup_cause, ABANDONED, target.billsec, answered,
-                       agent_cause=bridge_cause)
+        # hangup_cause is the callee's own leg's cause and agent_leg_cause the agent leg's
+        # (issue 16 item 4: the event path's rule, whichever of the two arrives first).
+        agent_leg = bridge_cause or target.originate_disposition
+        if agent_leg == "SUCCESS":
+            agent_leg = ""
+        return Verdict(target.hangup_cause, ABANDONED, target.billsec, answered,
+                       agent_cause=bridge_cause, agent_leg_cause=agent_leg)
     return Verdict(target.hangup_cause, ANSWERED, target.billsec, answered)
 
 
@@ -171,7 +191,8 @@ def settle(attempt: CallAttempt, results: Results, now: dt.datetime, *,
     attempt.refresh_from_db()
     if attempt.ended_at is None:
         return results.finish(attempt, found.cause, found.klass, now, billsec=found.billsec,
-                              answered_at=found.answered_at, agent_cause=found.agent_cause)
+                              answered_at=found.answered_at, agent_cause=found.agent_cause,
+                              agent_leg_cause=found.agent_leg_cause, ended_at=found.ended_at)
     if attempt.outcome == Outcome.UNKNOWN:
         return correct_unknown(attempt, found, results, now)
     return "already_ended"
@@ -196,6 +217,7 @@ def correct_unknown(attempt: CallAttempt, found: Verdict, results: Results,
         # Compare-and-set on the unknown outcome: two late CDRs correct it once.
         changed = CallAttempt.objects.filter(id=attempt.id, outcome=Outcome.UNKNOWN).update(
             outcome=found.klass.outcome, hangup_cause=found.cause[:64], billsec=found.billsec,
+            agent_leg_cause=found.agent_leg_cause[:64],
             counts_as_attempt=found.klass.counts_as_attempt,
         )
         if not changed:

@@ -390,11 +390,13 @@ class Results:
 
     def finish(self, attempt: CallAttempt, cause: str, klass: OutcomeClass, now: dt.datetime,
                *, billsec: int, answered_at: dt.datetime | None = None,
-               agent_cause: str = "", agent_leg_cause: str = "") -> str:
+               agent_cause: str = "", agent_leg_cause: str = "",
+               ended_at: dt.datetime | None = None) -> str:
         """End the attempt once, move its target on, then give back agent and live-call slot.
 
         `agent_cause`: the agent's leg failed with it; the agent is charged for it on release.
         `agent_leg_cause`: stored as how the last agent leg ended (target_first, not connected).
+        `ended_at`: the call's own end when a record says it (a CDR), else `now`.
         """
         if klass is not ANSWERED and klass.outcome != Outcome.ABANDONED and Campaign.objects.filter(
                 id=attempt.campaign_id, status=CampaignStatus.CANCELLED).exists():
@@ -408,7 +410,7 @@ class Results:
                 "hangup_cause": cause[:64],
                 "agent_leg_cause": agent_leg_cause[:64],
                 "billsec": billsec,
-                "ended_at": now,
+                "ended_at": ended_at or now,
                 "counts_as_attempt": klass.counts_as_attempt,
             }
             # Compare-and-set: the second of (HANGUP_COMPLETE, BACKGROUND_JOB) finds it ended.
