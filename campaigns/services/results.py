@@ -308,7 +308,8 @@ class Results:
         # Our clock, not the node's: the failover task compares it with its own.
         hold_until = record.hold_until or (
             now.timestamp() + attempt.campaign.failover_window_seconds)
-        released = dataclasses.replace(record, agent="", token="", hold_until=hold_until)
+        released = dataclasses.replace(record, agent="", token="", hold_until=hold_until,
+                                       tried=(*record.tried, record.agent))
         if not replace_call(self.redis, self.prefix, call_uuid, released):
             return "ignored"  # the call was finished meanwhile
         penalties.charge_agent(self.presence, attempt.agent_id, record.agent, record.token,
