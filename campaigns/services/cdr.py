@@ -13,8 +13,9 @@ what they cannot post stays in err-log-dir for the sweeper (`sweep_cdrs`). So:
    target_first, the agent in agent_first), with the same rules as the event path, through
    `Results.finish` (compare-and-set on `ended_at`: whichever of the event and the CDR comes first
    ends it, the other changes nothing).
-3. An attempt the reconciler had to end as `unknown` is corrected when its CDR arrives later: its
-   outcome is replaced, and its target moved by the real outcome if it was not dialled again.
+3. An attempt the reconciler had to end without proof (`unknown`, or answered with no talk time)
+   is corrected when its CDR arrives later: its outcome is replaced, and its target moved by the
+   real outcome if it was not dialled again (`Results.correct`, shared with the event path).
 """
 
 from __future__ import annotations
@@ -34,11 +35,9 @@ from campaigns.models import (
     CallLeg,
     CampaignMode,
     Outcome,
-    Target,
-    TargetState,
 )
 from campaigns.services.outcomes import ABANDONED, ANSWERED, Leg, OutcomeClass, classify
-from campaigns.services.results import Results
+from campaigns.services.results import SETTLED_CDR, SETTLED_RECONCILE, Results
 from telephony.cdr import CdrLeg
 
 log = logging.getLogger(__name__)
@@ -192,8 +191,9 @@ def settle(attempt: CallAttempt, results: Results, now: dt.datetime, *,
     if attempt.ended_at is None:
         return results.finish(attempt, found.cause, found.klass, now, billsec=found.billsec,
                               answered_at=found.answered_at, agent_cause=found.agent_cause,
-                              agent_leg_cause=found.agent_leg_cause, ended_at=found.ended_at)
-    if attempt.outcome == Outcome.UNKNOWN:
+                              agent_leg_cause=found.agent_leg_cause, ended_at=found.ended_at,
+                              settled_by=SETTLED_CDR)
+    if attempt.outcome == Outcome.UNKNOWN or attempt.settled_by == SETTLED_RECONCILE:
         return correct_unknown(attempt, found, results, now)
     return "already_ended"
 
@@ -212,29 +212,8 @@ def _fill_times(attempt: CallAttempt) -> None:
 
 def correct_unknown(attempt: CallAttempt, found: Verdict, results: Results,
                     now: dt.datetime) -> str:
-    """Replace an `unknown` outcome by what the CDR proves; move the target if still waiting."""
-    with transaction.atomic():
-        # Compare-and-set on the unknown outcome: two late CDRs correct it once.
-        changed = CallAttempt.objects.filter(id=attempt.id, outcome=Outcome.UNKNOWN).update(
-            outcome=found.klass.outcome, hangup_cause=found.cause[:64], billsec=found.billsec,
-            agent_leg_cause=found.agent_leg_cause[:64],
-            counts_as_attempt=found.klass.counts_as_attempt,
-        )
-        if not changed:
-            return "already_corrected"
-        target = Target.objects.select_for_update().get(id=attempt.target_id)
-        newer = CallAttempt.objects.filter(target_id=target.id, id__gt=attempt.id).exists()
-        if not newer and target.state in (TargetState.RETRY_WAIT, TargetState.FAILED) \
-                and target.last_outcome == Outcome.UNKNOWN:
-            results._move_target(target, attempt.campaign, found.klass, found.cause, now)
-            transaction.on_commit(
-                lambda: _complete(attempt.campaign_id, now))
-    log.warning("attempt %s: unknown corrected to %s from its CDR", attempt.id,
-                found.klass.outcome)
-    return f"corrected_{found.klass.outcome}"
-
-
-def _complete(campaign_id: int, now: dt.datetime) -> None:
-    from campaigns.services.results import complete_if_exhausted
-
-    complete_if_exhausted(campaign_id, now)
+    """Replace what reconcile settled without proof (`unknown`, or answered with no talk time)
+    by what the CDR proves; move the target if nothing moved it since."""
+    return results.correct(attempt, found.cause, found.klass, now, billsec=found.billsec,
+                           answered_at=found.answered_at, agent_leg_cause=found.agent_leg_cause,
+                           ended_at=found.ended_at, settled_by=SETTLED_CDR)

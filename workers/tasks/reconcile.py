@@ -7,6 +7,7 @@ import logging
 
 from campaigns.services.dispositions import repair_callbacks
 from campaigns.services.nodes import configured_nodes
+from campaigns.services.results import release_unreleased
 from campaigns.services.results_reconcile import (
     complete_exhausted_campaigns,
     live_uuids,
@@ -42,5 +43,7 @@ def reconcile_calls(node: str | None = None) -> dict[str, int]:
         ended["orphans"] = reap_orphan_dialing(now)
         # Before completing campaigns: a call back still owed keeps (or makes) its campaign open.
         ended["callbacks_repaired"] = repair_callbacks(now)
+        # Ended calls whose agent and live-call slots a Redis failure kept (issue 16 item 10).
+        ended["released"] = release_unreleased(applier, now)
         ended["completed_campaigns"] = complete_exhausted_campaigns(now)
     return ended
