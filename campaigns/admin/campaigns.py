@@ -312,6 +312,7 @@ class CampaignAdmin(ModelAdmin):
                     "failover_window_seconds",
                     "abandon_message",
                     "retry_abandoned_seconds",
+                    "unknown_outcome",
                 ]
             },
         ),

@@ -22,6 +22,7 @@ from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
 from campaigns.services import exports, lifecycle
 from campaigns.services.campaign_buttons import CONTROLS, campaign_controls
+from campaigns.services.cdr_watch import nodes_without_cdrs
 from campaigns.services.dashboard import campaign_snapshot, system_snapshot
 
 POLL_MILLISECONDS = 1500
@@ -52,7 +53,7 @@ def system_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/system.html",
-        {"poll_ms": POLL_MILLISECONDS},
+        {"poll_ms": POLL_MILLISECONDS, "cdr_nodes": nodes_without_cdrs(timezone.now())},
     )
 
 
