@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='callattempt',
             name='settled_by',
-            field=models.CharField(blank=True, db_default='', default='', help_text='What ended the attempt: events, cdr or reconcile (a later event or CDR corrects what reconcile settled)', max_length=16),
+            field=models.CharField(blank=True, db_default='', default='', help_text='What ended the attempt: events, cdr, reconcile or dialer (a later event or CDR corrects what reconcile settled)', max_length=16),
         ),
         migrations.AddField(
             model_name='campaign',

@@ -71,8 +71,8 @@ class CallAttempt(models.Model):
     )
     settled_by = models.CharField(
         max_length=16, blank=True, default="", db_default="",
-        help_text="What ended the attempt: events, cdr or reconcile (a later event or CDR "
-        "corrects what reconcile settled)")
+        help_text="What ended the attempt: events, cdr, reconcile or dialer (a later event or "
+        "CDR corrects what reconcile settled)")
     released_at = models.DateTimeField(
         null=True, blank=True,
         help_text="When the Redis side of the ended call (agent, live-call sets) was given back; "
