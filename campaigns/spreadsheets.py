@@ -9,7 +9,7 @@ Formula injection: in a CSV, a text cell a spreadsheet would run as a formula (i
 external reference stays text; a cell that is only a signed number (`+14155550100`, `-3`) is left
 as it is (no formula hides in digits, and E.164 numbers stay readable). In an XLSX every text
 cell is an inline string cell, which a spreadsheet never evaluates, so the text stays exact;
-numbers are number cells.
+numbers are number cells and datetimes date cells (in UTC, formatted to the second).
 
 The XLSX is a minimal SpreadsheetML package (one sheet) written through zipfile onto an
 unseekable sink, so each entry carries a data descriptor and the bytes leave as the rows are
@@ -23,6 +23,7 @@ documentation says can make Excel offer to repair it), so the sheet stops before
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 import re
@@ -41,6 +42,8 @@ _SIGNED_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Room left under the 4 GiB a zip entry without ZIP64 may hold, for the closing tags.
 _SHEET_MAX_BYTES = 0xFFFFFFFF - 1024
+_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of a spreadsheet's dates (1900 system)
+_DATE_STYLE = 1  # the cellXfs entry of _STYLES with the date-time format
 
 
 def neutralise(value: Any) -> Any:
@@ -98,12 +101,22 @@ def _column(index: int) -> str:
     return letters
 
 
+def _serial(value: dt.datetime) -> float:
+    """A time as a spreadsheet's date serial (days since 1899-12-30), in UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return (value - _EPOCH) / dt.timedelta(days=1)
+
+
 def _cell(ref: str, value: Any) -> str:
-    """One cell: a number cell for a finite int or float, an inline string for anything else."""
+    """One cell: a number cell for a finite int or float, a date cell (UTC, shown
+    `yyyy-mm-dd hh:mm:ss`) for a datetime, an inline string for anything else."""
     if value is None:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if isinstance(value, dt.datetime):
+        return f'<c r="{ref}" s="{_DATE_STYLE}"><v>{_serial(value)!r}</v></c>'
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     text = escape(_NOT_XML.sub("\ufffd", text), {"\r": "&#13;"})  # a bare CR would read as LF
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
@@ -116,6 +129,7 @@ _CONTENT_TYPES = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     "</Types>"
 )
 _RELS = (
@@ -128,7 +142,22 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
     "</Relationships>"
+)
+# Two cell formats: 0 the default, 1 (_DATE_STYLE) a date and time to the second.
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
 )
 _SHEET_OPEN = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -159,6 +188,7 @@ def stream_xlsx(
         book.writestr("_rels/.rels", _RELS)
         book.writestr("xl/workbook.xml", _workbook(sheet))
         book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        book.writestr("xl/styles.xml", _STYLES)
         yield sink.drain()  # before the first row is read: the download starts at once
         with book.open("xl/worksheets/sheet1.xml", "w") as part:
             part.write(_SHEET_OPEN)

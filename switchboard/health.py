@@ -4,6 +4,8 @@ Beside them, `pipeline` says whether outcomes are flowing: the results consumer 
 in its group, no backlog) and the listener (every configured node owned, events fresh). A dead
 consumer or listener does not make this web process unhealthy, so it answers 200 with
 `pipeline.status: degraded`; `?strict=1` (for a monitor) answers 503 then as well.
+`pipeline.cdr` warns about nodes whose answered calls got no CDR post (and says what it risks):
+a warning only, since calls still flow.
 """
 
 from __future__ import annotations
@@ -64,6 +66,23 @@ def _pipeline() -> dict[str, object]:
     }
 
 
+def _cdr() -> dict[str, object]:
+    """Nodes that answered calls and posted no CDR: a warning (with what it risks), never a 503:
+    calls still flow, but a lost event then leaves an answered call's outcome unknown."""
+    import datetime as dt
+
+    from campaigns.services.cdr_watch import RISK, nodes_without_cdrs
+
+    try:
+        silent = nodes_without_cdrs(dt.datetime.now(tz=dt.UTC))
+    except Exception as exc:  # the checks above already say when a service is down
+        return {"status": "unknown", "error": type(exc).__name__}
+    if not silent:
+        return {"status": "ok"}
+    return {"status": "warning", "nodes": [row["node"] for row in silent],
+            "reasons": {row["node"]: row["reason"] for row in silent}, "risk": RISK}
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -82,6 +101,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
     healthy = all(result["ok"] for result in results.values())
     pipeline = _pipeline() if healthy else {"status": "unknown"}
+    if healthy:
+        pipeline["cdr"] = _cdr()
     strict = request.GET.get("strict") == "1"
     status = 200 if healthy and (not strict or pipeline["status"] == "ok") else 503
     return JsonResponse(

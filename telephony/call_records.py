@@ -26,6 +26,9 @@ class CallRecord:
     # target_first failover: the callee holds for another agent until then (epoch seconds, 0 =
     # no agent leg has failed yet). `agent`/`token` are "" while no agent is held.
     hold_until: float = 0.0
+    # Agents whose leg of this call failed (refused, missed, busy, dead): never offered it again
+    # by the failover, whatever their penalty delay (issue 16 item 9).
+    tried: tuple[str, ...] = ()
 
 
 def _call_key(prefix: str, call_uuid: str) -> str:
@@ -56,6 +59,7 @@ def load_call(client: Any, prefix: str, call_uuid: str) -> CallRecord | None:
         return None
     data = json.loads(raw)
     data["scopes"] = tuple(data["scopes"])
+    data["tried"] = tuple(data.get("tried", ()))
     return CallRecord(**data)
 
 

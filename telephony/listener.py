@@ -24,17 +24,17 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import redis
 from redis.exceptions import LockError
 from redis.lock import Lock
-from redis.typing import EncodableT, FieldT
 
 from telephony.client import Backoff, ConnectInfo, ESLConnection, EventStream
 from telephony.config import NodeConfig
 from telephony.dialstring import validate_sip_profile
 from telephony.errors import ESLError
+from telephony.eventlog import EventLog
 from telephony.events import (
     SUBSCRIBED_EVENTS,
     Heartbeat,
@@ -243,11 +243,11 @@ class NodeFeed(threading.Thread):
                                        {"restarted": True, "previous": previous})
                 self._reconcile_now(stream)
             if event.name in self._channel_names:
-                # redis-py types a stream entry as a dict of its own (invariant) key types.
-                entry = cast("dict[FieldT, EncodableT]",
-                             stream_fields(name, event, event.headers, event.body))
-                pipe.xadd(self.listener.events_key, entry,
-                          maxlen=self.config.events_maxlen, approximate=True)
+                # The XADD and the node's last-appended id in one script (telephony.eventlog):
+                # reconcile waits while the consumer has not caught up with this node.
+                self.listener.event_log.append(
+                    name, stream_fields(name, event, event.headers, event.body),
+                    self.config.events_maxlen, client=pipe)
                 continue
             found = normalise(event, self.config.drop, now)
             if found is None:
@@ -292,6 +292,7 @@ class Listener:
         self.sync_agents = sync_agents
         self.store = PresenceStore(client, config.prefix)
         self.events_key = f"{config.prefix}:events"
+        self.event_log = EventLog(client, config.prefix)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
         self.feeds: dict[str, NodeFeed] = {}

@@ -246,12 +246,15 @@ class PresenceStore:
             raise UnknownAgent(agent)
         return bool(result)
 
-    def may_free_up(self, group: str, node: str, now: float, until: float) -> bool:
+    def may_free_up(self, group: str, node: str, now: float, until: float,
+                    exclude: Sequence[str] = ()) -> bool:
         """Could an agent of `group` be reserved on `node` before `until`? One that is enabled,
         available and registered there (trusted, reachable) and idle, on a call (it may end at
         any moment) or in a wrap-up or penalty delay ending by then. False means no waiting
-        helps: nobody logged in, everyone paused, unreachable or misconfigured."""
+        helps: nobody logged in, everyone paused, unreachable or misconfigured. Agents in
+        `exclude` (those who already refused or missed this call) do not count."""
         members = [_s(a) for a in self.client.zrange(f"{self.base}:ready:{group}", 0, -1)]
+        members = [a for a in members if a not in set(exclude)]
         for view in self.snapshot(members, now).values():
             if not (view.known and view.enabled and view.intent == "available"):
                 continue
@@ -347,16 +350,17 @@ class PresenceStore:
     # -- reservations -------------------------------------------------------------------
 
     def reserve(self, group: str, usable_nodes: Sequence[str], now: float,
-                lease_seconds: float) -> Reservation | None:
+                lease_seconds: float, exclude: Sequence[str] = ()) -> Reservation | None:
         """Atomically take the longest-idle routable agent of `group` on one of `usable_nodes`.
 
         `usable_nodes` are those that are up and have capacity, in order of preference. The
-        agent stays reserved until release() or until the lease lapses.
+        agent stays reserved until release() or until the lease lapses. Agents in `exclude`
+        (presence keys: those who refused or missed this call) are never taken.
         """
         if not usable_nodes:
             return None
         result = self._run("RESERVE", [group, _num(now), _num(lease_seconds), uuid.uuid4().hex,
-                                       len(usable_nodes), *usable_nodes])
+                                       len(usable_nodes), *usable_nodes, *exclude])
         if not result:
             return None
         agent, node, token = (_s(v) for v in result)

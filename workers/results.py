@@ -6,17 +6,21 @@ One long-running process (STYLE rule 16) in the consumer group `results` of `{pr
    acknowledged), then claim entries another consumer left pending too long (XAUTOCLAIM).
 2. Read new entries in blocks; apply each in one database transaction; XACK only after the
    commit, so a crash between the two replays the entry instead of losing it.
-3. Dedupe by (Core-UUID, Event-Sequence): a marker in Redis, set after the commit. Events carry no
-   Event-UUID, and a listener failover may append an event twice. The writes themselves are
-   idempotent as well, so a replay that slips past the marker changes nothing.
+3. Dedupe by (Core-UUID, Event-Sequence) against the node's high-water mark
+   (telephony.eventlog: one small hash per node, moved after the commit together with the XACK).
+   Events carry no Event-UUID, and a listener failover may append an event twice. The writes
+   themselves are idempotent as well, so a replay that slips past the mark changes nothing. The
+   mark also holds the node's last finished stream id: reconcile compares it with the node's last
+   appended id and settles nothing on a node whose events are still on the way.
 4. NODE_CONNECTED and NODE_LOST ask for a reconcile of that node (a Celery task, so the consumer
    never holds ESL connections and never blocks on a node). The periodic reconcile (beat) ends
    what is overdue after that.
 
 Ordering matters (leg B ends before leg A in agent_first), so entries are applied in stream order
 by one consumer; a standby in the same group takes over pending entries when it lapses.
-A failing entry is retried with backoff and, after a few tries, acknowledged and logged (a poison
-entry must not stall every call behind it).
+A failing entry is retried in place with backoff, before any later entry (the same call's later
+events must not overtake it), and after a few tries acknowledged and logged (a poison entry must
+not stall every call behind it).
 
 5. Redis going away never ends the process: any Redis error (a restart, a failover, a flush that
    deleted the stream and its group: NOGROUP) is logged, waited out with capped exponential
@@ -41,12 +45,12 @@ from typing import Any
 import redis
 from django.db import close_old_connections
 
-from campaigns.services.call_path.results import Results, decode
+from campaigns.services.call_path.results import Results, StreamEvent, decode
+from telephony.eventlog import EventLog
 
 log = logging.getLogger(__name__)
 
 GROUP = "results"
-SEEN_TTL_SECONDS = 86_400
 CLAIM_IDLE_MS = 30_000
 MAX_TRIES = 5
 BACKOFF_FIRST_SECONDS = 0.2
@@ -72,7 +76,7 @@ class Consumer:
         self.stopping = False
         self.applied = 0
         self.reconnects = 0
-        self._tries: dict[str, int] = {}
+        self.event_log = EventLog(redis_client, prefix)
         self._beat_at = 0.0
 
     def ensure_group(self) -> None:
@@ -167,37 +171,53 @@ class Consumer:
                 self.handle(_text(entry_id), fields)
 
     def handle(self, entry_id: str, fields: dict[Any, Any]) -> None:
-        """Apply one entry unless already seen; XACK after the commit."""
+        """Apply one entry unless its node's mark covers it; mark it and XACK after the commit.
+
+        A failing entry is retried here, in place, before any later entry (the same call's
+        later events must not overtake it); after MAX_TRIES it is logged and passed."""
         event = decode(fields)
-        seen_key = f"{self.prefix}:events:seen:{event.core}:{event.seq}"
         if event.name in ("NODE_CONNECTED", "NODE_LOST"):
             # Both ends of an outage: calls lost with the node are settled by the reconcile.
             if self.on_node_connected is not None:
                 self.on_node_connected(event.node)
-            self.redis.xack(self.stream, GROUP, entry_id)
+            self._done(entry_id, event, applied=False)
             return
-        if event.core and event.seq and self.redis.exists(seen_key):
-            self.redis.xack(self.stream, GROUP, entry_id)
+        seq = int(event.seq) if event.seq.isdigit() else 0
+        if event.node and self.event_log.applied(event.node).covers(event.core, seq):
+            self._done(entry_id, event, applied=False)  # appended twice (listener failover)
             return
-        try:
-            self.results.apply(event, dt.datetime.now(tz=dt.UTC))
-        except redis.RedisError:
-            close_old_connections()
-            raise  # the entry stays pending; the run loop waits Redis out and re-reads it
-        except Exception:
-            tries = self._tries.get(entry_id, 0) + 1
-            self._tries[entry_id] = tries
-            log.exception("applying %s %s failed (try %d)", event.name, entry_id, tries)
-            close_old_connections()  # a broken connection must not fail every later entry
-            if tries < MAX_TRIES:
-                time.sleep(min(0.1 * 2**tries, 2.0))  # back off; the entry stays pending
-                return
-            log.error("giving up on %s %s after %d tries", event.name, entry_id, tries)
-        self._tries.pop(entry_id, None)
-        if event.core and event.seq:
-            self.redis.set(seen_key, 1, ex=SEEN_TTL_SECONDS)
-        self.redis.xack(self.stream, GROUP, entry_id)
-        self.applied += 1
+        tries = 0
+        while True:
+            try:
+                self.results.apply(event, dt.datetime.now(tz=dt.UTC))
+                break
+            except redis.RedisError:
+                close_old_connections()
+                raise  # the entry stays pending; the run loop waits Redis out and re-reads it
+            except Exception:
+                tries += 1
+                log.exception("applying %s %s failed (try %d)", event.name, entry_id, tries)
+                close_old_connections()  # a broken connection must not fail every later entry
+                if self.stopping:
+                    return  # still pending: the next start re-reads it first, in order
+                if tries >= MAX_TRIES:
+                    log.error("giving up on %s %s after %d tries", event.name, entry_id, tries)
+                    break
+                time.sleep(min(0.1 * 2**tries, 2.0))  # back off, then the same entry again
+        self._done(entry_id, event, applied=True)
+
+    def _done(self, entry_id: str, event: StreamEvent, *, applied: bool) -> None:
+        """Move the node's mark past the entry, then acknowledge it (one MULTI: a crash between
+        the two would leave the node looking behind, or the entry pending for a replay)."""
+        pipe = self.redis.pipeline(transaction=True)
+        if event.node:
+            seq = int(event.seq) if applied and event.seq.isdigit() else 0
+            self.event_log.mark(event.node, entry_id, event.core if seq else "", seq,
+                                client=pipe)
+        pipe.xack(self.stream, GROUP, entry_id)
+        pipe.execute()
+        if applied:
+            self.applied += 1
 
 
 def _safe(exc: Exception) -> str:

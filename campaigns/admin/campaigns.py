@@ -190,6 +190,7 @@ class CampaignAdmin(CampaignPages, ModelAdmin):
                     "failover_window_seconds",
                     "abandon_message",
                     "retry_abandoned_seconds",
+                    "unknown_outcome",
                 ]
             },
         ),

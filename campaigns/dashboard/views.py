@@ -23,6 +23,7 @@ from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
 from campaigns.services.campaign_buttons import CONTROLS, campaign_controls
+from campaigns.services.cdr_watch import nodes_without_cdrs
 from campaigns.services.reporting import exports
 from campaigns.services.reporting.dashboard import campaign_snapshot, system_snapshot
 
@@ -54,7 +55,7 @@ def system_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/system.html",
-        {"poll_ms": POLL_MILLISECONDS},
+        {"poll_ms": POLL_MILLISECONDS, "cdr_nodes": nodes_without_cdrs(timezone.now())},
     )
 
 

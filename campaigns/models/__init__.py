@@ -2,7 +2,13 @@
 
 from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
-from campaigns.models.campaign import Campaign, CampaignEvent, CampaignMode, CampaignStatus
+from campaigns.models.campaign import (
+    Campaign,
+    CampaignEvent,
+    CampaignMode,
+    CampaignStatus,
+    UnknownOutcome,
+)
 from campaigns.models.cdr import CallDetailRecord, CallLeg
 from campaigns.models.donotcall import DoNotCall
 from campaigns.models.floor import (
@@ -41,4 +47,5 @@ __all__ = [
     "Target",
     "TargetState",
     "Trunk",
+    "UnknownOutcome",
 ]

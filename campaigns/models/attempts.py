@@ -69,6 +69,14 @@ class CallAttempt(models.Model):
         null=True, blank=True,
         help_text="From the answer (or the extension sent in full) to the agent connected",
     )
+    settled_by = models.CharField(
+        max_length=16, blank=True, default="", db_default="",
+        help_text="What ended the attempt: events, cdr, reconcile or dialer (a later event or "
+        "CDR corrects what reconcile settled)")
+    released_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the Redis side of the ended call (agent, live-call sets) was given back; "
+        "empty after the end: a periodic sweep retries it")
     agent_failovers = models.PositiveSmallIntegerField(
         default=0, help_text="Other agents tried after an agent's phone failed this call"
     )
@@ -89,6 +97,9 @@ class CallAttempt(models.Model):
             models.Index(fields=["agent", "ended_at"], name="attempt_agent_ended_idx"),
             # System-wide history charts (per hour / per day over all campaigns).
             models.Index(fields=["created_at"], name="attempt_created_idx"),
+            # The sweep of ended calls whose Redis side was not given back (small: usually empty).
+            models.Index(fields=["ended_at"], name="attempt_unreleased_idx",
+                         condition=models.Q(released_at__isnull=True, ended_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

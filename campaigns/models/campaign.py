@@ -32,6 +32,13 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class UnknownOutcome(models.TextChoices):
+    """What becomes of a target whose call's outcome was lost (no event, no CDR: `unknown`)."""
+
+    HOLD = "hold", "Hold it until a person checks it (recycle it to dial again)"
+    RETRY = "retry", "Dial it again after the no-answer delay (the abandon delay if it answered)"
+
+
 class Campaign(models.Model):
     name = models.CharField(max_length=200)
     trunk = models.ForeignKey(Trunk, on_delete=models.PROTECT, related_name="campaigns")
@@ -136,6 +143,12 @@ class Campaign(models.Model):
     )
     retry_abandoned_seconds = models.PositiveIntegerField(
         default=3600, help_text="Delay before an abandoned callee is called again",
+    )
+    unknown_outcome = models.CharField(
+        max_length=8, choices=UnknownOutcome.choices, default=UnknownOutcome.HOLD,
+        db_default=UnknownOutcome.HOLD,
+        help_text="A call whose outcome was lost (no event, no CDR) may have reached a person: "
+        "hold its target until someone checks (the default), or dial it again after a delay",
     )
 
     status = models.CharField(

@@ -35,6 +35,8 @@ from django.utils import timezone
 from campaigns.errors import CampaignCannotDial, IllegalTransition, RecycleError
 from campaigns.models import (
     Agent,
+    Callback,
+    CallbackState,
     Campaign,
     CampaignEvent,
     CampaignStatus,
@@ -341,11 +343,14 @@ def complete_ended_campaigns(now: dt.datetime) -> list[int]:
 
 
 def complete_if_exhausted(campaign_id: int, now: dt.datetime) -> bool:
-    """Complete a running (or paused) campaign that has no target left to dial."""
+    """Complete a running (or paused) campaign that has no target left to dial and no call back
+    still to make."""
     open_targets = Target.objects.filter(campaign_id=campaign_id,
                                          state__in=TargetState.open_states())
     if open_targets.exists():
         return False
+    if Callback.objects.filter(campaign_id=campaign_id, state=CallbackState.SCHEDULED).exists():
+        return False  # a call back is owed: its target is repaired by the periodic check
     campaign = Campaign.objects.filter(
         id=campaign_id, status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
     ).first()

@@ -26,7 +26,8 @@ ATTEMPT_HEADER = [
     "attempt_id", "call_uuid", "campaign_id", "campaign", "target_id", "number", "extension",
     "attempt_number", "agent", "agent_sip_user", "node", "queued_at", "originated_at",
     "answered_at", "dtmf_sent_at", "bridged_at", "ended_at", "outcome", "hangup_cause",
-    "billsec", "counts_as_attempt",
+    "billsec", "counts_as_attempt", "agent_leg_cause", "disposition", "disposition_label",
+    "disposition_notes", "disposed_at", "callback_at", "callback_timezone",
 ]
 
 
@@ -70,7 +71,7 @@ def test_the_api_exports_the_filtered_cdr_as_csv(campaign, supervisor, calls):
          "+14155550100", ",,204", "1", "Agent 0", "1000", "fs1", "",
          "2026-03-02T15:00:00+00:00", "2026-03-02T15:00:04+00:00", "2026-03-02T15:00:05+00:00",
          "2026-03-02T15:00:09+00:00", "2026-03-02T15:01:10+00:00", "answered",
-         "NORMAL_CLEARING", "66", "true"],
+         "NORMAL_CLEARING", "66", "true", "", "", "", "", "", "", ""],
     ]
 
 
@@ -213,8 +214,9 @@ def test_a_large_export_starts_at_once_with_one_query_and_bounded_memory(trunk, 
         rest = sum(chunk.count(b"\r\n") for chunk in stream)
     assert first.startswith("\ufeffattempt_id,call_uuid".encode())
     assert first.count(b"\r\n") < 1000 and first.count(b"\r\n") + rest == 12_001
-    # One query for the whole export, read through a server-side cursor in chunks.
-    assert len([q for q in queries.captured_queries if "callattempt" in q["sql"]]) == 1
+    # Two queries for the whole export (the custom_data keys, then the rows, read through a
+    # server-side cursor in chunks).
+    assert len([q for q in queries.captured_queries if "callattempt" in q["sql"]]) == 2
 
     # Twelve times the rows, about the same memory (not twelve times).
     small_peak, large_peak = _peak_bytes(small), _peak_bytes(large)
@@ -249,7 +251,7 @@ def test_a_large_xlsx_export_starts_at_once_in_bounded_memory_and_opens(trunk, g
     b"".join(stream)
     assert rows.taken == 12_001
 
-    # The same through the export itself: one query, its cursor still open (the rows not all
+    # The same through the export itself: two queries, its cursor still open (the rows not all
     # read) when the second chunk has already left.
     stream = exports.stream("attempts", "xlsx", CallAttempt.objects.filter(campaign=large))
     with CaptureQueriesContext(connection) as queries:
@@ -260,7 +262,7 @@ def test_a_large_xlsx_export_starts_at_once_in_bounded_memory_and_opens(trunk, g
             cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
             assert cursor.fetchall() == [(False,)]
         body = first + second + b"".join(stream)
-    assert len([q for q in queries.captured_queries if "callattempt" in q["sql"]]) == 1
+    assert len([q for q in queries.captured_queries if "callattempt" in q["sql"]]) == 2
 
     sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
     assert sheet.title == "call attempts"

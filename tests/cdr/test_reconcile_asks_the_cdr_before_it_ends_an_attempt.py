@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 
 def _attempt(mode: str, leg_a: str, attempt_id: int) -> CallAttempt:
     campaign = make_campaign(status="running", mode=mode, originate_timeout=5, dtmf_settle_ms=0,
-                             retry_no_answer_seconds=900, max_attempts=3)
+                             retry_no_answer_seconds=900, max_attempts=3,
+                             unknown_outcome="retry")
     target = make_target(campaign, state=TargetState.DIALING)
     return CallAttempt.objects.create(id=attempt_id, target=target, campaign=campaign,
                                       attempt_number=1, node="fs1", uuid=uuid.UUID(leg_a))

@@ -47,7 +47,8 @@ def _attempt(campaign, *, answered: bool = False, node: str = "fs1",
 
 def test_overdue_attempts_without_a_channel_are_ended_and_live_ones_kept(results):
     campaign = make_campaign(status="running", originate_timeout=5, dtmf_settle_ms=0,
-                             retry_no_answer_seconds=600, retry_abandoned_seconds=3600)
+                             retry_no_answer_seconds=600, retry_abandoned_seconds=3600,
+                             unknown_outcome="retry")
     never_sent, answered, live = (_attempt(campaign), _attempt(campaign, answered=True),
                                   _attempt(campaign))
     fresh = _attempt(campaign)

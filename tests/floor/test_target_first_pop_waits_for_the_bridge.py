@@ -21,7 +21,8 @@ from telephony.pacing import Pacer
 from tests import factories
 from tests.floor.conftest import place_call
 
-pytestmark = pytest.mark.django_db
+# Committed rows: the results side updates Redis after each event's commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _event(name: str, attempt, **headers) -> StreamEvent:

@@ -55,7 +55,8 @@ def _campaign(world):
         world.cluster.node(node).call("set_outcome", pattern="*", kind="answer", answer_ms=40,
                                       hangup_ms=6000)
     # An unknown outcome waits this long: long past the test, so a redial would show.
-    campaign = world.campaign(mode="target_first", trunk_cps=8, retry_no_answer_seconds=600)
+    campaign = world.campaign(mode="target_first", trunk_cps=8, retry_no_answer_seconds=600,
+                              unknown_outcome="retry")
     Target.objects.bulk_create(Target(campaign=campaign, number=f"+1417{i:07d}", extension="5")
                                for i in range(TARGETS))
     return campaign

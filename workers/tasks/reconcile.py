@@ -7,12 +7,14 @@ import datetime as dt
 import logging
 
 from campaigns.services.call_path.nodes import configured_nodes
+from campaigns.services.call_path.results import release_unreleased
 from campaigns.services.call_path.results_reconcile import (
     complete_exhausted_campaigns,
     live_uuids,
     reap_orphan_dialing,
     reconcile_node,
 )
+from campaigns.services.floor.dispositions import repair_callbacks
 from telephony.errors import ESLError
 from workers.celery import RECONCILE_CALLS, app
 from workers.pool import get_pool
@@ -40,5 +42,9 @@ def reconcile_calls(node: str | None = None) -> dict[str, int]:
         ended[name] = reconcile_node(applier, name, live, now, node_lost=lost)
     if node is None:
         ended["orphans"] = reap_orphan_dialing(now)
+        # Before completing campaigns: a call back still owed keeps (or makes) its campaign open.
+        ended["callbacks_repaired"] = repair_callbacks(now)
+        # Ended calls whose agent and live-call slots a Redis failure kept (issue 16 item 10).
+        ended["released"] = release_unreleased(applier, now)
         ended["completed_campaigns"] = complete_exhausted_campaigns(now)
     return ended

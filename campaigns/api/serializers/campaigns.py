@@ -54,6 +54,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "failover_window_seconds",
             "abandon_message",
             "retry_abandoned_seconds",
+            "unknown_outcome",
             "dtmf_comma_pause_ms",
             "passes",
             "status",

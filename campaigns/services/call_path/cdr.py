@@ -13,12 +13,14 @@ what they cannot post stays in err-log-dir for the sweeper (`sweep_cdrs`). So:
    target_first, the agent in agent_first), with the same rules as the event path, through
    `Results.finish` (compare-and-set on `ended_at`: whichever of the event and the CDR comes first
    ends it, the other changes nothing).
-3. An attempt the reconciler had to end as `unknown` is corrected when its CDR arrives later: its
-   outcome is replaced, and its target moved by the real outcome if it was not dialled again.
+3. An attempt the reconciler had to end without proof (`unknown`, or answered with no talk time)
+   is corrected when its CDR arrives later: its outcome is replaced, and its target moved by the
+   real outcome if it was not dialled again (`Results.correct`, shared with the event path).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -33,11 +35,9 @@ from campaigns.models import (
     CallLeg,
     CampaignMode,
     Outcome,
-    Target,
-    TargetState,
 )
 from campaigns.services.call_path.outcomes import ABANDONED, ANSWERED, Leg, OutcomeClass, classify
-from campaigns.services.call_path.results import Results
+from campaigns.services.call_path.results import SETTLED_CDR, SETTLED_RECONCILE, Results
 from telephony.cdr import CdrLeg
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,10 @@ class Verdict:
     billsec: int
     answered_at: dt.datetime | None
     agent_cause: str = ""  # the agent's leg failed with it: charged as on the event path
+    # target_first, answered and never connected: how the agent's leg ended (the event path's
+    # `agent_leg_cause`); `cause` stays the callee's own leg's.
+    agent_leg_cause: str = ""
+    ended_at: dt.datetime | None = None  # the call's own end (leg A's record), not our clock
 
 
 def results_from_settings() -> Results:
@@ -129,6 +133,16 @@ def verdict(attempt: CallAttempt, *, force: bool = False) -> Verdict | None:
     """
     records = {r.leg: r for r in CallDetailRecord.objects.filter(attempt_id=attempt.id)}
     target, agent = records.get(CallLeg.TARGET), records.get(CallLeg.AGENT)
+    found = _verdict(attempt, target, agent, force=force)
+    if found is None:
+        return None
+    leg_a = agent if attempt.campaign.mode == CampaignMode.AGENT_FIRST else target
+    ends = [r.ended_at for r in (leg_a, target, agent) if r is not None and r.ended_at]
+    return dataclasses.replace(found, ended_at=ends[0] if ends else None)
+
+
+def _verdict(attempt: CallAttempt, target: CallDetailRecord | None,
+             agent: CallDetailRecord | None, *, force: bool) -> Verdict | None:
     if attempt.campaign.mode == CampaignMode.AGENT_FIRST:
         if agent is None and not (force and target is not None):
             return None
@@ -156,8 +170,13 @@ def verdict(attempt: CallAttempt, *, force: bool = False) -> Verdict | None:
         # abandon, whether the agent's leg failed (41) or the callee hung up first (28).
         # The agent's failed leg (41: USER_BUSY) is charged to the agent; a callee who hung up
         # first (ORIGINATOR_CANCEL) costs the agent nothing (penalties.agent_penalty).
-        return Verdict(bridge_cause or target.hangup_cause, ABANDONED, target.billsec, answered,
-                       agent_cause=bridge_cause)
+        # hangup_cause is the callee's own leg's cause and agent_leg_cause the agent leg's
+        # (issue 16 item 4: the event path's rule, whichever of the two arrives first).
+        agent_leg = bridge_cause or target.originate_disposition
+        if agent_leg == "SUCCESS":
+            agent_leg = ""
+        return Verdict(target.hangup_cause, ABANDONED, target.billsec, answered,
+                       agent_cause=bridge_cause, agent_leg_cause=agent_leg)
     return Verdict(target.hangup_cause, ANSWERED, target.billsec, answered)
 
 
@@ -171,8 +190,10 @@ def settle(attempt: CallAttempt, results: Results, now: dt.datetime, *,
     attempt.refresh_from_db()
     if attempt.ended_at is None:
         return results.finish(attempt, found.cause, found.klass, now, billsec=found.billsec,
-                              answered_at=found.answered_at, agent_cause=found.agent_cause)
-    if attempt.outcome == Outcome.UNKNOWN:
+                              answered_at=found.answered_at, agent_cause=found.agent_cause,
+                              agent_leg_cause=found.agent_leg_cause, ended_at=found.ended_at,
+                              settled_by=SETTLED_CDR)
+    if attempt.outcome == Outcome.UNKNOWN or attempt.settled_by == SETTLED_RECONCILE:
         return correct_unknown(attempt, found, results, now)
     return "already_ended"
 
@@ -191,28 +212,8 @@ def _fill_times(attempt: CallAttempt) -> None:
 
 def correct_unknown(attempt: CallAttempt, found: Verdict, results: Results,
                     now: dt.datetime) -> str:
-    """Replace an `unknown` outcome by what the CDR proves; move the target if still waiting."""
-    with transaction.atomic():
-        # Compare-and-set on the unknown outcome: two late CDRs correct it once.
-        changed = CallAttempt.objects.filter(id=attempt.id, outcome=Outcome.UNKNOWN).update(
-            outcome=found.klass.outcome, hangup_cause=found.cause[:64], billsec=found.billsec,
-            counts_as_attempt=found.klass.counts_as_attempt,
-        )
-        if not changed:
-            return "already_corrected"
-        target = Target.objects.select_for_update().get(id=attempt.target_id)
-        newer = CallAttempt.objects.filter(target_id=target.id, id__gt=attempt.id).exists()
-        if not newer and target.state in (TargetState.RETRY_WAIT, TargetState.FAILED) \
-                and target.last_outcome == Outcome.UNKNOWN:
-            results._move_target(target, attempt.campaign, found.klass, found.cause, now)
-            transaction.on_commit(
-                lambda: _complete(attempt.campaign_id, now))
-    log.warning("attempt %s: unknown corrected to %s from its CDR", attempt.id,
-                found.klass.outcome)
-    return f"corrected_{found.klass.outcome}"
-
-
-def _complete(campaign_id: int, now: dt.datetime) -> None:
-    from campaigns.services.lifecycle import complete_if_exhausted
-
-    complete_if_exhausted(campaign_id, now)
+    """Replace what reconcile settled without proof (`unknown`, or answered with no talk time)
+    by what the CDR proves; move the target if nothing moved it since."""
+    return results.correct(attempt, found.cause, found.klass, now, billsec=found.billsec,
+                           answered_at=found.answered_at, agent_leg_cause=found.agent_leg_cause,
+                           ended_at=found.ended_at, settled_by=SETTLED_CDR)

@@ -609,8 +609,11 @@ class Dialer:
         return "node_failed"
 
     def _end_attempt(self, attempt: CallAttempt, outcome: str, cause: str, counts: bool) -> None:
+        # The dialer gave its Redis side back itself: released, so the results sweep skips it.
+        now = self._now()
         CallAttempt.objects.filter(id=attempt.id, ended_at__isnull=True).update(
-            outcome=outcome, hangup_cause=cause, ended_at=self._now(), counts_as_attempt=counts
+            outcome=outcome, hangup_cause=cause, ended_at=now, counts_as_attempt=counts,
+            settled_by="dialer", released_at=now,
         )
 
     def _requeue(self, target: Target, now: dt.datetime, delay: float) -> None:

@@ -9,9 +9,10 @@ its reservation back; this runs in a dial worker (it holds ESL connections) and:
 2. plays the abandon message (`uuid_transfer` to it) when the campaign's failovers are used up
    or its failover window has passed;
 3. reserves another routable agent atomically, on the node the callee is on (the bridge runs
-   there); with none free it asks to be run again in a second while the window lasts, but only
-   while one may become free in it (on a call, or in a wrap-up or penalty delay ending within
-   the window); with none that can, it plays the abandon message at once;
+   there), never one whose leg of this call failed already (`CallRecord.tried`); with none
+   free it asks to be run again in a second while the window lasts, but only while one may
+   become free in it (on a call, or in a wrap-up or penalty delay ending within the window);
+   with none that can, it plays the abandon message at once;
 4. records the new agent (attempt row with a compare-and-set on `agent_failovers`, then the
    Redis call record, only while that record exists) BEFORE sending
    `uuid_transfer <A> 'm:|:bridge:{leg_timeout=N}user/<agent>|playback:<hold>|...' inline`
@@ -65,13 +66,17 @@ def fail_over(attempt_id: int, dialer: Any, *, now: float | None = None) -> tupl
         return _abandon(dialer, record.node, call_uuid, campaign.abandon_message), 0.0
     # Step 3.
     lease = campaign.agent_ring_timeout + remaining + LEASE_MARGIN_SECONDS
-    reservation = dialer.presence.reserve(campaign.agent_group.name, [record.node], ts, lease)
+    # Never the agents who refused or missed this call already (their penalty may be shorter
+    # than the window: the callee would wait and the refusing phone ring again).
+    reservation = dialer.presence.reserve(campaign.agent_group.name, [record.node], ts, lease,
+                                          exclude=record.tried)
     if reservation is None:
         # Hold on only while an agent may still become free in the window; with none that can
         # (nobody logged in, all paused, unreachable or misconfigured) the callee hears the
         # abandon message now rather than ringback to the end of the window (lab report O1).
         if remaining > RETRY_SECONDS + 0.5 and dialer.presence.may_free_up(
-                campaign.agent_group.name, record.node, ts, ts + remaining):
+                campaign.agent_group.name, record.node, ts, ts + remaining,
+                exclude=record.tried):
             return "waiting", RETRY_SECONDS
         return _abandon(dialer, record.node, call_uuid, campaign.abandon_message), 0.0
     user, _, domain = reservation.agent.partition("@")

@@ -30,6 +30,7 @@ again. `cancelled` is only ever a cancelled campaign's or our own uuid_kill's ou
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -48,6 +49,7 @@ from campaigns.models import (
     Outcome,
     Target,
     TargetState,
+    UnknownOutcome,
 )
 from campaigns.services import lifecycle
 from campaigns.services.call_path import penalties
@@ -64,7 +66,7 @@ from campaigns.services.call_path.outcomes import (
     agent_penalty,
     classify,
 )
-from telephony.call_records import forget_call, load_call, replace_call
+from telephony.call_records import CALL_TTL_SECONDS, forget_call, load_call, replace_call
 from telephony.dialstring import DialstringError, dtmf_length_ms
 from telephony.floor import LiveCalls
 from telephony.originate import DTMF_SENT_MARK
@@ -79,6 +81,10 @@ MAX_UNCOUNTED_FAILURES = 10
 BUDGETED_OUTCOMES = (Outcome.NODE_FAILURE, Outcome.UNKNOWN)
 ABANDON_AFTER_MS = 2000  # regulators (US TSR, UK Ofcom): no agent within 2 s of the answer
 ON_CALL_LEASE_SECONDS = 4 * 3600.0  # an agent on a call holds the reservation this long at most
+# A release claimed and not finished is retried by the sweep after this long.
+RELEASE_CLAIM_SECONDS = 30
+# What ended an attempt (CallAttempt.settled_by).
+SETTLED_EVENTS, SETTLED_CDR, SETTLED_RECONCILE = "events", "cdr", "reconcile"
 _BRIDGE_CAUSE_VARS = (
     "variable_originate_disposition",
     "variable_last_bridge_hangup_cause",
@@ -185,10 +191,14 @@ class Results:
         }.get(event.name)
         if handler is None:
             return "ignored"
-        attempt = self._attempt_for(event)
-        if attempt is None:
-            return "unknown_call"
-        return handler(event, attempt, now)
+        # One transaction per event; every Redis effect is registered with on_commit and runs
+        # after it. A Redis failure there propagates: the consumer leaves the entry pending and
+        # replays it, and each handler re-runs its effects on a replay (they are idempotent).
+        with transaction.atomic():
+            attempt = self._attempt_for(event)
+            if attempt is None:
+                return "unknown_call"
+            return handler(event, attempt, now)
 
     def _attempt_for(self, event: StreamEvent) -> CallAttempt | None:
         """The attempt an event is about: by Job-UUID, attempt_id variable, or call uuid."""
@@ -236,7 +246,9 @@ class Results:
         CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
             answered_at=event.at or now
         )
-        self._live().progress(str(attempt.uuid), now.timestamp(), answered=True)
+        call_uuid = str(attempt.uuid)
+        transaction.on_commit(
+            lambda: self._live().progress(call_uuid, now.timestamp(), answered=True))
         return "answered"
 
     def _bridge(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
@@ -246,11 +258,18 @@ class Results:
         )
         if updated:
             _connected(attempt, at)
-        record = load_call(self.redis, self.prefix, str(attempt.uuid))
-        if updated and record is not None and record.token:
-            self.presence.mark(record.token, "on_call", now.timestamp(), ON_CALL_LEASE_SECONDS)
-        self._live().progress(str(attempt.uuid), now.timestamp(), bridged=True)
+        call_uuid = str(attempt.uuid)
+        transaction.on_commit(lambda: self._mark_on_call(call_uuid, now))
         return "bridged"
+
+    def _mark_on_call(self, call_uuid: str, now: dt.datetime) -> None:
+        """After commit: the agent of a bridged call holds for the call (the on-call lease), and
+        the floor shows it connected. Also on a replayed bridge (the first run may have failed
+        after the commit): marking renews the same hold, so a second run changes nothing."""
+        record = load_call(self.redis, self.prefix, call_uuid)
+        if record is not None and record.token:
+            self.presence.mark(record.token, "on_call", now.timestamp(), ON_CALL_LEASE_SECONDS)
+        self._live().progress(call_uuid, now.timestamp(), bridged=True)
 
     def _execute_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
         app = event.get("Application")
@@ -263,7 +282,7 @@ class Results:
                 dtmf_sent_at=event.at or now
             )
             # The floor's call leaves "Sending digits" (else it would outrank the bridge).
-            self._live().progress(str(attempt.uuid), now.timestamp(), digits_done=True)
+            self._digits_done(str(attempt.uuid), now)
             return "dtmf_sent"
         if target_first and app == "bridge" and self._is_leg_a(event, attempt):
             return self._agent_leg_ended(event, attempt, now)
@@ -281,8 +300,12 @@ class Results:
         CallAttempt.objects.filter(id=attempt.id, dtmf_sent_at__isnull=True).update(
             dtmf_sent_at=at
         )
-        self._live().progress(str(attempt.uuid), now.timestamp(), digits_done=True)
+        self._digits_done(str(attempt.uuid), now)
         return "dtmf_sent"
+
+    def _digits_done(self, call_uuid: str, now: dt.datetime) -> None:
+        transaction.on_commit(
+            lambda: self._live().progress(call_uuid, now.timestamp(), digits_done=True))
 
     def _agent_leg_ended(self, event: StreamEvent, attempt: CallAttempt,
                          now: dt.datetime) -> str:
@@ -305,7 +328,8 @@ class Results:
         # Our clock, not the node's: the failover task compares it with its own.
         hold_until = record.hold_until or (
             now.timestamp() + attempt.campaign.failover_window_seconds)
-        released = dataclasses.replace(record, agent="", token="", hold_until=hold_until)
+        released = dataclasses.replace(record, agent="", token="", hold_until=hold_until,
+                                       tried=(*record.tried, record.agent))
         if not replace_call(self.redis, self.prefix, call_uuid, released):
             return "ignored"  # the call was finished meanwhile
         penalties.charge_agent(self.presence, attempt.agent_id, record.agent, record.token,
@@ -313,7 +337,8 @@ class Results:
         log.info("attempt %s: agent %s leg failed with %s; failing over", attempt.id,
                  record.agent, cause)
         if self.on_agent_failed is not None:
-            self.on_agent_failed(attempt.id)
+            failed, attempt_id = self.on_agent_failed, attempt.id
+            transaction.on_commit(lambda: failed(attempt_id))
         return "agent_failed"
 
     def _hangup_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
@@ -387,55 +412,131 @@ class Results:
 
     def finish(self, attempt: CallAttempt, cause: str, klass: OutcomeClass, now: dt.datetime,
                *, billsec: int, answered_at: dt.datetime | None = None,
-               agent_cause: str = "", agent_leg_cause: str = "") -> str:
+               agent_cause: str = "", agent_leg_cause: str = "",
+               ended_at: dt.datetime | None = None, settled_by: str = SETTLED_EVENTS) -> str:
         """End the attempt once, move its target on, then give back agent and live-call slot.
 
         `agent_cause`: the agent's leg failed with it; the agent is charged for it on release.
         `agent_leg_cause`: stored as how the last agent leg ended (target_first, not connected).
+        `ended_at`: the call's own end when a record says it (a CDR), else `now`.
+        `settled_by`: events, cdr or reconcile. What reconcile settled without proof is
+        corrected by the event or CDR that comes later (`correct`).
         """
         if klass is not ANSWERED and klass.outcome != Outcome.ABANDONED and Campaign.objects.filter(
                 id=attempt.campaign_id, status=CampaignStatus.CANCELLED).exists():
             klass = CANCELLED  # we ended it: the campaign was cancelled
         with transaction.atomic():
+            # The target first, as set_disposition does: one lock order, no deadlock between an
+            # agent disposing and the hangup being applied.
+            target = Target.objects.select_for_update().get(id=attempt.target_id)
             fields: dict[str, Any] = {
                 "outcome": klass.outcome,
                 "hangup_cause": cause[:64],
                 "agent_leg_cause": agent_leg_cause[:64],
                 "billsec": billsec,
-                "ended_at": now,
+                "ended_at": ended_at or now,
                 "counts_as_attempt": klass.counts_as_attempt,
+                "settled_by": settled_by,
             }
             # Compare-and-set: the second of (HANGUP_COMPLETE, BACKGROUND_JOB) finds it ended.
             ended = CallAttempt.objects.filter(id=attempt.id, ended_at__isnull=True)
             if not ended.update(**fields):
-                return "already_ended"
+                current = CallAttempt.objects.select_related("campaign").get(id=attempt.id)
+                result = "already_ended"
+                if current.settled_by == SETTLED_RECONCILE and settled_by != SETTLED_RECONCILE:
+                    result = self.correct(current, cause, klass, now, billsec=billsec,
+                                          answered_at=answered_at,
+                                          agent_leg_cause=agent_leg_cause, ended_at=ended_at,
+                                          settled_by=settled_by)
+                if current.released_at is None:
+                    # A replay of the event that ended it: the Redis side may not have been
+                    # given back (a failure after the commit). Idempotent; claimed once.
+                    self._release_after_commit(current, now)
+                return result
             if answered_at is not None:
                 CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
                     answered_at=answered_at
                 )
-            target = Target.objects.select_for_update().get(id=attempt.target_id)
             campaign = Campaign.objects.get(id=attempt.campaign_id)
-            self._move_target(target, campaign, klass, cause, now,
-                              answered=answered_at is not None or attempt.answered_at is not None)
+            if CallAttempt.objects.filter(id=attempt.id, disposition__isnull=False).exists():
+                # The agent disposed the call before it ended (call back, retry, do not call):
+                # what they decided wins over the hangup's default. The call still counts.
+                Target.objects.filter(id=target.id).update(
+                    attempts=target.attempts + (1 if klass.counts_as_attempt else 0),
+                    last_hangup_cause=cause[:64], updated_at=now)
+            else:
+                self._move_target(
+                    target, campaign, klass, cause, now,
+                    answered=answered_at is not None or attempt.answered_at is not None)
             call_uuid = str(attempt.uuid)
             bridged = attempt.bridged_at is not None or klass is ANSWERED
             agent_id = attempt.agent_id
             node = attempt.node
+            attempt_id = attempt.id
             if klass is CONFIG:
                 penalties.mark_trunk_misconfigured(campaign.trunk_id, node, cause, now)
             transaction.on_commit(
                 lambda: self._release(call_uuid, cause, bridged, campaign.id, now,
-                                      agent_id=agent_id, agent_cause=agent_cause)
+                                      agent_id=agent_id, agent_cause=agent_cause,
+                                      attempt_id=attempt_id)
             )
         return str(klass.outcome)
 
+    def correct(self, attempt: CallAttempt, cause: str, klass: OutcomeClass, now: dt.datetime,
+                *, billsec: int, answered_at: dt.datetime | None = None,
+                agent_leg_cause: str = "", ended_at: dt.datetime | None = None,
+                settled_by: str = SETTLED_EVENTS) -> str:
+        """Replace what reconcile settled without proof (`unknown`, or answered with no talk
+        time) by what a later event or CDR proves; move the target by it if nothing moved it
+        since (not dialled again, not disposed). Return what it did."""
+        with transaction.atomic():
+            target = Target.objects.select_for_update().get(id=attempt.target_id)
+            fields: dict[str, Any] = {
+                "outcome": klass.outcome, "hangup_cause": cause[:64], "billsec": billsec,
+                "agent_leg_cause": agent_leg_cause[:64],
+                "counts_as_attempt": klass.counts_as_attempt, "settled_by": settled_by,
+            }
+            if ended_at is not None:
+                fields["ended_at"] = ended_at
+            # Compare-and-set on what settled it: two late sources correct it once.
+            before = CallAttempt.objects.filter(id=attempt.id).values(
+                "outcome", "counts_as_attempt", "settled_by", "disposition_id").get()
+            if before["outcome"] == Outcome.UNKNOWN or before["settled_by"] == SETTLED_RECONCILE:
+                changed = CallAttempt.objects.filter(
+                    id=attempt.id, outcome=before["outcome"],
+                    settled_by=before["settled_by"]).update(**fields)
+            else:
+                changed = 0
+            if not changed:
+                return "already_corrected"
+            if answered_at is not None:
+                CallAttempt.objects.filter(id=attempt.id, answered_at__isnull=True).update(
+                    answered_at=answered_at)
+            newer = CallAttempt.objects.filter(target_id=target.id, id__gt=attempt.id).exists()
+            if (not newer and before["disposition_id"] is None
+                    and target.last_outcome == before["outcome"]
+                    and target.state in (TargetState.RETRY_WAIT, TargetState.FAILED,
+                                         TargetState.COMPLETED)):
+                campaign = Campaign.objects.get(id=attempt.campaign_id)
+                self._move_target(target, campaign, klass, cause, now,
+                                  answered=answered_at is not None,
+                                  already_counted=before["counts_as_attempt"])
+                campaign_id = campaign.id
+                transaction.on_commit(lambda: lifecycle.complete_if_exhausted(campaign_id, now))
+        log.warning("attempt %s: %s settled by reconcile corrected to %s from its %s",
+                    attempt.id, before["outcome"], klass.outcome, settled_by)
+        return f"corrected_{klass.outcome}"
+
     def _move_target(self, target: Target, campaign: Campaign, klass: OutcomeClass, cause: str,
-                     now: dt.datetime, *, answered: bool = False) -> None:
+                     now: dt.datetime, *, answered: bool = False,
+                     already_counted: bool = False) -> None:
         """Apply the retry policy: final, later (counted), or soon elsewhere (not counted).
 
         `answered`: the callee was seen to answer (an `unknown` then may have been an abandon).
+        `already_counted`: a correction of an attempt whose first outcome counted already.
         """
-        attempts = target.attempts + (1 if klass.counts_as_attempt else 0)
+        attempts = (target.attempts + (1 if klass.counts_as_attempt else 0)
+                    - (1 if already_counted else 0))
         retry_after: float | None = None
         if klass is ANSWERED:
             state = TargetState.COMPLETED
@@ -450,6 +551,10 @@ class Results:
                 outcome__in=BUDGETED_OUTCOMES,
             ).count()
             if klass.outcome in BUDGETED_OUTCOMES and uncounted >= MAX_UNCOUNTED_FAILURES:
+                state = TargetState.FAILED
+            elif klass.retry is Retry.UNKNOWN and campaign.unknown_outcome == UnknownOutcome.HOLD:
+                # It may have reached a person: held (failed, last outcome `unknown`) until
+                # someone checks and recycles it, or its CDR arrives and corrects it.
                 state = TargetState.FAILED
             elif klass.retry is Retry.UNKNOWN:  # it may have answered: never dial again soon
                 state, retry_after = TargetState.RETRY_WAIT, campaign.retry_no_answer_seconds
@@ -480,21 +585,76 @@ class Results:
             updated_at=now,
         )
 
+    def _release_after_commit(self, attempt: CallAttempt, now: dt.datetime) -> None:
+        """Give back the Redis side of an ended attempt after the commit (a replay, the sweep)."""
+        call_uuid, campaign_id, attempt_id = str(attempt.uuid), attempt.campaign_id, attempt.id
+        bridged = attempt.bridged_at is not None or attempt.outcome == Outcome.ANSWERED
+        # How the agent's leg failed, as finish was told: the abandon's agent leg, or the whole
+        # attempt's cause when only the agent's leg ran (agent unavailable).
+        agent_cause = attempt.agent_leg_cause or (
+            attempt.hangup_cause if attempt.outcome == Outcome.AGENT_UNAVAILABLE else "")
+        agent_id = attempt.agent_id
+        transaction.on_commit(
+            lambda: self._release(call_uuid, attempt.hangup_cause, bridged, campaign_id, now,
+                                  agent_id=agent_id, agent_cause=agent_cause,
+                                  attempt_id=attempt_id))
+
     def _release(self, call_uuid: str, cause: str, bridged: bool, campaign_id: int,
-                 now: dt.datetime, *, agent_id: int | None = None, agent_cause: str = "") -> None:
-        """After commit: undo the Redis side exactly once, then complete an exhausted campaign."""
-        record = load_call(self.redis, self.prefix, call_uuid)
-        if record is not None and forget_call(self.redis, self.prefix, call_uuid):
-            ts = now.timestamp()
-            # An empty token: the failed leg was charged when it failed (_agent_leg_ended) and
-            # the reservation given back; charging it again here would count it twice.
-            if agent_cause and record.token and agent_penalty(agent_cause) is not Penalty.NONE:
-                penalties.charge_agent(self.presence, agent_id, record.agent, record.token,
-                                       record.node, agent_cause, now)
-            elif record.token:
-                self.presence.release(record.token, ts, record.wrapup_seconds if bridged else 0)
-            self.pacer.remove_call(record.scopes, call_uuid)
+                 now: dt.datetime, *, agent_id: int | None = None, agent_cause: str = "",
+                 attempt_id: int | None = None) -> None:
+        """After commit: give back the Redis side once, complete an exhausted campaign, and
+        record on the attempt that it ran (`released_at`).
+
+        1. Claim the release for a while (SET NX with a TTL): the event path, a CDR and the
+           sweep may all try; one runs, and a claim whose holder died lapses for the sweep.
+        2. Give back the agent (wrap-up, or the penalty its failed leg earned) and the call's
+           live-call slots, then drop the call record (and its floor entry) last: a run that
+           fails half-way leaves the record for the retry to find. Each step is idempotent.
+        3. Complete the campaign if nothing is left; mark the attempt released.
+        A Redis failure propagates to the caller (the consumer then replays the event; the
+        sweep retries what nobody replays).
+        """
+        claim = f"{self.prefix}:release:{call_uuid}"
+        if not self.redis.set(claim, "1", nx=True, ex=RELEASE_CLAIM_SECONDS):
+            return  # another release of this call runs (or ran a moment ago)
+        try:
+            record = load_call(self.redis, self.prefix, call_uuid)
+            if record is not None:
+                ts = now.timestamp()
+                # An empty token: the failed leg was charged when it failed (_agent_leg_ended)
+                # and the reservation given back; charging it again would count it twice.
+                if agent_cause and record.token and agent_penalty(agent_cause) is not Penalty.NONE:
+                    penalties.charge_agent(self.presence, agent_id, record.agent, record.token,
+                                           record.node, agent_cause, now)
+                elif record.token:
+                    self.presence.release(record.token, ts,
+                                          record.wrapup_seconds if bridged else 0)
+                self.pacer.remove_call(record.scopes, call_uuid)
+                forget_call(self.redis, self.prefix, call_uuid)
+        except Exception:
+            with contextlib.suppress(Exception):  # let a replay try again at once
+                self.redis.delete(claim)
+            raise
         lifecycle.complete_if_exhausted(campaign_id, now)
+        if attempt_id is not None:
+            CallAttempt.objects.filter(id=attempt_id, released_at__isnull=True).update(
+                released_at=now)
+
+
+def release_unreleased(results: Results, now: dt.datetime, *, limit: int = 500) -> int:
+    """The periodic sweep: ended attempts whose Redis side was never given back (a failure after
+    the commit that no replay repaired) get it now; return how many were tried."""
+    rows = list(CallAttempt.objects.filter(
+        released_at__isnull=True, ended_at__isnull=False,
+        ended_at__lt=now - dt.timedelta(seconds=RELEASE_CLAIM_SECONDS),
+        ended_at__gt=now - dt.timedelta(seconds=CALL_TTL_SECONDS),
+    ).order_by("ended_at")[:limit])
+    for attempt in rows:
+        with transaction.atomic():
+            results._release_after_commit(attempt, now)
+        log.warning("attempt %s: its agent and live-call slots given back by the sweep",
+                    attempt.id)
+    return len(rows)
 
 
 def _connected(attempt: CallAttempt, at: dt.datetime) -> None:

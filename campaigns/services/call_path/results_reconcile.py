@@ -11,7 +11,11 @@ Run on every NODE_CONNECTED and periodically, per node, with the node's live cha
    never seen does not prove an abandon), so it is dialled again only after the campaign's
    no-answer delay, and after the abandon delay too if the callee was seen to answer (a CDR
    arriving later, posted or swept, corrects it). The row was written before the originate, so a
-   call placed by a worker that died right after is ended here too.
+   call placed by a worker that died right after is ended here too. Nothing is ended while the
+   node's events are still on the way (the events stream holds entries of that node the
+   consumer has not finished: telephony.eventlog), and an event or CDR that comes after reconcile
+   settled an
+   attempt corrects it (`Results.correct`).
 2. When the node cannot be asked and presence has declared it lost, its overdue attempts end
    the same way: a call on a dead node died with it.
 3. A target left `dialing` with no open attempt (its worker died between the compare-and-set and
@@ -49,10 +53,12 @@ from campaigns.services.call_path.cdr import settle
 from campaigns.services.call_path.outcomes import ANSWERED, UNKNOWN
 from campaigns.services.call_path.results import (
     ON_CALL_LEASE_SECONDS,
+    SETTLED_RECONCILE,
     Results,
 )
 from campaigns.services.lifecycle import complete_if_exhausted
 from telephony.call_records import CallRecord, forget_call, load_call, restore_call
+from telephony.eventlog import EventLog
 from telephony.floor import LiveCall, LiveCalls, call_state
 
 log = logging.getLogger(__name__)
@@ -75,6 +81,10 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
     """
     if live is None and not node_lost:
         return 0
+    # The consumer has not finished the node's events yet (lagging, paused, failing): they
+    # may answer or end these calls, so nothing is settled from their absence now. Live calls
+    # are still rebuilt. A node declared lost is settled all the same: its calls died with it.
+    behind = not node_lost and EventLog(results.redis, results.prefix).behind(node)
     ended = 0
     rows = CallAttempt.objects.select_related("campaign", "agent", "target").filter(
         node=node, ended_at__isnull=True)
@@ -88,19 +98,25 @@ def reconcile_node(results: Results, node: str, live: set[str] | None, now: dt.d
         )
         if now < deadline:
             continue
+        if behind:
+            log.info("reconcile: %s has events not yet applied; attempt %s waits for them",
+                     node, attempt.id)
+            continue
         # Ask before ending: the CDRs prove what happened; without them an answer is possible.
         result = settle(attempt, results, now, force=True)
         if result == "waiting_for_leg_a":
             connected = attempt.bridged_at is not None or (
                 attempt.answered_at is not None and campaign.mode == CampaignMode.AGENT_FIRST)
             if connected:
-                result = results.finish(attempt, "NORMAL_CLEARING", ANSWERED, now, billsec=0)
+                result = results.finish(attempt, "NORMAL_CLEARING", ANSWERED, now, billsec=0,
+                                        settled_by=SETTLED_RECONCILE)
             else:
                 # No bridge seen is no proof that none happened: the events that would say so
                 # are the ones lost. A callee we saw answer may have talked to an agent (final)
                 # or been abandoned (retried after the abandon delay): `unknown` waits for the
                 # CDR to tell, and meanwhile the longer of the two delays (results.finish).
-                result = results.finish(attempt, "OUTCOME_UNKNOWN", UNKNOWN, now, billsec=0)
+                result = results.finish(attempt, "OUTCOME_UNKNOWN", UNKNOWN, now, billsec=0,
+                                        settled_by=SETTLED_RECONCILE)
         if result != "already_ended":
             ended += 1
             log.warning("reconcile: attempt %s on %s ended as %s", attempt.id, node, result)

@@ -15,7 +15,7 @@ import logging
 import zoneinfo
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from campaigns.errors import DomainError
 from campaigns.models import (
@@ -140,3 +140,53 @@ def callback_agents(target_ids: list[int], now: dt.datetime) -> dict[int, str]:
         Callback.objects.filter(id__in=[r[0] for r in rows],
                                 state=CallbackState.SCHEDULED).update(state=CallbackState.DIALLED)
     return {target_id: f"{user}@{domain}" for _, target_id, user, domain in rows if user}
+
+
+def repair_callbacks(now: dt.datetime, limit: int = 1000) -> int:
+    """The periodic check: every scheduled call back has its target due at the call back's time.
+
+    A call back whose target was moved on anyway (completed or failed by a hangup applied over
+    the disposition, pending, waiting for another time) would never be dialled: its target is
+    made due again at the call back's time, and a campaign completed meanwhile is reopened. A
+    call back that can no longer be made (its campaign cancelled or past its end date, its
+    target cancelled or on the do-not-call list) is cancelled, so nothing stays `scheduled`
+    forever. Targets in flight (queued, dialing) are left to their call. Returns how many were
+    repaired.
+    """
+    repaired = 0
+    rows = (Callback.objects.filter(state=CallbackState.SCHEDULED)
+            .exclude(target__state__in=(TargetState.QUEUED, TargetState.DIALING))
+            .exclude(target__state=TargetState.RETRY_WAIT,
+                     target__next_attempt_at=models.F("due_at"))
+            .select_related("target", "campaign").order_by("due_at")[:limit])
+    for callback in rows:
+        with transaction.atomic():
+            target = Target.objects.select_for_update().get(id=callback.target_id)
+            campaign = Campaign.objects.select_for_update().get(id=callback.campaign_id)
+            # Compare-and-set on the state: a call back dialled meanwhile is left alone.
+            scheduled = Callback.objects.filter(id=callback.id, state=CallbackState.SCHEDULED)
+            ended = campaign.ends_at is not None and campaign.ends_at <= now
+            if (campaign.status == CampaignStatus.CANCELLED or ended
+                    or target.state in (TargetState.DO_NOT_CALL, TargetState.CANCELLED)):
+                if scheduled.update(state=CallbackState.CANCELLED):
+                    log.warning("callback %s cancelled: it can no longer be made", callback.id)
+                continue
+            if target.state in (TargetState.QUEUED, TargetState.DIALING) or (
+                    target.state == TargetState.RETRY_WAIT
+                    and target.next_attempt_at == callback.due_at):
+                continue  # moved meanwhile
+            if not scheduled.exists():
+                continue
+            Target.objects.filter(id=target.id).update(
+                state=TargetState.RETRY_WAIT, next_attempt_at=callback.due_at, updated_at=now)
+            if campaign.status == CampaignStatus.COMPLETED:
+                try:
+                    lifecycle.reopen(campaign, reason=f"call back {callback.id} still owed",
+                                     now=now)
+                except DomainError as exc:  # it could not dial now (no agent): said, kept owed
+                    log.warning("campaign %s not reopened for callback %s: %s", campaign.id,
+                                callback.id, exc)
+            repaired += 1
+            log.warning("callback %s: target %s was %s, due again at %s", callback.id,
+                        target.id, target.state, callback.due_at.isoformat())
+    return repaired

@@ -32,6 +32,7 @@ from campaigns.models import (
     TargetState,
     Trunk,
 )
+from campaigns.services.cdr_watch import nodes_without_cdrs
 from campaigns.services.reporting.stats import CALLEE_OUTCOMES, abandon_figures
 
 CACHE_SECONDS = 2
@@ -247,6 +248,8 @@ def problems(now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
     trunks = Trunk.objects.exclude(misconfigured_on={}).order_by("name").values(
         "id", "name", "gateway", "misconfigured_on")[:PROBLEM_ROWS]
     return {
+        # Nodes whose answered calls have no CDR: a lost event then means an unknown outcome.
+        "cdr_nodes": nodes_without_cdrs(now),
         "agents": [
             {**row, "penalty_until": row["penalty_until"].isoformat()
              if row["penalty_until"] and row["penalty_until"] > now else None}

@@ -127,6 +127,15 @@
     }));
 
     const problems = data.problems || { agents: [], trunks: [] };
+    const cdrNodes = problems.cdr_nodes || [];
+    document.getElementById("cdr-warning").hidden = cdrNodes.length === 0;
+    document.getElementById("cdr-nodes").replaceChildren(...cdrNodes.map((n) => {
+      const item = document.createElement("li");
+      const name = document.createElement("strong");
+      name.textContent = n.node;
+      item.append(name, `: ${n.reason}. Risk: ${n.risk}. Fix: ${n.fix}.`);
+      return item;
+    }));
     document.querySelector("#agent-problems tbody").replaceChildren(...problems.agents.map((a) => {
       const row = document.createElement("tr");
       cell(row, a.name);

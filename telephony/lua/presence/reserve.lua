@@ -1,9 +1,13 @@
 -- uses: _common.lua _agent.lua
--- ARGV: prefix group now lease_s token_nonce n_nodes nodes...; returns {agent, node, token}
+-- ARGV: prefix group now lease_s token_nonce n_nodes nodes... excluded_agents...;
+-- returns {agent, node, token}
 local group, now, lease = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local nonce, n = ARGV[5], tonumber(ARGV[6])
 local rank = {}
 for i = 1, n do rank[ARGV[6 + i]] = i end
+-- After the nodes: agents never to take (they refused or missed this call already).
+local excluded = {}
+for i = 7 + n, #ARGV do excluded[ARGV[i]] = true end
 local nodes = {}
 local function node_core(node)
   if nodes[node] == nil then
@@ -41,7 +45,8 @@ while true do
   for _, agent in ipairs(candidates) do
     local a = redis.call('HMGET', ak(agent), 'activity', 'lease_until', 'wrapup_until',
       'enabled', 'intent')
-    if a[4] == '1' and a[5] == 'available' and effective(a, now) == 'idle' then
+    if not excluded[agent] and a[4] == '1' and a[5] == 'available'
+        and effective(a, now) == 'idle' then
       local node = routable_node(agent)
       if node then
         local token = nonce .. ':' .. agent
