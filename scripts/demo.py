@@ -285,7 +285,8 @@ def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str
 
     celery = [python, "-m", "celery", "-A", "workers"]
     web = supervisor.start("web", tier=2, argv=[
-        python, "-m", "gunicorn", "switchboard.wsgi", "--bind", f"{HOST}:{args.web_port}",
+        python, "-m", "gunicorn", "-c", "python:switchboard.gunicorn_conf", "switchboard.wsgi",
+        "--bind", f"{HOST}:{args.web_port}",
         "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
         "--no-control-socket",  # its default path in $HOME would clash between two demos
     ])
