@@ -16,10 +16,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.admin.floor import DispositionInline, add_defaults_action
 from campaigns.errors import IllegalTransition, ImportFileError, RecycleError
+from campaigns.ids import parse_id
 from campaigns.models import (
     Campaign,
     CampaignEvent,
@@ -224,7 +226,7 @@ class ImportForm(forms.Form):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ModelAdmin):
+class CampaignAdmin(StrictIdAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = [
@@ -376,22 +378,22 @@ class CampaignAdmin(ModelAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:object_id>/import/",
+                "<id:object_id>/import/",
                 self.admin_site.admin_view(self.import_view),
                 name="campaigns_campaign_import",
             ),
             path(
-                "<int:object_id>/import/<int:job_id>/",
+                "<id:object_id>/import/<id:job_id>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="campaigns_campaign_import_job",
             ),
             path(
-                "<int:object_id>/import/<int:job_id>/report.csv",
+                "<id:object_id>/import/<id:job_id>/report.csv",
                 self.admin_site.admin_view(self.import_report_view),
                 name="campaigns_campaign_import_report",
             ),
             path(
-                "<int:object_id>/recycle/",
+                "<id:object_id>/recycle/",
                 self.admin_site.admin_view(self.recycle_view),
                 name="campaigns_campaign_recycle",
             ),
@@ -401,7 +403,8 @@ class CampaignAdmin(ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The change page with the lifecycle buttons, exports and lead recycling on top."""
         extra = dict(extra_context or {})
-        campaign = Campaign.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        campaign_id = parse_id(object_id)
+        campaign = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
         if campaign is not None:
             extra.update(
                 controls=campaign_controls(campaign, request.user),
@@ -541,11 +544,11 @@ class CampaignAdmin(ModelAdmin):
         return TemplateResponse(request, "admin/campaigns/campaign/import.html", context)
 
     def _import_confirmed(self, request: HttpRequest, campaign: Campaign) -> HttpResponse:
-        job_id = request.POST.get("job", "")
-        if not job_id.isdigit():
+        job_id = parse_id(request.POST.get("job", ""))
+        if job_id is None:
             raise Http404("Unknown preview")
         preview = ImportJob.objects.filter(
-            pk=int(job_id),
+            pk=job_id,
             campaign=campaign,
             dry_run=True,
             state=ImportState.DONE,

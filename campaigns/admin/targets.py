@@ -10,8 +10,9 @@ import uuid
 
 from django.contrib import admin
 from django.db.models import Q
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import CallAttempt, DoNotCall, Outcome, Target
 from campaigns.services import exports
 from campaigns.validators import NumberError, normalize_number
@@ -81,7 +82,7 @@ class LastOutcomeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Target)
-class TargetAdmin(ModelAdmin):
+class TargetAdmin(StrictIdAdmin):
     list_display = [
         "number",
         "extension",
@@ -137,7 +138,7 @@ class TargetAdmin(ModelAdmin):
 
 
 @admin.register(CallAttempt)
-class CallAttemptAdmin(ModelAdmin):
+class CallAttemptAdmin(StrictIdAdmin):
     list_display = [
         "uuid",
         "target",
@@ -184,7 +185,7 @@ class CallAttemptAdmin(ModelAdmin):
 
 
 @admin.register(DoNotCall)
-class DoNotCallAdmin(ModelAdmin):
+class DoNotCallAdmin(StrictIdAdmin):
     list_display = ["number", "reason", "created_at"]
     search_fields = ["number"]
     show_full_result_count = False

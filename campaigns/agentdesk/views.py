@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.dashboard.floor_views import _body
+from campaigns.ids import parse_id
 from campaigns.models import Agent, CallAttempt, CampaignMode, Disposition
 from campaigns.services.dispositions import DispositionError, set_disposition, target_zone
 from campaigns.services.floor import live_calls, presence_words
@@ -130,9 +131,9 @@ def dispose(request: HttpRequest, agent: Agent) -> JsonResponse:
     """Set the disposition (and notes, and a call-back time) of one of the agent's calls."""
     body = _body(request)
     errors: dict[str, list[str]] = {}
-    attempt_id = str(body.get("attempt", ""))
-    attempt = (CallAttempt.objects.filter(id=int(attempt_id), agent=agent).first()
-               if attempt_id.isdigit() else None)
+    attempt_id = parse_id(str(body.get("attempt", "")))
+    attempt = (CallAttempt.objects.filter(id=attempt_id, agent=agent).first()
+               if attempt_id is not None else None)
     if attempt is None:
         return JsonResponse({"attempt": ["not one of your calls"]}, status=400)
     disposition = Disposition.objects.filter(campaign_id=attempt.campaign_id,

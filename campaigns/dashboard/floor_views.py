@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.dashboard.views import POLL_MILLISECONDS, _json_login_required, _may
+from campaigns.ids import parse_id
 from campaigns.models import Agent, AgentGroup, CallAttempt, Campaign
 from campaigns.services.agent_stats import agent_stats, stats_rows
 from campaigns.services.audit import audit
@@ -139,9 +140,10 @@ def history_data(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"step": ["hour or day"]}, status=400)
     campaign = None
     if request.GET.get("campaign"):
-        if not request.GET["campaign"].isdigit():
+        campaign_id = parse_id(request.GET["campaign"])
+        if campaign_id is None:
             return JsonResponse({"campaign": ["a campaign id"]}, status=400)
-        campaign = get_object_or_404(Campaign, pk=int(request.GET["campaign"]))
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
     return JsonResponse(history(timezone.now(), step, campaign))
 
 
@@ -171,7 +173,9 @@ def agent_stats_page(request: HttpRequest) -> HttpResponse:
     """Per-agent statistics for a chosen period, as a table or an export (?format=csv|xlsx)."""
     start, end, errors = _period(request)
     group_id = request.GET.get("group", "")
-    group = int(group_id) if group_id.isdigit() else None
+    group = parse_id(group_id) if group_id else None
+    if group_id and group is None:
+        errors["group"] = "an agent group id"
     fmt = request.GET.get("format", "")
     if errors:
         if fmt:
@@ -193,4 +197,4 @@ def agent_stats_page(request: HttpRequest) -> HttpResponse:
         "rows": rows, "errors": errors, "groups": AgentGroup.objects.order_by("name"),
         "group": group, "start": start.date(), "end": (end - dt.timedelta(days=1)).date(),
         "query": request.GET.urlencode(), "poll_ms": 0,
-    })
+    }, status=400 if errors else 200)
