@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.admin import TabularInline
 
+from campaigns.access import may_export
 from campaigns.admin.base import StrictIdAdmin
 from campaigns.admin.floor import DispositionInline, add_defaults_action
 from campaigns.errors import IllegalTransition, ImportFileError, RecycleError
@@ -409,7 +410,7 @@ class CampaignAdmin(StrictIdAdmin):
             extra.update(
                 controls=campaign_controls(campaign, request.user),
                 controls_next=request.path,
-                exports=exports.export_links(campaign),
+                exports=exports.export_links(campaign) if may_export(request.user) else [],
                 recycle_url=reverse("admin:campaigns_campaign_recycle", args=[campaign.pk])
                 if self.has_change_permission(request, campaign)
                 else "",

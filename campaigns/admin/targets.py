@@ -7,11 +7,13 @@ the changelist never counts the whole table twice (`show_full_result_count = Fal
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import Q
 from unfold.admin import TabularInline
 
+from campaigns.access import may_export
 from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import CallAttempt, DoNotCall, Outcome, Target
 from campaigns.services import exports
@@ -26,11 +28,18 @@ def _export_actions(kind: str) -> list:
             return exports.streaming_response(kind, fmt, queryset=queryset)
 
         export.__name__ = f"export_{fmt}"
-        return admin.action(description=f"Export selected {exports.LABELS[kind]} as {fmt.upper()}")(
-            export
-        )
+        # permissions=["export"]: offered only to holders of the export permission.
+        return admin.action(description=f"Export selected {exports.LABELS[kind]} as {fmt.upper()}",
+                            permissions=["export"])(export)
 
     return [make(fmt) for fmt in exports.FORMATS]
+
+
+class ExportAdmin(StrictIdAdmin):
+    """A changelist whose export actions need the export permission (campaigns/access.py)."""
+
+    def has_export_permission(self, request: Any) -> bool:
+        return may_export(request.user)
 
 
 def _number_query(term: str, region: str = "US") -> Q | None:
@@ -82,7 +91,7 @@ class LastOutcomeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Target)
-class TargetAdmin(StrictIdAdmin):
+class TargetAdmin(ExportAdmin):
     list_display = [
         "number",
         "extension",
@@ -138,7 +147,7 @@ class TargetAdmin(StrictIdAdmin):
 
 
 @admin.register(CallAttempt)
-class CallAttemptAdmin(StrictIdAdmin):
+class CallAttemptAdmin(ExportAdmin):
     list_display = [
         "uuid",
         "target",

@@ -12,14 +12,20 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.dashboard.views import POLL_MILLISECONDS, _json_login_required, _may
+from campaigns.access import may_export
+from campaigns.dashboard.views import (
+    POLL_MILLISECONDS,
+    _json_login_required,
+    _may,
+    export_required,
+    watch_required,
+)
 from campaigns.ids import parse_id
 from campaigns.models import Agent, AgentGroup, CallAttempt, Campaign
 from campaigns.services.agent_stats import agent_stats, stats_rows
@@ -59,7 +65,7 @@ def _audit(request: HttpRequest, obj: Any, message: str) -> None:
 
 
 @require_GET
-@login_required
+@watch_required
 def floor_page(request: HttpRequest) -> HttpResponse:
     """Every agent and every live call, live."""
     return render(request, "dashboard/floor.html", {
@@ -168,7 +174,7 @@ def _period(request: HttpRequest) -> tuple[dt.datetime, dt.datetime, dict[str, s
 
 
 @require_GET
-@login_required
+@watch_required
 def agent_stats_page(request: HttpRequest) -> HttpResponse:
     """Per-agent statistics for a chosen period, as a table or an export (?format=csv|xlsx)."""
     start, end, errors = _period(request)
@@ -184,6 +190,7 @@ def agent_stats_page(request: HttpRequest) -> HttpResponse:
     else:
         rows = agent_stats(start, end, group)
     if fmt in ("csv", "xlsx"):
+        export_required(request)
         name = f"agent-stats-{start:%Y-%m-%d}-{(end - dt.timedelta(days=1)):%Y-%m-%d}.{fmt}"
         body = (stream_csv(stats_rows(rows)) if fmt == "csv"
                 else stream_xlsx(stats_rows(rows), sheet="Agent statistics"))
@@ -197,4 +204,5 @@ def agent_stats_page(request: HttpRequest) -> HttpResponse:
         "rows": rows, "errors": errors, "groups": AgentGroup.objects.order_by("name"),
         "group": group, "start": start.date(), "end": (end - dt.timedelta(days=1)).date(),
         "query": request.GET.urlencode(), "poll_ms": 0,
+        "may_export": may_export(request.user),
     }, status=400 if errors else 200)

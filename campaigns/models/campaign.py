@@ -147,6 +147,9 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Downloading targets and attempts is a right of its own (campaigns/access.py).
+        permissions = [("export_campaign_data",
+                        "Can download exports of targets, attempts and agent statistics")]
 
     def __str__(self) -> str:
         return self.name
