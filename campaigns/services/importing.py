@@ -434,6 +434,9 @@ def _check_workbook(data: bytes) -> None:
         raise _too_many_rows(max_rows)
 
 
+MAX_COLUMNS = 100  # columns an XLSX row may fill (custom columns included)
+
+
 def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
     """(line, cells as text) for each row of the first worksheet, and its data row count."""
     import openpyxl  # imported here: only XLSX imports pay for it
@@ -448,11 +451,29 @@ def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], i
     max_rows = settings.IMPORT_MAX_ROWS
 
     def records() -> Iterator[tuple[int, list[str] | str]]:
+        # Streaming (read_only, iter_rows): one row in memory at a time. max_col bounds each
+        # row too: openpyxl pads every row to the sheet's declared width, and a dimension of
+        # A1:XFD490000 would otherwise make each row 16,384 cells.
+        width = 0  # the header's columns: a row keeps at least these, as in a CSV
         try:
-            for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            for line, row in enumerate(
+                sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1
+            ):
                 if line > max_rows + 1:  # the scan above makes this unreachable; kept as a bound
                     raise _too_many_rows(max_rows)
-                yield line, [_cell_text(value) for value in row]
+                cells = [_cell_text(value) for value in row]
+                if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+                    raise ImportFileError(
+                        f"Line {line} has more than {MAX_COLUMNS} columns; keep the columns "
+                        "the import reads (number, extension, ...) and save it again.",
+                        code="too_many_columns",
+                    )
+                del cells[MAX_COLUMNS:]
+                while len(cells) > width and not cells[-1]:  # the padding openpyxl added
+                    cells.pop()
+                if line == 1:
+                    width = len(cells)
+                yield line, cells
         finally:
             book.close()
 
@@ -778,8 +799,11 @@ def _run(
             else:
                 seen.add(key)
                 chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
-            _store_chunk(campaign, chunk, report, dry_run, stage)
+        # Every CHUNK_ROWS rows read, not only stored: a file of duplicates or bad rows must
+        # flush its report entries (and show progress) as often as a file of good rows.
+        if len(chunk) >= CHUNK_ROWS or done % CHUNK_ROWS == 0:
+            if chunk:
+                _store_chunk(campaign, chunk, report, dry_run, stage)
             report.flush()
             chunk = []
             if progress:
@@ -1058,15 +1082,21 @@ def start_file_import(
        decoding, row count, a workbook's expanded size): any failure raises ImportFileError
        before a job exists.
     2. A job row records who imported what.
-    3. Up to IMPORT_ASYNC_BYTES the import runs here and the job is returned done; above it the
-       bytes are stored in the job and `switchboard.import_targets` is published after commit
-       (state `queued`; the worker moves it to `running` and `done` or `failed`).
+    3. A CSV up to IMPORT_ASYNC_BYTES is imported here and the job is returned done. A larger
+       CSV and every XLSX (a small one can expand to half a million rows) are stored in the
+       job and `switchboard.import_targets` is published after commit (state `queued`; the
+       worker moves it to `running` and `done` or `failed`, writing its progress).
     """
     data = read_upload(source)
     name = filename or getattr(source, "name", None) or ""
     kind = _detect_format(data, fmt, name or None)
-    records, total = open_records(data, kind, encoding)
-    del records  # checked; the import opens the file again (cheap next to validation)
+    if kind == "xlsx":
+        # Only the byte scan here (size, row count): openpyxl never runs in a web request.
+        _check_workbook(data)
+        total = None
+    else:
+        records, total = open_records(data, kind, encoding)
+        del records  # checked; the import opens the file again (cheap next to validation)
     job = ImportJob.objects.create(
         campaign=campaign,
         created_by=user if getattr(user, "pk", None) else None,
@@ -1077,7 +1107,7 @@ def start_file_import(
         rows_total=total,
         staged=[] if dry_run and stage else None,
     )
-    if len(data) > settings.IMPORT_ASYNC_BYTES:
+    if kind == "xlsx" or len(data) > settings.IMPORT_ASYNC_BYTES:
         job.data = data
         job.save(update_fields=["data"])
         transaction.on_commit(lambda: _enqueue(job.pk))
