@@ -414,6 +414,11 @@ class CampaignAdmin(StrictIdAdmin):
                 recycle_url=reverse("admin:campaigns_campaign_recycle", args=[campaign.pk])
                 if self.has_change_permission(request, campaign)
                 else "",
+                # The import as a button beside Start, not a link at the foot of the form.
+                import_url=reverse("admin:campaigns_campaign_import", args=[campaign.pk])
+                if self.has_change_permission(request, campaign)
+                and request.user.has_perm("campaigns.add_target")
+                else "",
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 

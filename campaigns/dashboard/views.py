@@ -22,7 +22,7 @@ from campaigns.dashboard.cluster import cluster_snapshot, group_agents
 from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
 from campaigns.services import exports, lifecycle
-from campaigns.services.campaign_buttons import CONTROLS, campaign_controls
+from campaigns.services.campaign_buttons import CONTROLS, DESTRUCTIVE, campaign_controls
 from campaigns.services.dashboard import campaign_snapshot, system_snapshot
 
 POLL_MILLISECONDS = 1500
@@ -114,6 +114,10 @@ def campaign_control(request: HttpRequest, campaign_id: int, verb: str) -> HttpR
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     reason = request.POST.get("reason", "").strip()[:200]
+    if verb in DESTRUCTIVE and not reason:
+        messages.error(request, f"{campaign.name}: say why you cancel it (the reason is "
+                                "required).")
+        return HttpResponseRedirect(reverse("dashboard:campaign", args=[campaign.pk]))
     try:
         getattr(lifecycle, verb)(campaign, actor=request.user, reason=reason)
     except IllegalTransition as exc:
