@@ -35,6 +35,7 @@ from campaigns.models import (
 from campaigns.models.campaign import WEEKDAYS_MON_FRI
 from campaigns.services import exports, lifecycle
 from campaigns.services.campaign_buttons import campaign_controls
+from campaigns.services.dispositions import give_new_campaign_dispositions
 from campaigns.services.importing import confirm_staged, start_file_import
 from campaigns.services.stats import campaign_stats
 from campaigns.validators import time_zone_names
@@ -400,6 +401,11 @@ class CampaignAdmin(StrictIdAdmin):
             ),
         ]
         return urls + super().get_urls()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:  # after the inline: a list typed in on creation is kept as it is
+            give_new_campaign_dispositions(form.instance)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The change page with the lifecycle buttons, exports and lead recycling on top."""

@@ -55,13 +55,19 @@
     $("callback-zone").textContent = w.target.timezone;
     kinds = {};
     const select = $("dispose-code");
-    select.replaceChildren(...w.dispositions.map((d) => {
+    // Nothing is preselected: a first empty choice, and the select is required.
+    const none = document.createElement("option");
+    none.value = ""; none.textContent = "— choose what became of the call —";
+    select.replaceChildren(none, ...w.dispositions.map((d) => {
       kinds[d.code] = d.kind;
       const option = document.createElement("option");
       option.value = d.code; option.textContent = d.label;
       return option;
     }));
-    if (w.disposition) select.value = w.disposition;
+    select.value = w.disposition || "";
+    // An empty list is no dead end: say why and who can fix it.
+    $("dispose-empty").hidden = w.dispositions.length > 0;
+    $("dispose-save").disabled = w.dispositions.length === 0;
     $("dispose-notes").value = w.notes || "";
     $("dispose-result").textContent = w.disposition ? "saved" : "";
     toggleCallback();
