@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from demo_agents import AgentSimulator, script_far_ends  # noqa: E402
-from demo_passes import CampaignWatcher  # noqa: E402
+from demo_passes import CampaignWatcher, ProgressReporter  # noqa: E402
 from demo_procs import Supervisor, port_is_free, wait_for_port  # noqa: E402
 
 from emulator.control import EmulatorControl  # noqa: E402
@@ -294,7 +294,13 @@ def main(argv: list[str] | None = None) -> int:
             another_pass=not args.no_recycle,
             reseed=reseed,
         )
-        status = supervise(supervisor, args, stopping, watcher.check)
+        progress = ProgressReporter(say)
+
+        def on_tick() -> None:
+            watcher.check()
+            progress.check()
+
+        status = supervise(supervisor, args, stopping, on_tick)
         agents.stop()
         say("agent simulator: " + ", ".join(f"{k} {v}" for k, v in agents.counts.items()))
     except Interrupted:
