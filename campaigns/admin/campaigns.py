@@ -40,6 +40,14 @@ from campaigns.services.importing import confirm_staged, start_file_import
 from campaigns.services.stats import campaign_stats
 from campaigns.validators import time_zone_names
 
+
+def _waits(ms: dict[str, int | None]) -> str:
+    """"850 / 1,900 ms", or why there is no figure yet (never "None / None")."""
+    if ms["p50"] is None:
+        return "- (no call connected to an agent yet)"
+    return f"{ms['p50']:,} / {ms['p95']:,} ms"
+
+
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 # A preview nobody confirmed keeps its validated rows this long, then they are dropped.
 PREVIEW_MAX_AGE = dt.timedelta(days=1)
@@ -351,11 +359,11 @@ class CampaignAdmin(StrictIdAdmin):
             ("in progress", stats["attempts"]["in_progress"]),
             ("answered", stats["answered"]),
             ("answer rate", "-" if rate is None else f"{rate:.1%}"),
-            ("abandoned (no agent within 2 s)", stats["abandoned"]),
-            ("abandon rate", "-" if stats["abandon_rate"] is None
+            ("abandoned (no agent within 2 s of the answer)", stats["abandoned"]),
+            ("abandon rate = abandoned ÷ answered", "-" if stats["abandon_rate"] is None
              else f"{stats['abandon_rate']:.1%}"),
-            ("answer to agent p50 / p95 (ms)",
-             "{p50} / {p95}".format(**stats["answer_to_agent_ms"])),
+            ("answer to agent (answer to bridge), median / 95th percentile",
+             _waits(stats["answer_to_agent_ms"])),
         ]
         return format_html(
             '<table class="sb-progress">{}</table>',

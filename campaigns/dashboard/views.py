@@ -24,6 +24,7 @@ from campaigns.models import Campaign
 from campaigns.services import exports, lifecycle
 from campaigns.services.campaign_buttons import CONTROLS, DESTRUCTIVE, campaign_controls
 from campaigns.services.dashboard import campaign_snapshot, system_snapshot
+from campaigns.services.floor import compute_health, floor_snapshot
 
 POLL_MILLISECONDS = 1500
 AGENT_REFUSED = "An agent login sees the agent page only (/agent/)."
@@ -124,6 +125,15 @@ def campaign_control(request: HttpRequest, campaign_id: int, verb: str) -> HttpR
         messages.error(request, f"{campaign.name}: {exc}")
     else:
         messages.success(request, f"{campaign.name}: {campaign.get_status_display().lower()}.")
+        if verb in ("start", "resume"):
+            # Say at once why a started campaign will not dial now (outside its window, no
+            # agent online, nothing due), instead of leaving the supervisor to wonder.
+            now = timezone.now()
+            blocked = compute_health(campaign, now, floor_snapshot(now, campaign)["agents"]
+                                     )["blocked"]
+            if blocked is not None:
+                messages.warning(request, f"{campaign.name} will not dial now: "
+                                          f"{blocked['text']}.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
