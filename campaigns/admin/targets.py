@@ -18,6 +18,7 @@ from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import CallAttempt, DoNotCall, Outcome, Target
 from campaigns.services import exports
 from campaigns.validators import NumberError, normalize_number
+from telephony.dialstring import describe_extension
 
 
 def _export_actions(kind: str) -> list:
@@ -92,9 +93,17 @@ class LastOutcomeFilter(admin.SimpleListFilter):
 
 @admin.register(Target)
 class TargetAdmin(ExportAdmin):
+    @admin.display(description="Extension", ordering="extension")
+    def extension_words(self, obj: Target) -> str:
+        """`w187` as "wait 0.5 s, press 187 (w187)": what the dialer will do."""
+        if not obj.extension:
+            return "-"
+        words = describe_extension(obj.extension)
+        return obj.extension if words == f"press {obj.extension}" else f"{words} ({obj.extension})"
+
     list_display = [
         "number",
-        "extension",
+        "extension_words",
         "campaign",
         "state",
         "attempts",

@@ -26,6 +26,7 @@ from campaigns.models import Agent, CallAttempt, CampaignMode, Disposition
 from campaigns.services.dispositions import DispositionError, set_disposition, target_zone
 from campaigns.services.floor import live_calls, presence_words
 from campaigns.services.presence import InvalidIntent, set_intent, store
+from telephony.dialstring import describe_extension
 
 POLL_MILLISECONDS = 1000
 DISPOSE_WITHIN = dt.timedelta(hours=2)  # an undisposed call older than this is left alone
@@ -58,7 +59,8 @@ def _agent_required(view: Callable[[HttpRequest, Agent], JsonResponse],
 
 def _target(attempt: CallAttempt) -> dict[str, Any]:
     t = attempt.target
-    return {"number": t.number, "extension": t.extension, "reference": t.external_ref,
+    return {"number": t.number, "extension": t.extension,
+            "extension_words": describe_extension(t.extension), "reference": t.external_ref,
             "custom_data": t.custom_data, "timezone": target_zone(t), "id": t.id}
 
 
