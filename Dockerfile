@@ -28,4 +28,4 @@ USER switchboard
 
 EXPOSE 8000
 # No HEALTHCHECK here: the image also runs workers and listeners; compose checks the web's /healthz.
-CMD ["gunicorn", "switchboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", "--no-control-socket"]
+CMD ["gunicorn", "-c", "python:switchboard.gunicorn_conf", "switchboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", "--no-control-socket"]

@@ -55,8 +55,10 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# The demo keeps its own SQLite database and a private Redis; the DATABASE_URL default above is
-# the tests' PostgreSQL, so it is passed on only when the caller set it (env or command line).
+# The demo runs on the tests' PostgreSQL server (scripts/demo.py runs ensure_services.sh when it
+# does not answer) in a database of its own, switchboard_demo, and on a private Redis. The
+# DATABASE_URL default above names the tests' database, so it is passed on only when the caller
+# set it (env or command line).
 # Options: make demo DEMO_ARGS="--duration 60 --web-port 9000" (see scripts/demo.py --help).
 demo: venv
 	$(if $(filter environment command,$(origin DATABASE_URL)),,env -u DATABASE_URL) $(PY) scripts/demo.py $(DEMO_ARGS)

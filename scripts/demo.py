@@ -3,8 +3,11 @@
 
 Steps:
 1. Make sure Redis is installed (apt-get on a fresh Debian machine) and start a private one.
-2. Migrate the database (SQLite in the run directory unless DATABASE_URL says otherwise).
-3. Create the admin user and print its credentials; seed a trunk, agents and a campaign.
+2. Make sure PostgreSQL runs (scripts/ensure_services.sh installs and starts it, as for the
+   tests: the demo runs on the database engine the tests cover), create the demo's own database
+   (`switchboard_demo`) when it is missing, and migrate it.
+3. Create the admin user and an agent login and print their credentials; seed a trunk, agents,
+   a campaign and its dispositions.
 4. Start the emulated FreeSWITCH cluster and the agent simulator, then the web server, a Celery
    worker, beat, the event listener, the results consumer and Flower; print the URLs.
 5. On Ctrl-C (SIGINT), SIGTERM or after --duration seconds, stop every process group cleanly.
@@ -34,12 +37,14 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from demo_agents import AgentSimulator, script_far_ends  # noqa: E402
-from demo_passes import CampaignWatcher  # noqa: E402
+from demo_passes import CampaignWatcher, ProgressReporter  # noqa: E402
 from demo_procs import Supervisor, port_is_free, wait_for_port  # noqa: E402
 
 from emulator.control import EmulatorControl  # noqa: E402
 
 HOST = "127.0.0.1"
+# The tests' PostgreSQL (scripts/ensure_services.sh makes the role), the demo's own database.
+DEFAULT_DATABASE_URL = "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard_demo"
 NODE_NAMES = ("fs1", "fs2", "fs3")
 
 
@@ -62,8 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="port of the demo's private Redis (ignored with --redis-url)")
     parser.add_argument("--redis-url", default=env("DEMO_REDIS_URL", ""),
                         help="use this Redis instead of starting a private one")
-    parser.add_argument("--database-url", default=env("DATABASE_URL", ""),
-                        help="default: SQLite in the run directory")
+    parser.add_argument("--database-url", default=env("DATABASE_URL", "") or DEFAULT_DATABASE_URL,
+                        help="a PostgreSQL URL; its database is created when missing "
+                             f"(default {DEFAULT_DATABASE_URL.replace(':switchboard@', ':***@')})")
     parser.add_argument("--targets", type=int, default=int(env("DEMO_TARGETS", "300")))
     parser.add_argument("--agents", type=int, default=int(env("DEMO_AGENTS", "12")))
     parser.add_argument("--no-flower", action="store_true", help="do not start Flower")
@@ -109,6 +115,42 @@ def ensure_redis_installed() -> str:
     return shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
+def ensure_database(url: str) -> None:
+    """Make sure the PostgreSQL server in `url` answers and its database exists.
+
+    On this machine (127.0.0.1 / localhost) a server that does not answer is installed and
+    started by scripts/ensure_services.sh, as `make test` does. Idempotent.
+    """
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit(f"the demo runs on PostgreSQL, as the tests do: not {parsed.scheme!r}")
+    name = parsed.path.lstrip("/")
+    params = {"host": parsed.hostname or HOST, "port": parsed.port or 5432,
+              "user": parsed.username or "", "password": parsed.password or "",
+              "dbname": "postgres", "connect_timeout": 5}
+
+    def connect() -> Any:
+        return psycopg.connect(**params, autocommit=True)
+
+    try:
+        conn = connect()
+    except psycopg.OperationalError:
+        if params["host"] not in ("127.0.0.1", "localhost", "::1"):
+            raise
+        say("PostgreSQL does not answer: running scripts/ensure_services.sh")
+        subprocess.run(["bash", str(REPO / "scripts" / "ensure_services.sh")], check=True,
+                       env={**os.environ, "PGROLE": params["user"] or "switchboard"})
+        conn = connect()
+    with conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            say(f"creating the database {name}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def check_ports(ports: dict[str, int]) -> None:
     """Refuse to start when a port is taken: a half-started demo helps nobody."""
     taken = [f"{name} {port}" for name, port in ports.items() if not port_is_free(HOST, port)]
@@ -121,7 +163,7 @@ def check_ports(ports: dict[str, int]) -> None:
 
 def build_env(args: argparse.Namespace, run_dir: Path, redis_url: str) -> dict[str, str]:
     """The environment every process of the demo shares (see .env.example)."""
-    database_url = args.database_url or f"sqlite:///{run_dir / 'switchboard.sqlite3'}"
+    database_url = args.database_url
     esl_password = stable_secret(run_dir, "esl-password")
     nodes = ",".join(
         f"{name}={HOST}:{args.esl_port + index}" for index, name in enumerate(NODE_NAMES)
@@ -150,7 +192,8 @@ class Interrupted(Exception):
     """Ctrl-C or SIGTERM arrived while the demo was still starting."""
 
 
-def prepare_database(env: dict[str, str], admin_password: str, agents: int, targets: int) -> Any:
+def prepare_database(env: dict[str, str], admin_password: str, agent_password: str, agents: int,
+                     targets: int) -> Any:
     """Migrate, collect static files, create the admin and seed; in this process, then close."""
     # Django reads its settings from the environment at setup: the demo's must be in place.
     os.environ.update(env)
@@ -170,6 +213,7 @@ def prepare_database(env: dict[str, str], admin_password: str, agents: int, targ
         say("WARNING: `manage.py setup_schedules` does not exist in this checkout: no tick")
     demo_seed.ensure_admin(admin_password)
     seeded = demo_seed.seed(agent_count=agents, target_count=targets)
+    demo_seed.ensure_agent_login(agent_password)
     connections.close_all()  # the children open their own
     return seeded
 
@@ -217,8 +261,11 @@ def main(argv: list[str] | None = None) -> int:
             wait_for_port(HOST, args.redis_port, 20, lambda c=child: c.alive)
 
         admin_password = stable_secret(run_dir, "admin-password", 12)
+        agent_password = stable_secret(run_dir, "agent-password", 12)
         unless_stopping()
-        seeded = prepare_database(env, admin_password, args.agents, args.targets)
+        ensure_database(env["DATABASE_URL"])
+        seeded = prepare_database(env, admin_password, agent_password, args.agents,
+                                  args.targets)
         say(f"seeded campaign #{seeded.campaign_id} with {seeded.targets} targets and "
             f"{len(seeded.users)} agents")
         unless_stopping()
@@ -247,7 +294,13 @@ def main(argv: list[str] | None = None) -> int:
             another_pass=not args.no_recycle,
             reseed=reseed,
         )
-        status = supervise(supervisor, args, stopping, watcher.check)
+        progress = ProgressReporter(say)
+
+        def on_tick() -> None:
+            watcher.check()
+            progress.check()
+
+        status = supervise(supervisor, args, stopping, on_tick)
         agents.stop()
         say("agent simulator: " + ", ".join(f"{k} {v}" for k, v in agents.counts.items()))
     except Interrupted:
@@ -285,7 +338,8 @@ def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str
 
     celery = [python, "-m", "celery", "-A", "workers"]
     web = supervisor.start("web", tier=2, argv=[
-        python, "-m", "gunicorn", "switchboard.wsgi", "--bind", f"{HOST}:{args.web_port}",
+        python, "-m", "gunicorn", "-c", "python:switchboard.gunicorn_conf", "switchboard.wsgi",
+        "--bind", f"{HOST}:{args.web_port}",
         "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
         "--no-control-socket",  # its default path in $HOME would clash between two demos
     ])
@@ -335,6 +389,8 @@ def print_banner(args, env: dict[str, str], admin_password: str, campaign_id: in
         "",
         "Switchboard demo is running",
         f"  Admin           {web}/admin/   user: admin   password: {admin_password}",
+        f"  Agent page      {web}/agent/login/   user: agent1001   password: "
+        f"{stable_secret(run_dir, 'agent-password', 12)}",
         f"  Dashboard       {web}/dashboard/",
         f"  Demo campaign   {web}/dashboard/campaigns/{campaign_id}/",
         f"  API docs        {web}/api/docs/",

@@ -32,10 +32,14 @@ OUTCOMES_BY_DIGIT = {
 }
 
 EXPIRES_SECONDS = 600
+# Any other number (a target someone adds by hand in the demo) answers and hangs up after this
+# long, instead of holding its agent forever.
+UNSCRIPTED = {"kind": "answer", "answer_ms": 2000, "hangup_ms": 45_000}
 
 
 def script_far_ends(control: EmulatorControl, number_base: str) -> None:
     """Script every demo number's far end on every node, by its outcome digit."""
+    control.set_outcome("*", **UNSCRIPTED)  # the shortest pattern: every other number
     for digit, outcome in OUTCOMES_BY_DIGIT.items():
         prefix = f"{number_base}{digit}"
         # The dial string carries the E.164 number; a gateway may strip the '+'.

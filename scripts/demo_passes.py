@@ -80,3 +80,34 @@ class CampaignWatcher:
                 f"pass {campaign.passes} started: {reset} targets not answered are dialled again"
             )
         self.banner(self.campaign_id)
+
+
+def progress_line() -> str:
+    """One line on the calls so far: placed, answered by the callee, connected to an agent."""
+    from django.db.models import Count, Q
+
+    from campaigns.models import CallAttempt
+
+    counts = CallAttempt.objects.aggregate(
+        placed=Count("id"),
+        answered=Count("id", filter=Q(answered_at__isnull=False)),
+        connected=Count("id", filter=Q(bridged_at__isnull=False)),
+    )
+    return (f"calls: {counts['placed']} placed, {counts['answered']} answered, "
+            f"{counts['connected']} connected")
+
+
+class ProgressReporter:
+    """Says `progress_line()` once a minute (one aggregate query), so a terminal shows life."""
+
+    def __init__(self, say: Callable[[str], None], interval: float = 60.0) -> None:
+        self.say = say
+        self.interval = interval
+        self._next = time.monotonic() + interval
+
+    def check(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if now < self._next:
+            return
+        self._next = now + self.interval
+        self.say(progress_line())

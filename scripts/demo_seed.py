@@ -15,8 +15,11 @@ from django.db import transaction
 
 from campaigns.models import Agent, AgentGroup, Campaign, CampaignStatus, Target, Trunk
 from campaigns.services import lifecycle
+from campaigns.services.floor.dispositions import add_default_dispositions
 
 ADMIN_USERNAME = "admin"
+# The first demo agent's login for the agent page (/agent/login/): agents are not staff.
+AGENT_USERNAME = "agent1001"
 TRUNK_NAME = "Demo carrier"
 GATEWAY = "demo-carrier"
 GROUP_NAME = "Demo agents"
@@ -57,6 +60,18 @@ def ensure_admin(password: str) -> bool:
     user.set_password(password)
     user.save()
     return created
+
+
+def ensure_agent_login(password: str) -> str:
+    """Link a login to the first demo agent (made by seed()) with this password; its name."""
+    users = get_user_model()
+    user, _ = users.objects.get_or_create(username=AGENT_USERNAME)
+    user.is_staff = user.is_superuser = False
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    Agent.objects.filter(sip_user=agent_users(1)[0], sip_domain=SIP_DOMAIN).update(user=user)
+    return user.get_username()
 
 
 def agent_users(count: int) -> list[str]:
@@ -117,6 +132,8 @@ def seed(agent_count: int, target_count: int) -> Seeded:
         ignore_conflicts=True,
         batch_size=1000,
     )
+    # What the agent page offers after a call (sale, not interested, call back, ...).
+    add_default_dispositions(campaign)
     if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
         lifecycle.start(campaign, reason="make demo")
     elif campaign.status == CampaignStatus.PAUSED:

@@ -3,18 +3,45 @@
 # Debian machine), and that the PostgreSQL role the tests use exists. Idempotent.
 set -euo pipefail
 
+# What this script started, stopped again if a later step fails: a failed run leaves no
+# half-configured service behind.
+started_redis=""
+cleanup() {
+  status=$?
+  if [ "$status" -ne 0 ] && [ -n "$started_redis" ]; then
+    echo "== setup failed: stopping the Redis this run started" >&2
+    redis-cli -h 127.0.0.1 -p 6379 shutdown nosave >/dev/null 2>&1 || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+# apt-get and dpkg are quiet when they succeed; when one fails its whole output is shown.
+apt_quietly() {
+  local log
+  log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then
+    echo "== failed: $*" >&2
+    cat "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 if ((${#need_apt[@]})); then
   echo "== installing ${need_apt[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  apt_quietly apt-get update -qq
+  apt_quietly apt-get install -y -qq "${need_apt[@]}"
 fi
 
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   echo "== starting Redis"
+  started_redis=1
   mkdir -p /var/lib/redis /var/log/redis
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/switchboard.log

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.permissions import IsAuthenticated
 
+from campaigns.api.permissions import IsSupervisorOrReadOnly
 from switchboard.health import healthz
 
 urlpatterns = [
@@ -16,15 +16,17 @@ urlpatterns = [
     path("agent/", include("campaigns.agentdesk.urls")),
     path("healthz", healthz, name="healthz"),
     path("cdr/", include("campaigns.cdr.urls")),
-    # Like the API itself, its schema and docs are for signed-in users only.
+    # Like the API itself, its schema and docs are for signed-in users (never agent logins).
     path(
         "api/schema/",
-        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        SpectacularAPIView.as_view(permission_classes=[IsSupervisorOrReadOnly]),
         name="schema",
     ),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[IsAuthenticated]),
+        SpectacularSwaggerView.as_view(
+            url_name="schema", permission_classes=[IsSupervisorOrReadOnly]
+        ),
         name="swagger-ui",
     ),
     path("api/", include("campaigns.api.urls")),

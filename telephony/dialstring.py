@@ -123,6 +123,27 @@ def validate_extension(value: object) -> str:
     return text
 
 
+_EXTENSION_RUNS = re.compile(r"[wW]+|,+|[^wW,]+")
+
+
+def describe_extension(stored: str) -> str:
+    """A stored extension in words for people: `w187` is "wait 0.5 s, press 187".
+
+    `w` is 0.5 s and `W` 1 s (FreeSWITCH's pauses); a comma is a phone pause whose length is
+    the campaign's setting, so it reads "pause" (with a count when several).
+    """
+    words = []
+    for run in _EXTENSION_RUNS.findall(stored):
+        if run[0] in "wW":
+            seconds = run.count("w") * 0.5 + run.count("W")
+            words.append(f"wait {seconds:g} s")
+        elif run[0] == ",":
+            words.append("pause" if len(run) == 1 else f"pause x{len(run)}")
+        else:
+            words.append(f"press {run}")
+    return ", ".join(words)
+
+
 def validate_dtmf(value: object) -> str:
     """Return a FreeSWITCH DTMF string (`+`-separated groups, each optionally `@<ms>`) or raise."""
     text = _require_str(value, "DTMF")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from campaigns.admin.campaign_forms import ImportForm, RecycleForm
 from campaigns.errors import IllegalTransition, ImportFileError, RecycleError
+from campaigns.ids import parse_id
 from campaigns.imports import confirm_staged, start_file_import
 from campaigns.models import (
     Campaign,
@@ -180,11 +181,11 @@ class CampaignPages:
         return TemplateResponse(request, "admin/campaigns/campaign/import.html", context)
 
     def _import_confirmed(self, request: HttpRequest, campaign: Campaign) -> HttpResponse:
-        job_id = request.POST.get("job", "")
-        if not job_id.isdigit():
+        job_id = parse_id(request.POST.get("job", ""))
+        if job_id is None:
             raise Http404("Unknown preview")
         preview = ImportJob.objects.filter(
-            pk=int(job_id),
+            pk=job_id,
             campaign=campaign,
             dry_run=True,
             state=ImportState.DONE,

@@ -10,12 +10,15 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 
+from campaigns.access import may_export
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.admin.campaign_forms import CampaignForm
 from campaigns.admin.campaign_pages import CampaignPages
 from campaigns.admin.floor import DispositionInline, add_defaults_action
 from campaigns.errors import IllegalTransition
+from campaigns.ids import parse_id
 from campaigns.models import (
     Campaign,
     CampaignEvent,
@@ -24,8 +27,16 @@ from campaigns.models import (
 )
 from campaigns.services import lifecycle
 from campaigns.services.campaign_buttons import campaign_controls
+from campaigns.services.floor.dispositions import give_new_campaign_dispositions
 from campaigns.services.reporting import exports
 from campaigns.services.reporting.stats import campaign_stats
+
+
+def _waits(ms: dict[str, int | None]) -> str:
+    """"850 / 1,900 ms", or why there is no figure yet (never "None / None")."""
+    if ms["p50"] is None:
+        return "- (no call connected to an agent yet)"
+    return f"{ms['p50']:,} / {ms['p95']:,} ms"
 
 
 def _local(campaign: Campaign, value: dt.datetime | None) -> str:
@@ -102,7 +113,7 @@ def _lifecycle_action(name: str, past: str):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(CampaignPages, ModelAdmin):
+class CampaignAdmin(CampaignPages, StrictIdAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = [
@@ -226,11 +237,11 @@ class CampaignAdmin(CampaignPages, ModelAdmin):
             ("in progress", stats["attempts"]["in_progress"]),
             ("answered", stats["answered"]),
             ("answer rate", "-" if rate is None else f"{rate:.1%}"),
-            ("abandoned (no agent within 2 s)", stats["abandoned"]),
-            ("abandon rate", "-" if stats["abandon_rate"] is None
+            ("abandoned (no agent within 2 s of the answer)", stats["abandoned"]),
+            ("abandon rate = abandoned ÷ answered", "-" if stats["abandon_rate"] is None
              else f"{stats['abandon_rate']:.1%}"),
-            ("answer to agent p50 / p95 (ms)",
-             "{p50} / {p95}".format(**stats["answer_to_agent_ms"])),
+            ("answer to agent (answer to bridge), median / 95th percentile",
+             _waits(stats["answer_to_agent_ms"])),
         ]
         return format_html(
             '<table class="sb-progress">{}</table>',
@@ -255,39 +266,50 @@ class CampaignAdmin(CampaignPages, ModelAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:object_id>/import/",
+                "<id:object_id>/import/",
                 self.admin_site.admin_view(self.import_view),
                 name="campaigns_campaign_import",
             ),
             path(
-                "<int:object_id>/import/<int:job_id>/",
+                "<id:object_id>/import/<id:job_id>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="campaigns_campaign_import_job",
             ),
             path(
-                "<int:object_id>/import/<int:job_id>/report.csv",
+                "<id:object_id>/import/<id:job_id>/report.csv",
                 self.admin_site.admin_view(self.import_report_view),
                 name="campaigns_campaign_import_report",
             ),
             path(
-                "<int:object_id>/recycle/",
+                "<id:object_id>/recycle/",
                 self.admin_site.admin_view(self.recycle_view),
                 name="campaigns_campaign_recycle",
             ),
         ]
         return urls + super().get_urls()
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:  # after the inline: a list typed in on creation is kept as it is
+            give_new_campaign_dispositions(form.instance)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The change page with the lifecycle buttons, exports and lead recycling on top."""
         extra = dict(extra_context or {})
-        campaign = Campaign.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        campaign_id = parse_id(object_id)
+        campaign = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
         if campaign is not None:
             extra.update(
                 controls=campaign_controls(campaign, request.user),
                 controls_next=request.path,
-                exports=exports.export_links(campaign),
+                exports=exports.export_links(campaign) if may_export(request.user) else [],
                 recycle_url=reverse("admin:campaigns_campaign_recycle", args=[campaign.pk])
                 if self.has_change_permission(request, campaign)
+                else "",
+                # The import as a button beside Start, not a link at the foot of the form.
+                import_url=reverse("admin:campaigns_campaign_import", args=[campaign.pk])
+                if self.has_change_permission(request, campaign)
+                and request.user.has_perm("campaigns.add_target")
                 else "",
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from unfold.admin import ModelAdmin
 
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import CallDetailRecord
 
 
 @admin.register(CallDetailRecord)
-class CallDetailRecordAdmin(ModelAdmin):
+class CallDetailRecordAdmin(StrictIdAdmin):
     list_display = ["leg_uuid", "attempt", "leg", "source", "hangup_cause",
                     "sip_hangup_disposition", "originate_disposition", "billsec",
                     "answered_at", "received_at"]

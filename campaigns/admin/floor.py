@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.utils import timezone
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import Callback, CallbackState, Disposition
 from campaigns.services.floor.dispositions import add_default_dispositions, reschedule_callback
 
@@ -20,7 +21,7 @@ class DispositionInline(TabularInline):
 
 
 @admin.register(Disposition)
-class DispositionAdmin(ModelAdmin):
+class DispositionAdmin(StrictIdAdmin):
     list_display = ["label", "code", "kind", "campaign", "position"]
     list_filter = ["kind", "campaign"]
     search_fields = ["label", "code"]
@@ -28,7 +29,7 @@ class DispositionAdmin(ModelAdmin):
 
 
 @admin.register(Callback)
-class CallbackAdmin(ModelAdmin):
+class CallbackAdmin(StrictIdAdmin):
     list_display = ["target", "campaign", "due_local", "timezone", "agent", "state", "created_at"]
     list_filter = ["state", "campaign"]
     list_select_related = ["target", "campaign", "agent"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from unfold.admin import ModelAdmin
 
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import ImportJob
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(ModelAdmin):
+class ImportJobAdmin(StrictIdAdmin):
     list_display = [
         "id",
         "campaign",

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from unfold.admin import ModelAdmin
 
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.errors import NODE_MOVED_NEEDS_PASSWORD
 from campaigns.models import Agent, AgentGroup, Node, Trunk
 from telephony.config import validate_esl_password
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 @admin.register(Trunk)
-class TrunkAdmin(ModelAdmin):
+class TrunkAdmin(StrictIdAdmin):
     list_display = ["name", "gateway", "dial_prefix", "cps_limit", "max_concurrent", "enabled",
                     "misconfigured"]
     list_filter = ["enabled"]
@@ -83,7 +83,7 @@ class NodeForm(forms.ModelForm):
 
 
 @admin.register(Node)
-class NodeAdmin(ModelAdmin):
+class NodeAdmin(StrictIdAdmin):
     form = NodeForm
     list_display = [
         "name",
@@ -119,13 +119,13 @@ class NodeAdmin(ModelAdmin):
 
 
 @admin.register(AgentGroup)
-class AgentGroupAdmin(ModelAdmin):
+class AgentGroupAdmin(StrictIdAdmin):
     list_display = ["name", "description", "created_at"]
     search_fields = ["name"]
 
 
 @admin.register(Agent)
-class AgentAdmin(ModelAdmin):
+class AgentAdmin(StrictIdAdmin):
     list_display = ["name", "sip_user", "sip_domain", "group", "enabled", "presence", "penalty",
                     "misconfigured"]
     list_filter = ["enabled", "group", "penalty_reason"]

@@ -7,14 +7,18 @@ the changelist never counts the whole table twice (`show_full_result_count = Fal
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import Q
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 
+from campaigns.access import may_export
+from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import CallAttempt, DoNotCall, Outcome, Target
 from campaigns.services.reporting import exports
 from campaigns.validators import NumberError, normalize_number
+from telephony.dialstring import describe_extension
 
 
 def _export_actions(kind: str) -> list:
@@ -25,11 +29,18 @@ def _export_actions(kind: str) -> list:
             return exports.streaming_response(kind, fmt, queryset=queryset)
 
         export.__name__ = f"export_{fmt}"
-        return admin.action(description=f"Export selected {exports.LABELS[kind]} as {fmt.upper()}")(
-            export
-        )
+        # permissions=["export"]: offered only to holders of the export permission.
+        return admin.action(description=f"Export selected {exports.LABELS[kind]} as {fmt.upper()}",
+                            permissions=["export"])(export)
 
     return [make(fmt) for fmt in exports.FORMATS]
+
+
+class ExportAdmin(StrictIdAdmin):
+    """A changelist whose export actions need the export permission (campaigns/access.py)."""
+
+    def has_export_permission(self, request: Any) -> bool:
+        return may_export(request.user)
 
 
 def _number_query(term: str, region: str = "US") -> Q | None:
@@ -81,10 +92,18 @@ class LastOutcomeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Target)
-class TargetAdmin(ModelAdmin):
+class TargetAdmin(ExportAdmin):
+    @admin.display(description="Extension", ordering="extension")
+    def extension_words(self, obj: Target) -> str:
+        """`w187` as "wait 0.5 s, press 187 (w187)": what the dialer will do."""
+        if not obj.extension:
+            return "-"
+        words = describe_extension(obj.extension)
+        return obj.extension if words == f"press {obj.extension}" else f"{words} ({obj.extension})"
+
     list_display = [
         "number",
-        "extension",
+        "extension_words",
         "campaign",
         "state",
         "attempts",
@@ -137,7 +156,7 @@ class TargetAdmin(ModelAdmin):
 
 
 @admin.register(CallAttempt)
-class CallAttemptAdmin(ModelAdmin):
+class CallAttemptAdmin(ExportAdmin):
     list_display = [
         "uuid",
         "target",
@@ -184,7 +203,7 @@ class CallAttemptAdmin(ModelAdmin):
 
 
 @admin.register(DoNotCall)
-class DoNotCallAdmin(ModelAdmin):
+class DoNotCallAdmin(StrictIdAdmin):
     list_display = ["number", "reason", "created_at"]
     search_fields = ["number"]
     show_full_result_count = False

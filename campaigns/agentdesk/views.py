@@ -21,10 +21,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.dashboard.floor_views import _body
+from campaigns.ids import parse_id
 from campaigns.models import Agent, CallAttempt, CampaignMode, Disposition
 from campaigns.services.floor.dispositions import DispositionError, set_disposition, target_zone
 from campaigns.services.floor.presence import InvalidIntent, set_intent, store
 from campaigns.services.floor.snapshot import live_calls, presence_words
+from telephony.dialstring import describe_extension
 
 POLL_MILLISECONDS = 1000
 DISPOSE_WITHIN = dt.timedelta(hours=2)  # an undisposed call older than this is left alone
@@ -57,7 +59,8 @@ def _agent_required(view: Callable[[HttpRequest, Agent], JsonResponse],
 
 def _target(attempt: CallAttempt) -> dict[str, Any]:
     t = attempt.target
-    return {"number": t.number, "extension": t.extension, "reference": t.external_ref,
+    return {"number": t.number, "extension": t.extension,
+            "extension_words": describe_extension(t.extension), "reference": t.external_ref,
             "custom_data": t.custom_data, "timezone": target_zone(t), "id": t.id}
 
 
@@ -130,9 +133,9 @@ def dispose(request: HttpRequest, agent: Agent) -> JsonResponse:
     """Set the disposition (and notes, and a call-back time) of one of the agent's calls."""
     body = _body(request)
     errors: dict[str, list[str]] = {}
-    attempt_id = str(body.get("attempt", ""))
-    attempt = (CallAttempt.objects.filter(id=int(attempt_id), agent=agent).first()
-               if attempt_id.isdigit() else None)
+    attempt_id = parse_id(str(body.get("attempt", "")))
+    attempt = (CallAttempt.objects.filter(id=attempt_id, agent=agent).first()
+               if attempt_id is not None else None)
     if attempt is None:
         return JsonResponse({"attempt": ["not one of your calls"]}, status=400)
     disposition = Disposition.objects.filter(campaign_id=attempt.campaign_id,

@@ -13,6 +13,8 @@ from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from campaigns.access import EXPORT_PERMISSION, agent_only, may_export
+
 METHOD_VERBS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
 
@@ -26,6 +28,15 @@ def required_permission(view: Any, method: str) -> str:
     return f"{opts.app_label}.{verb}_{opts.model_name}"
 
 
+class MayExport(BasePermission):
+    """Downloading an export takes a permission of its own."""
+
+    message = f"Exports need the {EXPORT_PERMISSION} permission."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return may_export(request.user)
+
+
 class IsSupervisorOrReadOnly(BasePermission):
     """Authenticated users read; staff or holders of the model permission write."""
 
@@ -34,6 +45,8 @@ class IsSupervisorOrReadOnly(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
+            return False
+        if agent_only(user):  # an agent sees its own page, never the API (campaigns/access.py)
             return False
         if request.method in SAFE_METHODS:
             return True

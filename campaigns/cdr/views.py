@@ -60,7 +60,9 @@ def receive_cdr(request: HttpRequest, module: str) -> HttpResponse:
                     request.META.get("REMOTE_ADDR", "?"))
         return _text(401, "unauthorised")
     length = request.META.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    # ASCII digits and a bounded length before int(): "²" passes isdigit() and int() refuses it.
+    if not (length.isascii() and length.isdigit()) or len(length) > 12 or (
+            int(length) > MAX_BODY_BYTES):
         return _text(400, "body too large")
     try:
         leg = decode_post(request.body, request.content_type or "", module)

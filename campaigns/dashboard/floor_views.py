@@ -12,14 +12,21 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.dashboard.views import POLL_MILLISECONDS, _json_login_required, _may
+from campaigns.access import may_export
+from campaigns.dashboard.views import (
+    POLL_MILLISECONDS,
+    _json_login_required,
+    _may,
+    export_required,
+    watch_required,
+)
+from campaigns.ids import parse_id
 from campaigns.models import Agent, AgentGroup, CallAttempt, Campaign
 from campaigns.services.audit import audit
 from campaigns.services.controls import request_hangup
@@ -58,7 +65,7 @@ def _audit(request: HttpRequest, obj: Any, message: str) -> None:
 
 
 @require_GET
-@login_required
+@watch_required
 def floor_page(request: HttpRequest) -> HttpResponse:
     """Every agent and every live call, live."""
     return render(request, "dashboard/floor.html", {
@@ -139,9 +146,10 @@ def history_data(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"step": ["hour or day"]}, status=400)
     campaign = None
     if request.GET.get("campaign"):
-        if not request.GET["campaign"].isdigit():
+        campaign_id = parse_id(request.GET["campaign"])
+        if campaign_id is None:
             return JsonResponse({"campaign": ["a campaign id"]}, status=400)
-        campaign = get_object_or_404(Campaign, pk=int(request.GET["campaign"]))
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
     return JsonResponse(history(timezone.now(), step, campaign))
 
 
@@ -166,12 +174,14 @@ def _period(request: HttpRequest) -> tuple[dt.datetime, dt.datetime, dict[str, s
 
 
 @require_GET
-@login_required
+@watch_required
 def agent_stats_page(request: HttpRequest) -> HttpResponse:
     """Per-agent statistics for a chosen period, as a table or an export (?format=csv|xlsx)."""
     start, end, errors = _period(request)
     group_id = request.GET.get("group", "")
-    group = int(group_id) if group_id.isdigit() else None
+    group = parse_id(group_id) if group_id else None
+    if group_id and group is None:
+        errors["group"] = "an agent group id"
     fmt = request.GET.get("format", "")
     if errors:
         if fmt:
@@ -180,6 +190,7 @@ def agent_stats_page(request: HttpRequest) -> HttpResponse:
     else:
         rows = agent_stats(start, end, group)
     if fmt in ("csv", "xlsx"):
+        export_required(request)
         name = f"agent-stats-{start:%Y-%m-%d}-{(end - dt.timedelta(days=1)):%Y-%m-%d}.{fmt}"
         body = (stream_csv(stats_rows(rows)) if fmt == "csv"
                 else stream_xlsx(stats_rows(rows), sheet="Agent statistics"))
@@ -193,4 +204,5 @@ def agent_stats_page(request: HttpRequest) -> HttpResponse:
         "rows": rows, "errors": errors, "groups": AgentGroup.objects.order_by("name"),
         "group": group, "start": start.date(), "end": (end - dt.timedelta(days=1)).date(),
         "query": request.GET.urlencode(), "poll_ms": 0,
-    })
+        "may_export": may_export(request.user),
+    }, status=400 if errors else 200)

@@ -18,16 +18,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns.access import EXPORT_PERMISSION, may_export, may_watch
 from campaigns.dashboard.cluster import cluster_snapshot, group_agents
 from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
-from campaigns.services.campaign_buttons import CONTROLS, campaign_controls
+from campaigns.services.campaign_buttons import CONTROLS, DESTRUCTIVE, campaign_controls
 from campaigns.services.cdr_watch import nodes_without_cdrs
+from campaigns.services.floor.snapshot import compute_health, floor_snapshot
 from campaigns.services.reporting import exports
 from campaigns.services.reporting.dashboard import campaign_snapshot, system_snapshot
 
 POLL_MILLISECONDS = 1500
+AGENT_REFUSED = "An agent login sees the agent page only (/agent/)."
 
 
 def _may(request: HttpRequest, perm: str) -> bool:
@@ -37,19 +40,40 @@ def _may(request: HttpRequest, perm: str) -> bool:
 
 
 def _json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answer 401 in JSON instead of redirecting a polling script to the login page."""
+    """Answer 401 in JSON instead of redirecting a polling script to the login page, and 403
+    to an agent login (it sees its own page only: campaigns/access.py)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return JsonResponse({"detail": "Authentication required."}, status=401)
+        if not may_watch(request.user):
+            return JsonResponse({"detail": AGENT_REFUSED}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
+def watch_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page for logins that watch: the login page for a visitor, 403 for an agent login."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not may_watch(request.user):
+            raise PermissionDenied(AGENT_REFUSED)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def export_required(request: HttpRequest) -> None:
+    """Raise 403 unless this login may download exports (its own permission)."""
+    if not may_export(request.user):
+        raise PermissionDenied(f"Exports need the {EXPORT_PERMISSION} permission.")
+
+
 @require_GET
-@login_required
+@watch_required
 def system_page(request: HttpRequest) -> HttpResponse:
     """The whole system: campaigns, call rate, nodes, agents, listener."""
     return render(
@@ -60,7 +84,7 @@ def system_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@watch_required
 def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """One campaign: targets by state, call rate, answer rate, hangup causes."""
     campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -79,13 +103,13 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "may_hangup": _may(request, "campaigns.change_callattempt"),
             "controls": campaign_controls(campaign, request.user),
             "controls_next": request.path,
-            "exports": exports.export_links(campaign),
+            "exports": exports.export_links(campaign) if may_export(request.user) else [],
         },
     )
 
 
 @require_POST
-@login_required
+@watch_required
 def campaign_control(request: HttpRequest, campaign_id: int, verb: str) -> HttpResponse:
     """A lifecycle button (start, pause, resume, cancel) with its optional reason; CSRF-checked."""
     if verb not in dict(CONTROLS):
@@ -94,12 +118,25 @@ def campaign_control(request: HttpRequest, campaign_id: int, verb: str) -> HttpR
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     reason = request.POST.get("reason", "").strip()[:200]
+    if verb in DESTRUCTIVE and not reason:
+        messages.error(request, f"{campaign.name}: say why you cancel it (the reason is "
+                                "required).")
+        return HttpResponseRedirect(reverse("dashboard:campaign", args=[campaign.pk]))
     try:
         getattr(lifecycle, verb)(campaign, actor=request.user, reason=reason)
     except IllegalTransition as exc:
         messages.error(request, f"{campaign.name}: {exc}")
     else:
         messages.success(request, f"{campaign.name}: {campaign.get_status_display().lower()}.")
+        if verb in ("start", "resume"):
+            # Say at once why a started campaign will not dial now (outside its window, no
+            # agent online, nothing due), instead of leaving the supervisor to wonder.
+            now = timezone.now()
+            blocked = compute_health(campaign, now, floor_snapshot(now, campaign)["agents"]
+                                     )["blocked"]
+            if blocked is not None:
+                messages.warning(request, f"{campaign.name} will not dial now: "
+                                          f"{blocked['text']}.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -109,9 +146,10 @@ def campaign_control(request: HttpRequest, campaign_id: int, verb: str) -> HttpR
 
 
 @require_GET
-@login_required
+@watch_required
 def campaign_export(request: HttpRequest, campaign_id: int, kind: str, fmt: str) -> HttpResponse:
     """One campaign's call attempts or targets as a streamed CSV or XLSX file."""
+    export_required(request)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         raise Http404("No such export")

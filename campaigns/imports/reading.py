@@ -175,6 +175,9 @@ def _check_workbook(data: bytes) -> None:
         raise _too_many_rows(max_rows)
 
 
+MAX_COLUMNS = 100  # columns an XLSX row may fill (custom columns included)
+
+
 def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], int | None]:
     """(line, cells as text) for each row of the first worksheet, and its data row count."""
     import openpyxl  # imported here: only XLSX imports pay for it
@@ -189,11 +192,29 @@ def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str] | str]], i
     max_rows = settings.IMPORT_MAX_ROWS
 
     def records() -> Iterator[tuple[int, list[str] | str]]:
+        # Streaming (read_only, iter_rows): one row in memory at a time. max_col bounds each
+        # row too: openpyxl pads every row to the sheet's declared width, and a dimension of
+        # A1:XFD490000 would otherwise make each row 16,384 cells.
+        width = 0  # the header's columns: a row keeps at least these, as in a CSV
         try:
-            for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            for line, row in enumerate(
+                sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1
+            ):
                 if line > max_rows + 1:  # the scan above makes this unreachable; kept as a bound
                     raise _too_many_rows(max_rows)
-                yield line, [_cell_text(value) for value in row]
+                cells = [_cell_text(value) for value in row]
+                if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+                    raise ImportFileError(
+                        f"Line {line} has more than {MAX_COLUMNS} columns; keep the columns "
+                        "the import reads (number, extension, ...) and save it again.",
+                        code="too_many_columns",
+                    )
+                del cells[MAX_COLUMNS:]
+                while len(cells) > width and not cells[-1]:  # the padding openpyxl added
+                    cells.pop()
+                if line == 1:
+                    width = len(cells)
+                yield line, cells
         finally:
             book.close()
 

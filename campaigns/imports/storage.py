@@ -169,8 +169,11 @@ def _run(
             else:
                 seen.add(key)
                 chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
-            _store_chunk(campaign, chunk, report, dry_run, stage)
+        # Every CHUNK_ROWS rows read, not only stored: a file of duplicates or bad rows must
+        # flush its report entries (and show progress) as often as a file of good rows.
+        if len(chunk) >= CHUNK_ROWS or done % CHUNK_ROWS == 0:
+            if chunk:
+                _store_chunk(campaign, chunk, report, dry_run, stage)
             report.flush()
             chunk = []
             if progress:

@@ -138,8 +138,10 @@ class Campaign(models.Model):
     )
     abandon_message = models.CharField(
         max_length=200, default="tone:500/500/480+620x4",
-        help_text="Played when no agent takes an answered call: tone:<on>/<off>/<hz>[+<hz>]"
-        "[x<loops>] or file:<sound path>",
+        # No angle brackets: the admin renders help text as HTML and would eat "<on>".
+        help_text="Played when no agent takes an answered call: tone:ON/OFF/HZ[+HZ][xLOOPS] "
+        "(milliseconds on and off, frequencies in hertz, e.g. tone:500/500/480+620x4) or "
+        "file:PATH (a sound file on the node)",
     )
     retry_abandoned_seconds = models.PositiveIntegerField(
         default=3600, help_text="Delay before an abandoned callee is called again",
@@ -160,6 +162,9 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Downloading targets and attempts is a right of its own (campaigns/access.py).
+        permissions = [("export_campaign_data",
+                        "Can download exports of targets, attempts and agent statistics")]
 
     def __str__(self) -> str:
         return self.name

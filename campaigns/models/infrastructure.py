@@ -55,7 +55,7 @@ class Trunk(models.Model):
     misconfigured_on = models.JSONField(
         default=dict, blank=True,
         help_text="Nodes where FreeSWITCH refused this trunk (INVALID_GATEWAY, INVALID_PROFILE): "
-        '{"<node>": {"cause": ..., "at": ...}}; the dialer does not use the trunk there. '
+        '{"NODE": {"cause": ..., "at": ...}}; the dialer does not use the trunk there. '
         "Remove a node once its gateway is fixed.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,6 +11,7 @@ from campaigns.services.lifecycle import TRANSITIONS
 
 # The buttons, in page order: the transition and its label.
 CONTROLS = (("start", "Start"), ("pause", "Pause"), ("resume", "Resume"), ("cancel", "Cancel"))
+DESTRUCTIVE = frozenset({"cancel"})  # confirmation, a required reason, a red button
 
 
 def campaign_controls(campaign: Campaign, user: Any) -> list[dict[str, str]]:
@@ -22,6 +23,10 @@ def campaign_controls(campaign: Campaign, user: Any) -> list[dict[str, str]]:
             "verb": verb,
             "label": label,
             "url": reverse("dashboard:campaign-control", args=[campaign.pk, verb]),
+            # Cancel ends the campaign for good: it asks for confirmation and a reason.
+            "destructive": verb in DESTRUCTIVE,
+            "confirm": f"Cancel {campaign.name}? Nothing more will be dialled; this cannot "
+                       "be undone." if verb in DESTRUCTIVE else "",
         }
         for verb, label in CONTROLS
         if campaign.status in TRANSITIONS[verb]

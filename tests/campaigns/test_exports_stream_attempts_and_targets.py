@@ -11,6 +11,7 @@ import tracemalloc
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -77,7 +78,9 @@ def test_the_api_exports_the_filtered_cdr_as_csv(campaign, supervisor, calls):
 
 def test_targets_export_with_their_last_outcome_and_formulas_neutralised(campaign, calls):
     client = APIClient()
-    client.force_authenticate(make_viewer("reader"))  # reading is enough to export
+    reader = make_viewer("reader")  # a viewer holding only the export permission
+    reader.user_permissions.add(Permission.objects.get(codename="export_campaign_data"))
+    client.force_authenticate(reader)
 
     response = client.get(f"/api/targets/export/csv/?campaign={campaign.pk}")
 

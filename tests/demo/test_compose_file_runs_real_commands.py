@@ -31,7 +31,10 @@ def test_each_app_service_command_exists(service):
     for name in re.findall(r"manage\.py (\w+)", text):
         assert name in get_commands(), f"{service}: no management command {name!r}"
     if command[0] == "gunicorn":
-        assert importlib.util.find_spec(command[1]) is not None
+        # The shared config keeps credentials out of the access log (switchboard/gunicorn_conf.py).
+        assert command[1:3] == ["-c", "python:switchboard.gunicorn_conf"]
+        assert importlib.util.find_spec("switchboard.gunicorn_conf") is not None
+        assert importlib.util.find_spec(command[3]) is not None
     if command[:3] == ["celery", "-A", "workers"]:
         from workers.celery import app
 

@@ -1,7 +1,8 @@
 """`scripts/demo.py` starts the whole system, places calls, stops cleanly on Ctrl-C, and reruns.
 
-The demo runs as a user runs it: its own SQLite database, its own private Redis, three emulated
-nodes and every Switchboard process, in a temporary run directory on free ports.
+The demo runs as a user runs it: its own PostgreSQL database (created by the demo; here one
+named for this test run, dropped afterwards), its own private Redis, three emulated nodes and
+every Switchboard process, in a temporary run directory on free ports.
 """
 
 import base64
@@ -17,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from emulator.control import EmulatorControl
@@ -25,6 +27,21 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_LINE = re.compile(r"user: admin\s+password: (\S+)")
+AGENT_LINE = re.compile(r"Agent page\s+(http://\S+/agent/login/)\s+user: (\S+)\s+password: (\S+)")
+
+
+def demo_database() -> str:
+    """A PostgreSQL URL naming a database of this test run's own (absent: the demo makes it)."""
+    base = os.environ.get("DATABASE_URL",
+                          "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard")
+    name = os.environ.get("TEST_DATABASE_NAME", "test_switchboard") + "_demo"
+    drop_database(base, name)
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(base: str, name: str) -> None:
+    with psycopg.connect(base.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 FLOWER_LINE = re.compile(r"Flower\s+(http://\S+)\s+user: (\S+)\s+password: (\S+)")
 
 
@@ -70,7 +87,7 @@ def processes_mentioning(text: str) -> list[int]:
 class Demo:
     """One run of scripts/demo.py with its output collected line by line."""
 
-    def __init__(self, run_dir: Path, ports: dict[str, int], duration: float):
+    def __init__(self, run_dir: Path, ports: dict[str, int], duration: float, database: str):
         env = {k: v for k, v in os.environ.items()
                if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
         env["DEMO_MARKER"] = str(run_dir)
@@ -80,7 +97,8 @@ class Demo:
             [sys.executable, str(REPO / "scripts" / "demo.py"), "--run-dir", str(run_dir),
              "--duration", str(duration), "--web-port", str(ports["web"]),
              "--flower-port", str(ports["flower"]), "--esl-port", str(ports["esl"]),
-             "--control-port", str(ports["control"]), "--redis-port", str(ports["redis"])],
+             "--control-port", str(ports["control"]), "--redis-port", str(ports["redis"]),
+             "--database-url", database],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
 
@@ -112,9 +130,12 @@ def test_demo_places_calls_stops_on_ctrl_c_and_runs_again(tmp_path):
     ports = free_ports()
     web, control_port = ports["web"], ports["control"]
 
-    first = Demo(run_dir, ports, duration=240)
+    database = demo_database()
+    first = Demo(run_dir, ports, duration=240, database=database)
     try:
         password = first.wait_for(ADMIN_LINE.pattern, 120).group(1)
+        agent_url, agent_user, _agent_password = first.wait_for(AGENT_LINE.pattern, 10).groups()
+        assert (agent_url, agent_user) == (f"http://127.0.0.1:{web}/agent/login/", "agent1001")
         flower_url, flower_user, flower_password = first.wait_for(FLOWER_LINE.pattern, 10).groups()
         first.wait_for(r"Stop with Ctrl-C", 30)
 
@@ -161,10 +182,12 @@ def test_demo_places_calls_stops_on_ctrl_c_and_runs_again(tmp_path):
         assert not [s for s in secrets if s in text], log.name
 
     # The same run directory again: same admin password, the same campaign, no duplicates.
-    second = Demo(run_dir, ports, duration=3)
+    second = Demo(run_dir, ports, duration=3, database=database)
     assert second.wait_for(ADMIN_LINE.pattern, 120).group(1) == password
     status = second.finish(timeout=90)
     output = "".join(second.lines)
     assert status == 0, output
     assert "seeded campaign #1 with 300 targets and 12 agents" in output
     assert processes_mentioning(str(run_dir)) == []
+    base, name = database.rsplit("/", 1)
+    drop_database(base + "/x", name)

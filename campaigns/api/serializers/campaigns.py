@@ -9,7 +9,12 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from campaigns.api.exceptions import Conflict
-from campaigns.api.fields import CallerIdNameField, CallerIdNumberField, PromptField
+from campaigns.api.fields import (
+    CallerIdNameField,
+    CallerIdNumberField,
+    PromptField,
+    WeekdaysField,
+)
 from campaigns.errors import IllegalTransition, RecycleError
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
@@ -20,6 +25,10 @@ class CampaignSerializer(serializers.ModelSerializer):
     caller_id_number = CallerIdNumberField(max_length=32, required=False, allow_blank=True)
     caller_id_name = CallerIdNameField(max_length=64, required=False, allow_blank=True)
     abandon_message = PromptField(max_length=200, required=False)
+    weekdays = WeekdaysField(required=False, help_text=(
+        "The days it dials: a list of day names (\"mon\", \"Tuesday\") or ISO numbers "
+        "(1 = Monday ... 7 = Sunday), or the bit mask (bit 0 = Monday ... bit 6 = Sunday). "
+        "Read back as the bit mask."))
 
     class Meta:
         model = Campaign

@@ -15,6 +15,7 @@ from campaigns.imports import (
     record_report,
     start_file_import,
 )
+from campaigns.imports.validation import KNOWN_COLUMNS
 from campaigns.models import Campaign, ImportJob, Target
 
 MAX_BULK_ROWS = 10_000
@@ -161,12 +162,36 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return report_url(job.pk) if job.summary is not None else None
 
 
+class BulkRowField(serializers.DictField):
+    """One bulk row: column names to text values, plus an optional `custom_data` object whose
+    keys become custom columns as if they were columns of the row."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict) and isinstance(data.get("custom_data"), dict):
+            custom = data["custom_data"]
+            row = {key: value for key, value in data.items() if key != "custom_data"}
+            lowered = {str(key).strip().lower() for key in row} | set(KNOWN_COLUMNS)
+            clash = sorted(str(key) for key in custom if str(key).strip().lower() in lowered)
+            if clash:
+                raise serializers.ValidationError(
+                    f"custom_data repeats a column of the row: {', '.join(clash)[:200]}")
+            bad = [key for key, value in custom.items()
+                   if isinstance(value, (dict, list))]
+            if bad:
+                raise serializers.ValidationError(
+                    "custom_data values are text, numbers, booleans or null, not objects or "
+                    "lists.")
+            data = {**row, **{key: str(value).lower() if isinstance(value, bool) else value
+                              for key, value in custom.items()}}
+        return super().to_internal_value(data)
+
+
 class BulkTargetsSerializer(serializers.Serializer):
     """A JSON list of target rows for one campaign; each row is checked like a line of a CSV."""
 
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
     targets = serializers.ListField(
-        child=serializers.DictField(child=ROW_VALUE, allow_empty=False),
+        child=BulkRowField(child=ROW_VALUE, allow_empty=False),
         allow_empty=False,
         max_length=MAX_BULK_ROWS,
     )

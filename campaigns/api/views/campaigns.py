@@ -20,6 +20,7 @@ from campaigns.api.serializers.campaigns import (
 from campaigns.api.serializers.schemas import CampaignStatsSerializer
 from campaigns.api.views.base import ApiViewMixin
 from campaigns.models import Campaign, CampaignStatus
+from campaigns.services.floor.dispositions import give_new_campaign_dispositions
 from campaigns.services.reporting.stats import campaign_stats
 
 # A campaign that may still dial keeps its targets and attempts: cancel it first.
@@ -56,6 +57,10 @@ class CampaignViewSet(ApiViewMixin, viewsets.ModelViewSet):
         "cancel": "change",
         "recycle": "change",
     }
+
+    def perform_create(self, serializer: Any) -> None:
+        super().perform_create(serializer)
+        give_new_campaign_dispositions(serializer.instance)  # sale, not interested, ...
 
     def perform_destroy(self, instance: Campaign) -> None:
         if instance.status not in DELETABLE:

@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.api.filters import CallAttemptFilter, TargetFilter
+from campaigns.api.permissions import IsSupervisorOrReadOnly, MayExport
 from campaigns.api.serializers.attempts import (
     CallAttemptSerializer,
     DispositionSerializer,
@@ -79,6 +80,7 @@ class ExportMixin:
         url_path=r"export/(?P<fmt>csv|xlsx)",
         renderer_classes=[renderers.JSONRenderer, FileRenderer],
         pagination_class=None,
+        permission_classes=[IsSupervisorOrReadOnly, MayExport],
     )
     def export(self, request: Request, fmt: str = "csv") -> Any:
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]

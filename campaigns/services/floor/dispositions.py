@@ -63,6 +63,13 @@ def add_default_dispositions(campaign: Campaign) -> int:
     return created
 
 
+def give_new_campaign_dispositions(campaign: Campaign) -> int:
+    """A campaign just created with no disposition of its own gets the default list."""
+    if Disposition.objects.filter(campaign=campaign).exists():
+        return 0
+    return add_default_dispositions(campaign)
+
+
 def set_disposition(attempt: CallAttempt, disposition: Disposition, *, notes: str = "",
                     callback_at: dt.datetime | None = None, same_agent: bool = True,
                     actor: Any = None, now: dt.datetime) -> Callback | None:

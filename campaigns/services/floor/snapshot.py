@@ -16,10 +16,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import Agent, CallAttempt, Campaign, CampaignStatus, Outcome
+from campaigns.models import (
+    Agent,
+    CallAttempt,
+    Campaign,
+    CampaignStatus,
+    Outcome,
+    TargetState,
+)
 from campaigns.services.floor.presence import store as presence_store
 from telephony.floor import LiveCalls
 from telephony.presence_views import AgentPresence
@@ -192,9 +199,42 @@ def floor_snapshot(now: dt.datetime, campaign: Campaign | None = None) -> dict[s
 ABANDON_OUTCOMES = tuple(o for o in ("abandoned",) if o in Outcome.values)
 
 
+def _local_time(campaign: Campaign, at: dt.datetime, now: dt.datetime) -> str:
+    """HH:MM in the campaign's zone (with the day when it is not today there)."""
+    local = at.astimezone(campaign.zone)
+    if local.date() == now.astimezone(campaign.zone).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%a %d %b %H:%M")
+
+
+def nothing_due(campaign: Campaign, now: dt.datetime, in_flight: int) -> dict[str, str] | None:
+    """With no call in flight: "nothing left to dial", or "waiting: next retry at HH:MM"."""
+    if in_flight:
+        return None
+    # One indexed query (target_due_idx): the earliest attempt time of what may still be dialled.
+    waiting = campaign.targets.filter(
+        state__in=(TargetState.PENDING, TargetState.RETRY_WAIT, TargetState.QUEUED,
+                   TargetState.DIALING)).aggregate(
+        left=Count("id"), due=Count("id", filter=Q(next_attempt_at__isnull=True)
+                                    | Q(next_attempt_at__lte=now)),
+        next_at=Min("next_attempt_at", filter=Q(next_attempt_at__gt=now)))
+    if not waiting["left"]:
+        return {"reason": "nothing_left", "text": "nothing left to dial"}
+    if not waiting["due"] and waiting["next_at"] is not None:
+        return {"reason": "waiting",
+                "text": f"waiting: next retry at {_local_time(campaign, waiting['next_at'], now)}"
+                        f" {campaign.timezone}"}
+    return None
+
+
 def why_not_dialling(campaign: Campaign, now: dt.datetime, available_agents: int,
-                     registered_agents: int) -> dict[str, str] | None:
-    """The reason a campaign cannot dial right now, in words, or None when it can."""
+                     registered_agents: int, in_flight: int | None = None,
+                     ) -> dict[str, str] | None:
+    """The reason a campaign cannot dial right now, in words, or None when it can.
+
+    With `in_flight` (its live calls) it also tells an idle campaign that is waiting for a
+    retry time, or has nothing left to dial, from one that is dialling.
+    """
     if campaign.status != CampaignStatus.RUNNING:
         return {"reason": "status",
                 "text": f"{CampaignStatus(campaign.status).label}: not dialling"}
@@ -209,6 +249,8 @@ def why_not_dialling(campaign: Campaign, now: dt.datetime, available_agents: int
             campaign.zone).date() else local.strftime("%a %d %b %H:%M")
         return {"reason": "window",
                 "text": f"outside its window: next window opens at {when} {campaign.timezone}"}
+    if in_flight is not None and (idle := nothing_due(campaign, now, in_flight)) is not None:
+        return idle
     if registered_agents == 0:
         return {"reason": "no_agents", "text": "no agents online in its group"}
     if available_agents == 0:
@@ -252,5 +294,5 @@ def compute_health(campaign: Campaign, now: dt.datetime, agents: list[dict[str, 
         "answer_to_agent_seconds": (round(to_agent.total_seconds(), 2)
                                     if to_agent is not None else None),
         "attempts_last_hour": per_hour,
-        "blocked": why_not_dialling(campaign, now, available, registered),
+        "blocked": why_not_dialling(campaign, now, available, registered, in_flight),
     }

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from campaigns.models import Agent, AgentStateChange, CallAttempt, Outcome
 
 # Agent-leg hangup causes: refused (the agent declined) or missed (rang out unanswered).
 REFUSED_CAUSES = ("CALL_REJECTED", "USER_BUSY")
 MISSED_CAUSES = ("NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT")
+AXES = ("intent", "activity", "registration")  # AgentStateChange.axis
 COLUMNS = (
     ("agent", "Agent"), ("group", "Group"), ("calls", "Calls taken"),
     ("talk_seconds", "Talk time (s)"), ("average_handle_seconds", "Average handle time (s)"),
@@ -102,8 +103,14 @@ def agent_stats(start: dt.datetime, end: dt.datetime, group_id: int | None = Non
     replays = {a.id: _Replay(since=start.timestamp()) for a in agent_rows}
     wrapups = {a.id: a.wrapup_seconds for a in agent_rows}
     # Each agent's state at the start: the last change of each axis before it.
-    before = (AgentStateChange.objects.filter(agent_id__in=ids, at__lt=start)
-              .order_by("agent_id", "axis", "-at", "-id").distinct("agent_id", "axis"))
+    # Portable SQL (no PostgreSQL-only DISTINCT ON): one index seek per agent and axis for the
+    # id of its last change, then those rows.
+    last = {f"last_{axis}": Subquery(
+        AgentStateChange.objects.filter(agent_id=OuterRef("pk"), axis=axis, at__lt=start)
+        .order_by("-at", "-id").values("id")[:1]) for axis in AXES}
+    last_ids = [change_id for row in Agent.objects.filter(id__in=ids).annotate(**last)
+                .values(*last) for change_id in row.values() if change_id is not None]
+    before = AgentStateChange.objects.filter(id__in=last_ids).order_by("agent_id", "axis")
     for row in before:
         replays[row.agent_id].apply(row, wrapups[row.agent_id])
     for replay in replays.values():

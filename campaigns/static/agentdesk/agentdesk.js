@@ -31,7 +31,10 @@
     if (!target) { pop.hidden = true; return; }
     pop.hidden = false;
     $("pop-number").textContent = target.number;
-    $("pop-extension").textContent = target.extension || "–";
+    // Digits alone read as they are; with pauses, in words: "wait 0.5 s, press 187 (w187)".
+    const plain = target.extension_words === `press ${target.extension}`;
+    $("pop-extension").textContent = !target.extension ? "–"
+      : plain ? target.extension : `${target.extension_words} (${target.extension})`;
     $("pop-reference").textContent = target.reference || "–";
     $("pop-timezone").textContent = target.timezone;
     const custom = $("pop-custom");
@@ -50,18 +53,24 @@
     if (shownAttempt === w.attempt) return;  // keep what the agent is typing
     shownAttempt = w.attempt;
     $("dispose-attempt").value = w.attempt;
-    $("wrapup-number").textContent = w.target.number + (w.target.extension ? ` ext ${w.target.extension}` : "");
+    $("wrapup-number").textContent = w.target.number + (w.target.extension ? `, then ${w.target.extension_words}` : "");
     $("wrapup-campaign").textContent = w.campaign;
     $("callback-zone").textContent = w.target.timezone;
     kinds = {};
     const select = $("dispose-code");
-    select.replaceChildren(...w.dispositions.map((d) => {
+    // Nothing is preselected: a first empty choice, and the select is required.
+    const none = document.createElement("option");
+    none.value = ""; none.textContent = "— choose what became of the call —";
+    select.replaceChildren(none, ...w.dispositions.map((d) => {
       kinds[d.code] = d.kind;
       const option = document.createElement("option");
       option.value = d.code; option.textContent = d.label;
       return option;
     }));
-    if (w.disposition) select.value = w.disposition;
+    select.value = w.disposition || "";
+    // An empty list is no dead end: say why and who can fix it.
+    $("dispose-empty").hidden = w.dispositions.length > 0;
+    $("dispose-save").disabled = w.dispositions.length === 0;
     $("dispose-notes").value = w.notes || "";
     $("dispose-result").textContent = w.disposition ? "saved" : "";
     toggleCallback();

@@ -66,7 +66,7 @@
     setText("answer-rate", percent(data.answer_rate));
     setText("abandon-rate", `${percent(data.abandon_rate)} (${data.abandoned})`);
     const wait = data.answer_to_agent_ms;
-    setText("answer-to-agent", wait.p50 === null ? "–" : `${wait.p50} / ${wait.p95} ms`);
+    setText("answer-to-agent", wait.p50 === null ? "– (no call connected yet)" : `${wait.p50} / ${wait.p95} ms`);
     setText("cause-window", data.hangup_cause_window_minutes);
     setText("group-available", `${data.agents.available} / ${data.agents.registered}`);
     setText("group-on-call", data.agents.on_call);

@@ -166,8 +166,6 @@
     set("health-in-flight", `${h.calls_in_flight} calls / ${h.agents_available} available`);
     set("health-answer-rate", percent(h.answer_rate));
     set("health-contact-rate", percent(h.contact_rate));
-    set("health-abandon-rate", h.abandon_tracked ? percent(h.abandon_rate) : "not tracked");
-    set("health-answer-to-agent", h.answer_to_agent_seconds === null ? "–" : `${h.answer_to_agent_seconds.toFixed(1)} s`);
     set("health-per-hour", h.attempts_last_hour.toLocaleString());
     const blocked = document.getElementById("health-blocked");
     if (blocked) {

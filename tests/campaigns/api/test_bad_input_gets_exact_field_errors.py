@@ -129,7 +129,9 @@ CAMPAIGN_CASES = [
         {"default_region": [REGION]},
     ),
     ({"mode": "robot"}, {"mode": ['"robot" is not a valid choice.']}),
-    ({"weekdays": 128}, {"weekdays": ["Ensure this value is less than or equal to 127."]}),
+    ({"weekdays": 128}, {"weekdays": [
+        "A bit mask from 0 to 127, or a list of days: names (mon, Tuesday, ...) or ISO numbers "
+        "(1 = Monday ... 7 = Sunday)."]}),
     ({"daily_start": "25:00"}, {"daily_start": [TIME_FORMAT]}),
     (
         {"starts_at": "2026-05-02T09:00:00Z", "ends_at": "2026-05-01T09:00:00Z"},

@@ -7,6 +7,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from campaigns.services.importing import run_queued_job
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campaigns.models import Target
@@ -106,6 +107,8 @@ def test_a_csv_past_the_row_limit_is_refused_too(as_supervisor, campaign, settin
 def test_a_workbook_within_the_limits_is_imported(as_supervisor, campaign):
     response = upload(as_supervisor, campaign, workbook_with_rows(3))
 
-    assert response.status_code == 201
-    assert response.json()["created"] == 1
-    assert response.json()["counts"]["duplicates"] == 2
+    assert response.status_code == 202  # every XLSX is imported in the background
+    run_queued_job(response.json()["id"])  # the Celery task's body
+    job = as_supervisor.get(f"/api/imports/{response.json()['id']}/").json()
+    assert job["report"]["created"] == 1
+    assert job["report"]["counts"]["duplicates"] == 2
