@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from emulator.control import EmulatorControl
+from switchboard import children
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +77,7 @@ class Demo:
         env["DEMO_MARKER"] = str(run_dir)
         self.ports = ports
         self.lines: list[str] = []
-        self.process = subprocess.Popen(
+        self.process = children.popen(
             [sys.executable, str(REPO / "scripts" / "demo.py"), "--run-dir", str(run_dir),
              "--duration", str(duration), "--web-port", str(ports["web"]),
              "--flower-port", str(ports["flower"]), "--esl-port", str(ports["esl"]),
