@@ -3,8 +3,8 @@
 A bench that names its columns by hand breaks the day a NOT NULL column is added (the floor and
 dashboard benches did, on `agent_failovers` and `disposition_notes`). Here every concrete column
 of the model is written: the ones the bench gives as SQL expressions, `now()` for auto_now
-fields, and the field's own default (Django's: "" for text) for the rest; a NOT NULL column with neither is an error
-that names it.
+fields, and the field's own default (Django's: "" for text) for the rest; a NOT NULL column
+with neither is an error that names it.
 """
 
 from __future__ import annotations

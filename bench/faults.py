@@ -18,7 +18,8 @@ Faults:
     consumer_kill9       SIGKILL the consumer for 2 s, start another
     redis_flush_stream   delete the events stream (and its group) under a running consumer
     redis_restart        SIGKILL the private redis-server, start it 3 s later (data gone)
-    postgres_restart     an immediate restart (SIGQUIT, as `pg_ctl -m immediate`) of the private cluster
+    postgres_restart     an immediate restart of the private cluster (SIGQUIT, as
+                         `pg_ctl restart -m immediate` does)
 
 Per fault, on stdout:
 
