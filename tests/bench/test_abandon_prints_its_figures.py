@@ -1,4 +1,4 @@
-"""bench/abandon.py --quick prints every figure it documents (bench/figures.toml) with a number."""
+"""bench/abandon.py --quick prints every figure bench/figures.toml documents."""
 
 import pytest
 

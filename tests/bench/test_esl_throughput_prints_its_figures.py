@@ -1,4 +1,4 @@
-"""bench/esl_throughput.py --quick prints every figure it documents (bench/figures.toml) with a number."""
+"""bench/esl_throughput.py --quick prints every figure bench/figures.toml documents."""
 
 import pytest
 

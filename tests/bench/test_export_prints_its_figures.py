@@ -1,4 +1,4 @@
-"""bench/export.py --quick prints every figure it documents (bench/figures.toml) with a number."""
+"""bench/export.py --quick prints every figure bench/figures.toml documents."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""bench/import_targets.py --quick prints every figure it documents (bench/figures.toml) with a number."""
+"""bench/import_targets.py --quick prints every figure bench/figures.toml documents."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""bench/presence.py --quick prints every figure it documents (bench/figures.toml) with a number."""
+"""bench/presence.py --quick prints every figure bench/figures.toml documents."""
 
 import pytest
 
