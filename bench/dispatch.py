@@ -71,6 +71,9 @@ class Bench:
         if connection.vendor != "postgresql":
             raise SystemExit("bench/dispatch.py needs PostgreSQL (DATABASE_URL=postgres://...)")
         self.original_db = connection.settings_dict["NAME"]
+        from bench._django import drop_stale_databases
+
+        drop_stale_databases("sb_bench_dispatch")
         say(f"creating and migrating {BENCH_DB} ...")
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         self.cluster = Cluster(nodes=3, control_port=None, sps=1_000_000, max_sessions=1_000_000,

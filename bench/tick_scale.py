@@ -66,6 +66,9 @@ def setup_django() -> str:
     original = connection.settings_dict["NAME"]
     if connection.vendor != "postgresql":
         raise SystemExit("bench/tick_scale.py needs PostgreSQL (DATABASE_URL=postgres://...)")
+    from bench._django import drop_stale_databases
+
+    drop_stale_databases("sb_bench_tick")
     say(f"creating and migrating {BENCH_DB} ...")
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     return original
