@@ -68,6 +68,10 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+# It starts its whole world itself (no fixture says so): the tier, for `make test-fast`.
+pytestmark = pytest.mark.processes
+
+
 class Demo:
     """One run of scripts/demo.py with its output collected line by line."""
 
