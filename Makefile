@@ -6,12 +6,17 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 # `make test` honours: PGROLE (the PostgreSQL role, password and database it creates and uses),
-# DATABASE_URL, TEST_DATABASE_NAME, REDIS_URL, PYTHON, CHROMIUM_PATH and PYTEST_ARGS.
+# DATABASE_URL, TEST_DATABASE_NAME, REDIS_URL, PYTHON, CHROMIUM_PATH, PYTEST_WORKERS and
+# PYTEST_ARGS.
 export PGROLE ?= switchboard
 export DATABASE_URL ?= postgres://$(PGROLE):$(PGROLE)@127.0.0.1:5432/$(PGROLE)
 export REDIS_URL ?= redis://127.0.0.1:6379/9
 export DJANGO_SETTINGS_MODULE ?= switchboard.settings
 export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
+# pytest-xdist workers: each has its own test database, Redis key prefix and broker keys
+# (tests/xdist_world.py). Most of the suite's time is processes waiting on timers, so three
+# workers pay on two cores. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 3
 
 .PHONY: help venv services browser test test-fast lint typecheck demo bench bench-quick clean
 
@@ -40,13 +45,13 @@ browser:
 
 # Lint first: the layer rules (telephony/ and emulator/ import no Django) are ruff rules.
 test: venv lint services browser
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Tier `unit` (tests/conftest.py derives it from the fixtures a test uses): no PostgreSQL, no
 # Redis, nothing started; the service URLs point nowhere so a test that reaches one fails.
 test-fast: venv
 	DATABASE_URL=postgres://nobody:nothing@127.0.0.1:9/none REDIS_URL=redis://127.0.0.1:9/0 \
-		$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
+		$(PY) -m pytest -q -n 2 -m unit $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
