@@ -6,19 +6,25 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 # `make test` honours: PGROLE (the PostgreSQL role, password and database it creates and uses),
-# DATABASE_URL, TEST_DATABASE_NAME, REDIS_URL, PYTHON, CHROMIUM_PATH and PYTEST_ARGS.
+# DATABASE_URL, TEST_DATABASE_NAME, REDIS_URL, PYTHON, CHROMIUM_PATH, PYTEST_WORKERS and
+# PYTEST_ARGS.
 export PGROLE ?= switchboard
 export DATABASE_URL ?= postgres://$(PGROLE):$(PGROLE)@127.0.0.1:5432/$(PGROLE)
 export REDIS_URL ?= redis://127.0.0.1:6379/9
 export DJANGO_SETTINGS_MODULE ?= switchboard.settings
 export DJANGO_SECRET_KEY ?= test-only-secret-key-not-for-production
+# pytest-xdist workers: each has its own test database, Redis key prefix and broker keys
+# (tests/xdist_world.py). Most of the suite's time is processes waiting on timers, so three
+# workers pay on two cores. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 3
 
-.PHONY: help venv requirements services browser test test-fast lint typecheck demo bench clean
+.PHONY: help venv requirements services browser test test-fast lint typecheck demo bench bench-quick clean
 
 help:
 	@echo "make demo   - run the whole system locally on emulated FreeSWITCH nodes"
-	@echo "make test   - install what is missing, start PostgreSQL and Redis, run every test"
-	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make test   - install what is missing, start PostgreSQL and Redis, lint, run every test"
+	@echo "make test-fast - the tests that need no service (tier unit), with no service running"
+	@echo "make bench  - run the benchmarks under bench/: one table of figures and goals"
 	@echo "make lint   - ruff and mypy"
 	@echo "make requirements - recompile requirements*.txt (with hashes) from requirements*.in"
 
@@ -45,11 +51,15 @@ services:
 browser:
 	@bash scripts/ensure_browser.sh
 
-test: venv services browser
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+# Lint first: the layer rules (telephony/ and emulator/ import no Django) are ruff rules.
+test: venv lint services browser
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
+# Tier `unit` (tests/conftest.py derives it from the fixtures a test uses): no PostgreSQL, no
+# Redis, nothing started; the service URLs point nowhere so a test that reaches one fails.
 test-fast: venv
-	$(PY) -m pytest -q -m "not integration and not browser" $(PYTEST_ARGS)
+	DATABASE_URL=postgres://nobody:nothing@127.0.0.1:9/none REDIS_URL=redis://127.0.0.1:9/0 \
+		$(PY) -m pytest -q -n 2 -m unit $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -63,8 +73,13 @@ lint: venv
 demo: venv
 	$(if $(filter environment command,$(origin DATABASE_URL)),,env -u DATABASE_URL) $(PY) scripts/demo.py $(DEMO_ARGS)
 
+# One table of every figure with its goal (bench/figures.toml), also written to
+# var/bench/latest.json (the run before it kept as previous.json). BENCH_ARGS="--only floor".
 bench: venv services
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-quick: venv services
+	$(PY) bench/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -30,8 +30,31 @@ def own_postgres_database(name: str, redis_prefix: str | None = None) -> Iterato
     if connection.vendor != "postgresql":
         print(f"{sys.argv[0]} needs DATABASE_URL to name PostgreSQL", file=sys.stderr)
         raise SystemExit(2)
+    drop_stale_databases(name)
     old = setup_databases(verbosity=0, interactive=False)
     try:
         yield
     finally:
         teardown_databases(old, verbosity=0)
+
+
+def drop_stale_databases(name: str) -> None:
+    """Drop `<name>_<pid>` databases whose bench is gone (killed before it could drop them)."""
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{name}_%"])
+        for (datname,) in cursor.fetchall():
+            pid = datname.removeprefix(f"{name}_")
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                cursor.execute(f'DROP DATABASE IF EXISTS "{datname}"')
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

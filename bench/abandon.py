@@ -32,9 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._django import own_postgres_database  # noqa: E402
+from switchboard.children import exit_on_signals  # noqa: E402
 
-AGENTS = int(os.environ.get("BENCH_ABANDON_AGENTS", "24"))
-TARGETS = int(os.environ.get("BENCH_ABANDON_TARGETS", "80"))
+QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
+AGENTS = int(os.environ.get("BENCH_ABANDON_AGENTS", "10" if QUICK else "24"))
+TARGETS = int(os.environ.get("BENCH_ABANDON_TARGETS", "16" if QUICK else "80"))
 DEADLINE_SECONDS = float(os.environ.get("BENCH_ABANDON_SECONDS", "90"))
 DOMAIN = "bench.example"
 REDIS_URL = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -46,6 +48,7 @@ def say(text: str) -> None:
 
 
 def main() -> None:
+    exit_on_signals()
     with own_postgres_database("sb_bench_abandon", redis_prefix="sbbench:abandon"):
         run()
 
@@ -68,7 +71,7 @@ def run() -> None:
     from campaigns.services.reporting.stats import campaign_stats
     from emulator.cluster import Cluster
     from telephony.presence import PresenceStore
-    from tests.processes import Process, process_environment
+    from tests.processes import Process, process_environment, stop_all
     from workers.management.commands.setup_schedules import install_schedules
 
     rng = random.Random(9)
@@ -154,8 +157,7 @@ def run() -> None:
         print(f"answer_to_agent_p95_ms: {waits['p95'] if waits['p95'] is not None else 0} ms")
         print(f"redials_after_answer: {redials} calls")
     finally:
-        for proc in reversed(processes):
-            proc.stop()
+        stop_all(processes)
         cluster.stop()
         for key in client.scan_iter(f"{prefix}:*", count=1000):
             client.delete(key)

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._django import own_postgres_database  # noqa: E402
+from bench._rows import insert_rows  # noqa: E402
 
 STATES = "ARRAY['pending','pending','pending','completed','failed','retry_wait','dialing','queued']"
 OUTCOMES = "ARRAY['answered','answered','busy','no_answer','invalid_number','failed','']"
@@ -32,7 +33,13 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=1_000_000)
     parser.add_argument("--attempts", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true",
+                        help="seconds, small sizes: the suite's check that every figure prints")
     args = parser.parse_args()
+    if args.quick:
+        args.targets = 20000
+        args.attempts = 5000
+        args.runs = 2
 
     with own_postgres_database("bench_dashboard", redis_prefix="bench-dashboard"):
         from django.core.cache import cache
@@ -41,7 +48,7 @@ def main() -> int:
         from django.test.utils import CaptureQueriesContext
         from django.utils import timezone
 
-        from campaigns.models import AgentGroup, Campaign, Target, Trunk
+        from campaigns.models import AgentGroup, CallAttempt, Campaign, Target, Trunk
         from campaigns.services.reporting.dashboard import (
             campaign_snapshot,
             compute_campaign_snapshot,
@@ -52,33 +59,22 @@ def main() -> int:
         campaign = Campaign.objects.create(name="bench", trunk=trunk, agent_group=group)
         other = Campaign.objects.create(name="other", trunk=trunk, agent_group=group)
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            # Another campaign's rows, so the index has something to skip.
-            for cid, count in ((campaign.pk, args.targets), (other.pk, args.targets // 10)):
-                cursor.execute(
-                    f"""
-                    INSERT INTO campaigns_target (campaign_id, number, extension, external_ref,
-                        custom_data, timezone, state, attempts, last_outcome, last_hangup_cause,
-                        created_at, updated_at)
-                    SELECT %s, '+1' || (2000000000 + g)::text, '', '', '{{}}', '',
-                        ({STATES})[1 + g %% 8], 0, '', '', now(), now()
-                    FROM generate_series(1, %s) AS g
-                    """,
-                    [cid, count],
-                )
-            # Attempts spread over the last two hours, a fifth of them in the rate window.
-            cursor.execute(
-                f"""
-                INSERT INTO campaigns_callattempt (target_id, campaign_id, attempt_number, uuid,
-                    node, counts_as_attempt, hangup_cause, outcome, billsec, created_at, ended_at)
-                SELECT t.id, t.campaign_id, 1, md5(t.id::text)::uuid, 'fs1', true,
-                    ({CAUSES})[1 + t.id %% 5], ({OUTCOMES})[1 + t.id %% 7], 0,
-                    now() - (t.id %% 7200) * interval '1 second',
-                    now() - (t.id %% 7200) * interval '1 second'
-                FROM campaigns_target t WHERE t.campaign_id = %s ORDER BY t.id LIMIT %s
-                """,
-                [campaign.pk, args.attempts],
-            )
+        # Another campaign's rows, so the index has something to skip.
+        for cid, count in ((campaign.pk, args.targets), (other.pk, args.targets // 10)):
+            insert_rows(Target, {
+                "campaign_id": "%(campaign)s", "number": "'+1' || (2000000000 + g)::text",
+                "state": f"({STATES})[1 + g %% 8]",
+            }, "generate_series(1, %(rows)s) AS g", {"campaign": cid, "rows": count})
+        # Attempts spread over the last two hours, a fifth of them in the rate window.
+        insert_rows(CallAttempt, {
+            "target_id": "t.id", "campaign_id": "t.campaign_id", "attempt_number": "1",
+            "uuid": "md5(t.id::text)::uuid", "node": "'fs1'", "counts_as_attempt": "true",
+            "hangup_cause": f"({CAUSES})[1 + t.id %% 5]",
+            "outcome": f"({OUTCOMES})[1 + t.id %% 7]", "billsec": "0",
+            "created_at": "now() - (t.id %% 7200) * interval '1 second'",
+            "ended_at": "now() - (t.id %% 7200) * interval '1 second'",
+        }, "(SELECT * FROM campaigns_target WHERE campaign_id = %(campaign)s ORDER BY id"
+           " LIMIT %(rows)s) AS t", {"campaign": campaign.pk, "rows": args.attempts})
         print(f"built {args.targets} targets and {args.attempts} attempts in "
               f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
         connection.ensure_connection()

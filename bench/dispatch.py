@@ -25,11 +25,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -37,12 +34,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "sb_bench_dispatch"
+from switchboard.children import Child, exit_on_signals  # noqa: E402
+
+BENCH_DB = f"sb_bench_dispatch_{os.getpid()}"
 PREFIX = f"sbbench:dispatch:{uuid.uuid4().hex[:8]}"
-CALLS = int(os.environ.get("BENCH_DISPATCH_CALLS", "1500"))
+QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
+CALLS = int(os.environ.get("BENCH_DISPATCH_CALLS", "100" if QUICK else "1500"))
 BATCH = 20
-LATENCY_RATE = 50  # calls/s offered in the latency run
-LATENCY_SECONDS = 6
+LATENCY_RATE = 20 if QUICK else 50  # calls/s offered in the latency run
+LATENCY_SECONDS = 2 if QUICK else 6
 
 os.environ.setdefault("DATABASE_URL", "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -71,6 +71,9 @@ class Bench:
         if connection.vendor != "postgresql":
             raise SystemExit("bench/dispatch.py needs PostgreSQL (DATABASE_URL=postgres://...)")
         self.original_db = connection.settings_dict["NAME"]
+        from bench._django import drop_stale_databases
+
+        drop_stale_databases("sb_bench_dispatch")
         say(f"creating and migrating {BENCH_DB} ...")
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         self.cluster = Cluster(nodes=3, control_port=None, sps=1_000_000, max_sessions=1_000_000,
@@ -85,7 +88,7 @@ class Bench:
     def _make_world(self) -> None:
         from campaigns.models import Agent, AgentGroup, Campaign, CampaignStatus, Node, Trunk
         from campaigns.services.floor import presence as presence_service
-        from telephony.events import Registration
+        from telephony.staging import routable_agents
 
         self.store = presence_service.store()
         group = AgentGroup.objects.create(name="bench")
@@ -94,20 +97,12 @@ class Bench:
         agents = [Agent(name=f"a{i}", sip_user=f"{3000 + i}", sip_domain="bench.example",
                         group=group, wrapup_seconds=0) for i in range(CALLS + 200)]
         Agent.objects.bulk_create(agents)
-        now = time.time()
-        self.store.sync_agents({group.name: [(a.presence_key, 0, True) for a in agents]}, now)
-        for i, (name, port) in enumerate(self.cluster.ports.items()):
+        for name, port in self.cluster.ports.items():
             Node.objects.create(name=name, esl_host="127.0.0.1", esl_port=port,
                                 esl_password="ClueCon", max_sessions=1_000_000, max_cps=100_000)
-            core = str(uuid.uuid4())
-            self.store.node_connected(name, core, now)
-            self.store.reconcile(name, core, [
-                Registration(agent=a.presence_key, call_id=f"{j}-{name}@bench",
-                             profile="internal", contact=f"<sip:{a.presence_key}>",
-                             network_ip="127.0.0.1", network_port=str(7000 + j),
-                             transport="udp", user_agent="bench", expires_at=now + 86_400)
-                for j, a in enumerate(agents) if j % 3 == i
-            ], now)
+        # Every node as the listener leaves it (its live calls rebuilt), the agents spread.
+        routable_agents(self.store, group.name, [a.presence_key for a in agents],
+                        list(self.cluster.ports), time.time())
         self.campaign = Campaign.objects.create(
             name="bench", trunk=trunk, agent_group=group, status=CampaignStatus.RUNNING,
             weekdays=0b1111111, daily_start=dt.time(0), daily_end=dt.time(0),
@@ -183,25 +178,17 @@ def worker(concurrency: int, extra: dict[str, str] | None = None):
 
     env = dict(os.environ, DATABASE_URL=_db_url(connection.settings_dict), PYTHONUNBUFFERED="1",
                **(extra or {}))
-    log = tempfile.NamedTemporaryFile(prefix="sb-bench-worker-", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen(
+    proc = Child(
         [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "dial", "-c",
          str(concurrency), "-P", "prefork", "-n", f"bench-{uuid.uuid4().hex[:6]}@%h",
          "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+        cwd=ROOT, env=env, name="bench-worker")
     try:
         _wait_ready(concurrency)
         yield proc
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-        os.unlink(log.name)
+        proc.stop(grace=15)
+        proc.log_path.unlink(missing_ok=True)
 
 
 def _wait_ready(concurrency: int) -> None:
@@ -314,6 +301,7 @@ def due_to_originate(bench: Bench) -> list[float]:
 
 
 def main() -> None:
+    exit_on_signals()
     bench = Bench()
     try:
         _purge()

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from switchboard.children import exit_on_signals, popen  # noqa: E402
 from telephony.client import ESLConnection  # noqa: E402
 from telephony.protocol import EVENT_TYPES, FrameParser, parse_event  # noqa: E402
 
@@ -40,10 +41,11 @@ CAPTURES = Path(
 )
 _RECORD = re.compile(rb"=== (\S+) \+(\d+\.\d+) (S>C|C>S|NOTE|EOF) len=(\d+)\n")
 
-API_SECONDS = float(os.environ.get("BENCH_API_SECONDS", "3"))
-BGAPI_JOBS = int(os.environ.get("BENCH_BGAPI_JOBS", "6000"))
+QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
+API_SECONDS = float(os.environ.get("BENCH_API_SECONDS", "0.5" if QUICK else "3"))
+BGAPI_JOBS = int(os.environ.get("BENCH_BGAPI_JOBS", "400" if QUICK else "6000"))
 BGAPI_THREADS = int(os.environ.get("BENCH_BGAPI_THREADS", "4"))
-PARSE_SECONDS = float(os.environ.get("BENCH_PARSE_SECONDS", "3"))
+PARSE_SECONDS = float(os.environ.get("BENCH_PARSE_SECONDS", "0.5" if QUICK else "3"))
 
 
 def progress(message: str) -> None:
@@ -52,7 +54,7 @@ def progress(message: str) -> None:
 
 def start_emulator() -> tuple[subprocess.Popen[str], int]:
     """One emulated node on a free port, with limits high enough not to throttle the benchmark."""
-    proc = subprocess.Popen(
+    proc = popen(
         [
             sys.executable,
             "-m",
@@ -87,6 +89,15 @@ def start_emulator() -> tuple[subprocess.Popen[str], int]:
             return proc, int(ready["nodes"]["fs1"])
     proc.kill()
     raise SystemExit("the emulator did not start")
+
+
+def stop_emulator(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 def bench_api(port: int) -> float:
@@ -210,6 +221,7 @@ def bench_parse() -> float:
 
 
 def main() -> None:
+    exit_on_signals()
     proc, port = start_emulator()
     progress(f"emulated node fs1 on 127.0.0.1:{port} (pid {proc.pid})")
     try:
@@ -217,8 +229,7 @@ def main() -> None:
         api = bench_api(port)
         raw_api = bench_emulator_api(port)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_emulator(proc)
     parsed = bench_parse()
     print(f"bgapi_per_s: {bgapi:.0f} jobs/s")
     print(f"events_parsed_per_s: {parsed:.0f} events/s")

@@ -21,46 +21,40 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._django import own_postgres_database  # noqa: E402
+from bench._rows import insert_rows  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=200_000)
+    parser.add_argument("--quick", action="store_true",
+                        help="seconds, small sizes: the suite's check that every figure prints")
     args = parser.parse_args()
+    if args.quick:
+        args.attempts = 3000
 
     with own_postgres_database("bench_export", redis_prefix="bench-export"):
         from django.db import connection
 
-        from campaigns.models import AgentGroup, CallAttempt, Campaign, Trunk
+        from campaigns.models import AgentGroup, CallAttempt, Campaign, Target, Trunk
         from campaigns.services.reporting import exports
 
         trunk = Trunk.objects.create(name="bench", gateway="bench")
         group = AgentGroup.objects.create(name="bench")
         campaign = Campaign.objects.create(name="bench", trunk=trunk, agent_group=group)
         print(f"building {args.attempts} attempts", file=sys.stderr)
+        insert_rows(Target, {
+            "campaign_id": "%(campaign)s", "number": "'+1' || (2000000000 + g)::text",
+            "extension": "'204'", "external_ref": "'ref-' || g", "state": "'failed'",
+            "attempts": "1", "last_outcome": "'no_answer'", "last_hangup_cause": "'NO_ANSWER'",
+        }, "generate_series(1, %(rows)s) AS g", {"campaign": campaign.pk, "rows": args.attempts})
+        insert_rows(CallAttempt, {
+            "target_id": "t.id", "campaign_id": "t.campaign_id", "attempt_number": "1",
+            "uuid": "gen_random_uuid()", "node": "'fs1'", "counts_as_attempt": "true",
+            "originated_at": "now()", "answered_at": "now()", "ended_at": "now()",
+            "hangup_cause": "'NORMAL_CLEARING'", "outcome": "'answered'", "billsec": "42",
+        }, "campaigns_target AS t WHERE t.campaign_id = %(campaign)s", {"campaign": campaign.pk})
         with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                INSERT INTO campaigns_target (campaign_id, number, extension, external_ref,
-                    custom_data, timezone, state, attempts, last_outcome, last_hangup_cause,
-                    created_at, updated_at)
-                SELECT %s, '+1' || (2000000000 + g)::text, '204', 'ref-' || g, '{}', '',
-                       'failed', 1, 'no_answer', 'NO_ANSWER', now(), now()
-                FROM generate_series(1, %s) AS g
-                """,
-                [campaign.pk, args.attempts],
-            )
-            cursor.execute(
-                """
-                INSERT INTO campaigns_callattempt (target_id, campaign_id, attempt_number, uuid,
-                    node, counts_as_attempt, originated_at, answered_at, ended_at, hangup_cause,
-                    outcome, billsec, disposition_notes, agent_failovers, created_at)
-                SELECT id, campaign_id, 1, gen_random_uuid(), 'fs1', true, now(), now(), now(),
-                       'NORMAL_CLEARING', 'answered', 42, '', 0, now()
-                FROM campaigns_target WHERE campaign_id = %s
-                """,
-                [campaign.pk],
-            )
             cursor.execute("ANALYZE campaigns_callattempt")
         queryset = CallAttempt.objects.filter(campaign=campaign)
 

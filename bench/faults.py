@@ -18,7 +18,8 @@ Faults:
     consumer_kill9       SIGKILL the consumer for 2 s, start another
     redis_flush_stream   delete the events stream (and its group) under a running consumer
     redis_restart        SIGKILL the private redis-server, start it 3 s later (data gone)
-    postgres_restart     `pg_ctl restart -m immediate` of the private PostgreSQL cluster
+    postgres_restart     an immediate restart of the private cluster (SIGQUIT, as
+                         `pg_ctl restart -m immediate` does)
 
 Per fault, on stdout:
 
@@ -55,21 +56,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from switchboard.children import Child, exit_on_signals, free_port, popen, stop_all  # noqa: E402
+
 FAULTS = ["worker_sigkill", "node_stop_start", "node_silent", "listener_kill9",
           "consumer_kill9", "redis_flush_stream", "redis_restart", "postgres_restart"]
-TARGETS = 100
+QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
+TARGETS = 16 if QUICK else 100
 ROUND_DEADLINE_S = 150.0
 CDR_PASSWORD = "bench-cdr-secret"
 
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- private services ----------------------------------------------------------------------------
@@ -86,7 +84,7 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind",
              "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -123,23 +121,35 @@ class PrivatePostgres:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "switchboard",
                   "--auth=trust", "-E", "UTF8")
-        self._ctl("start")
+        self._serve()
 
-    def _ctl(self, action: str, *extra: str) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
-                  str(self.dir / "log"), "-o", f"-p {self.port} -k {self.dir} -c fsync=off "
-                  "-c max_connections=200", action, *extra)
+    def _serve(self) -> None:
+        """The postmaster as our child (not daemonised by pg_ctl), so it dies with the bench."""
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.server = Child([*prefix, str(self.bin / "postgres"), "-D", str(self.data),
+                             "-p", str(self.port), "-k", str(self.dir), "-c", "fsync=off",
+                             "-c", "max_connections=200"], cwd="/tmp", name="postgres",
+                            log_path=self.dir / "log", stop_signal=signal.SIGQUIT)
+        self.server.wait_for("ready to accept connections", timeout=60)
+
+    def _immediate_stop(self) -> None:
+        """`pg_ctl stop -m immediate`: SIGQUIT to the postmaster itself (runuser's child)."""
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, signal.SIGQUIT)
+        self.server.stop(grace=20)
 
     def restart(self) -> None:
-        self._ctl("restart", "-m", "immediate")
+        self._immediate_stop()
+        self._serve()
 
     @property
     def url(self) -> str:
         return f"postgres://switchboard@127.0.0.1:{self.port}/switchboard"
 
     def stop(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self._ctl("stop", "-m", "immediate")
+        if getattr(self, "server", None) is not None:
+            self._immediate_stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -152,26 +162,15 @@ def _wait_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing on port {port}")
 
 
-class Proc:
+class Proc(Child):
     def __init__(self, argv: list[str], env: dict[str, str], kind: str) -> None:
+        super().__init__(argv, env=env, cwd=ROOT, name=f"faults-{kind}")
         self.kind = kind
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the child's output, kept
-            prefix=f"sb-faults-{kind}-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill9(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.signal_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=10)
-        self.kill9()
 
 
 # -- the world -----------------------------------------------------------------------------------
@@ -293,9 +292,7 @@ class World:
         say("warning: not every node up in presence")
 
     def stop(self) -> None:
-        for procs in reversed(list(self.procs.values())):
-            for proc in procs:
-                proc.stop()
+        stop_all([proc for procs in self.procs.values() for proc in procs])
         with contextlib.suppress(Exception):
             self.cluster.stop()
         self.redis.stop()
@@ -362,7 +359,8 @@ class World:
         started = time.time()
         deadline = time.monotonic() + ROUND_DEADLINE_S
         while time.monotonic() < deadline:
-            if CallAttempt.objects.filter(campaign=campaign, ended_at__isnull=False).count() >= 25:
+            if (CallAttempt.objects.filter(campaign=campaign, ended_at__isnull=False).count()
+                    >= TARGETS // 4):
                 break
             time.sleep(0.2)
         self.inject(fault)
@@ -440,11 +438,16 @@ with psycopg.connect("host=127.0.0.1 port={port} user=switchboard dbname=postgre
 
 
 def main() -> None:
+    exit_on_signals()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="rounds per fault (default 20)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"one round of each fault on {TARGETS} targets: the suite's check")
     parser.add_argument("--faults", default=",".join(FAULTS),
                         help="comma-separated subset of: " + ", ".join(FAULTS))
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 1
     faults = [f for f in args.faults.split(",") if f]
     unknown = set(faults) - set(FAULTS)
     if unknown or args.rounds < 1:

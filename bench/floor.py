@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._django import own_postgres_database  # noqa: E402
+from bench._rows import insert_rows  # noqa: E402
 
 
 def _ms(fn, runs: int) -> float:
@@ -39,14 +40,21 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--attempts", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true",
+                        help="seconds, small sizes: the suite's check that every figure prints")
     args = parser.parse_args()
+    if args.quick:
+        args.agents = 60
+        args.calls = 300
+        args.attempts = 3000
+        args.runs = 2
 
     with own_postgres_database("bench_floor", redis_prefix="bench-floor"):
         from django.conf import settings
         from django.db import connection
         from django.utils import timezone
 
-        from campaigns.models import Agent, AgentGroup, Campaign, Target, Trunk
+        from campaigns.models import Agent, AgentGroup, CallAttempt, Campaign, Target, Trunk
         from campaigns.services.floor.presence import store, sync_agents
         from campaigns.services.floor.snapshot import compute_agents, compute_floor, live_calls
         from telephony.events import Registration
@@ -60,20 +68,19 @@ def main() -> int:
                   group=group) for n in range(args.agents))
         target = Target.objects.create(campaign=campaign, number="+14155550100")
         print(f"== {args.agents} agents, {args.attempts} attempts", file=sys.stderr)
+        insert_rows(CallAttempt, {
+            "target_id": "%(target)s", "campaign_id": "%(campaign)s", "attempt_number": "g",
+            "uuid": "gen_random_uuid()", "node": "'fs1'",
+            "agent_id": "(%(agents)s::bigint[])[1 + g %% %(count)s]",
+            "counts_as_attempt": "true", "hangup_cause": "'NORMAL_CLEARING'",
+            "outcome": "'answered'", "billsec": "60",
+            "created_at": "now() - make_interval(secs => g %% 80000)",
+            "ended_at": "now() - make_interval(secs => g %% 80000)",
+            "bridged_at": "now() - make_interval(secs => g %% 80000)",
+        }, "generate_series(1, %(rows)s) AS g", {
+            "target": target.id, "campaign": campaign.id, "agents": [a.id for a in agents],
+            "count": len(agents), "rows": args.attempts})
         with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                INSERT INTO campaigns_callattempt (target_id, campaign_id, attempt_number, uuid,
-                    node, agent_id, counts_as_attempt, hangup_cause, outcome, billsec,
-                    disposition_notes, created_at, ended_at, bridged_at)
-                SELECT %s, %s, g, gen_random_uuid(), 'fs1', (%s::bigint[])[1 + g %% %s], true,
-                    'NORMAL_CLEARING', 'answered', 60, '',
-                    now() - make_interval(secs => g %% 80000),
-                    now() - make_interval(secs => g %% 80000),
-                    now() - make_interval(secs => g %% 80000)
-                FROM generate_series(1, %s) AS g
-                """,
-                [target.id, campaign.id, [a.id for a in agents], len(agents), args.attempts])
             cursor.execute("VACUUM ANALYZE campaigns_callattempt")
         now = time.time()
         sync_agents(now)
@@ -114,7 +121,6 @@ def main() -> int:
         page_ms = _ms(lambda: registry.page(time.time()), args.runs)
         from django.db.models import Count, Q, Sum
 
-        from campaigns.models import CallAttempt
         from campaigns.services.floor.snapshot import local_midnight
 
         today_ms = _ms(lambda: list(

@@ -51,7 +51,11 @@ def make_csv(rows: int, seed: int = 7) -> tuple[bytes, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true",
+                        help="seconds, small sizes: the suite's check that every figure prints")
     args = parser.parse_args()
+    if args.quick:
+        args.rows = 3000
 
     data, bad = make_csv(args.rows)
     print(f"generated {args.rows} rows ({len(data) / 1e6:.1f} MB, {bad} bad)", file=sys.stderr)

@@ -38,47 +38,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from emulator.control import EmulatorControl  # noqa: E402
+from switchboard.children import Child, exit_on_signals, stop_all  # noqa: E402
 from telephony.client import ESLConnection  # noqa: E402
 from telephony.config import NodeConfig  # noqa: E402
 from telephony.events import Registered, Registration  # noqa: E402
 from telephony.presence import PresenceStore  # noqa: E402
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
-DROP_SAMPLES = int(os.environ.get("BENCH_DROP_SAMPLES", "200"))
-RESERVE_SECONDS = float(os.environ.get("BENCH_RESERVE_SECONDS", "3"))
-BURST = int(os.environ.get("BENCH_REGISTRATION_BURST", "2000"))
+QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
+DROP_SAMPLES = int(os.environ.get("BENCH_DROP_SAMPLES", "20" if QUICK else "200"))
+RESERVE_SECONDS = float(os.environ.get("BENCH_RESERVE_SECONDS", "0.5" if QUICK else "3"))
+BURST = int(os.environ.get("BENCH_REGISTRATION_BURST", "200" if QUICK else "2000"))
 
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def wait_for(log: Path, marker: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace") if log.exists() else ""
-        if marker in text:
-            return text
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited early:\n{text[-2000:]}")
-        time.sleep(0.05)
-    raise RuntimeError(f"no {marker!r} after {timeout}s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # -- drop latency ------------------------------------------------------------------------------
@@ -240,6 +214,7 @@ def reservations(prefix: str) -> float:
 
 
 def main() -> int:
+    exit_on_signals()
     prefix = f"sbbench:{uuid.uuid4().hex[:10]}"
     client = redis.Redis.from_url(REDIS_URL)
     client.ping()
@@ -248,29 +223,28 @@ def main() -> int:
                DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}",
                DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only"),
                DJANGO_SETTINGS_MODULE="switchboard.settings", LOG_LEVEL="WARNING")
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[Child] = []
     try:
         say("== migrating a throwaway SQLite database")
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
                        check=True)
         say("== starting the emulator (2 nodes)")
-        emu_log = work / "emulator.log"
-        emu = start([sys.executable, "-m", "emulator", "--nodes", "2", "--esl-port",
-                     "0", "--control-port", "0", "--heartbeat", "5"], env, emu_log)
+        emu = Child([sys.executable, "-m", "emulator", "--nodes", "2", "--esl-port",
+                     "0", "--control-port", "0", "--heartbeat", "5"], env=env, cwd=ROOT,
+                    name="emulator", log_path=work / "emulator.log")
         procs.append(emu)
-        text = wait_for(emu_log, "EMULATOR READY", emu)
+        text = emu.wait_for("EMULATOR READY", timeout=60)
         ready = json.loads(text.split("EMULATOR READY ", 1)[1].splitlines()[0])
         control = EmulatorControl(f"http://127.0.0.1:{ready['control']}")
         ports = ready["nodes"]
         env["FREESWITCH_NODES"] = ",".join(f"{n}=127.0.0.1:{p}" for n, p in sorted(ports.items()))
         env["FREESWITCH_PASSWORD"] = "ClueCon"  # the emulator's default, given explicitly
         say("== starting the listener (manage.py listen)")
-        lis_log = work / "listener.log"
-        listener = start([sys.executable, "manage.py", "listen"], {**env, "LOG_LEVEL": "INFO"},
-                         lis_log)
+        listener = Child([sys.executable, "manage.py", "listen"], env={**env, "LOG_LEVEL": "INFO"},
+                         cwd=ROOT, name="listener", log_path=work / "listener.log")
         procs.append(listener)
         for name, port in ports.items():
-            wait_for(lis_log, f"node {name} (127.0.0.1:{port}) connected", listener)
+            listener.wait_for(f"node {name} (127.0.0.1:{port}) connected", timeout=60)
         store = PresenceStore(client, prefix)
 
         say(f"== {DROP_SAMPLES} TCP drops (patched mode: ip:port mapped back), one at a time")
@@ -286,8 +260,7 @@ def main() -> int:
         say("== reservations: 4 processes, reserve + release pairs")
         rate = reservations(f"{prefix}:res")
     finally:
-        for proc in reversed(procs):
-            stop(proc)
+        stop_all(procs)
         for key in client.scan_iter(match=f"{prefix}:*", count=1000):
             client.delete(key)
         shutil.rmtree(work, ignore_errors=True)

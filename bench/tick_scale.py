@@ -25,11 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -37,12 +34,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "sb_bench_tick"
+from switchboard.children import Child, exit_on_signals  # noqa: E402
+
+BENCH_DB = f"sb_bench_tick_{os.getpid()}"
 PREFIX = f"sbbench:tick:{uuid.uuid4().hex[:8]}"
-SIZES = {"10k": 10_000, "1m": 1_000_000}
+QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
+SIZES = {"2k": 2_000, "20k": 20_000} if QUICK else {"10k": 10_000, "1m": 1_000_000}
 AGENTS = 50
-TIMED_TICKS = int(os.environ.get("BENCH_TICKS", "50"))
-WORKER_TICKS = int(os.environ.get("BENCH_WORKER_TICKS", "20"))
+TIMED_TICKS = int(os.environ.get("BENCH_TICKS", "10" if QUICK else "50"))
+WORKER_TICKS = int(os.environ.get("BENCH_WORKER_TICKS", "3" if QUICK else "20"))
 
 os.environ.setdefault("DATABASE_URL", "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -66,6 +66,9 @@ def setup_django() -> str:
     original = connection.settings_dict["NAME"]
     if connection.vendor != "postgresql":
         raise SystemExit("bench/tick_scale.py needs PostgreSQL (DATABASE_URL=postgres://...)")
+    from bench._django import drop_stale_databases
+
+    drop_stale_databases("sb_bench_tick")
     say(f"creating and migrating {BENCH_DB} ...")
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     return original
@@ -75,7 +78,7 @@ def make_world(now: dt.datetime):
     """Nodes up, AGENTS routable agents, a trunk and group shared by the bench campaigns."""
     from campaigns.models import Agent, AgentGroup, Node, Trunk
     from campaigns.services.call_path import dispatch
-    from telephony.events import Registration
+    from telephony.staging import routable_agents
 
     group = AgentGroup.objects.create(name="bench")
     trunk = Trunk.objects.create(name="bench", gateway="bench", cps_limit=10_000,
@@ -85,19 +88,10 @@ def make_world(now: dt.datetime):
     agents = [Agent.objects.create(name=f"a{i}", sip_user=f"{2000 + i}",
                                    sip_domain="bench.example", group=group)
               for i in range(AGENTS)]
-    store = dispatch.presence()
-    epoch = now.timestamp()
-    store.sync_agents({group.name: [(a.presence_key, 0, True) for a in agents]}, epoch)
-    core = str(uuid.uuid4())
-    store.node_connected("fsbench", core, epoch)
-    # Registered for a day, so the worker phase still finds them routable.
-    store.reconcile("fsbench", core, [
-        Registration(agent=a.presence_key, call_id=f"{i}@bench", profile="internal",
-                     contact=f"<sip:{a.presence_key}>", network_ip="127.0.0.1",
-                     network_port=str(6000 + i), transport="udp", user_agent="bench",
-                     expires_at=epoch + 86_400)
-        for i, a in enumerate(agents)
-    ], epoch)
+    # The node as the listener leaves it (its live calls rebuilt), registered for a month so
+    # the worker phase still finds the agents routable.
+    routable_agents(dispatch.presence(), group.name, [a.presence_key for a in agents],
+                    ["fsbench"], now.timestamp())
     return trunk, group
 
 
@@ -167,19 +161,13 @@ def worker_rss(env: dict[str, str]) -> float:
     """RSS in MB of a real Celery worker after it ran WORKER_TICKS ticks."""
     from workers.celery import TICK, app
 
-    log = Path(tempfile.mkstemp(prefix="sb-bench-worker-", suffix=".log")[1])
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-P", "solo", "-Q", "tick",
-             "-n", f"bench-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
-             "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = Child(
+        [sys.executable, "-m", "celery", "-A", "workers", "worker", "-P", "solo", "-Q", "tick",
+         "-n", f"bench-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
+         "--loglevel=INFO"], cwd=ROOT, env=env, name="bench-worker")
     try:
+        proc.wait_for(" ready.", timeout=90)
         deadline = time.monotonic() + 90
-        while " ready." not in log.read_text(errors="replace"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"worker did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
         from campaigns.services.call_path import dispatch
 
         client = dispatch.redis_client()
@@ -187,20 +175,16 @@ def worker_rss(env: dict[str, str]) -> float:
         for _ in range(WORKER_TICKS):
             app.signature(TICK).apply_async()
         while int(client.hget(f"{PREFIX}:dispatch:tick", "count") or 0) < before + WORKER_TICKS:
-            if proc.poll() is not None or time.monotonic() > deadline + 120:
-                raise SystemExit(f"worker stopped ticking:\n{log.read_text()[-3000:]}")
+            if not proc.alive or time.monotonic() > deadline + 120:
+                raise SystemExit(f"worker stopped ticking:\n{proc.log()[-3000:]}")
             time.sleep(0.2)
         status = Path(f"/proc/{proc.pid}/status").read_text()
         kb = next(int(line.split()[1]) for line in status.splitlines()
                   if line.startswith("VmRSS:"))
         return kb / 1024
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.unlink(missing_ok=True)
+        proc.stop(grace=20)
+        proc.log_path.unlink(missing_ok=True)
 
 
 def purge(app) -> None:
@@ -210,6 +194,7 @@ def purge(app) -> None:
 
 
 def main() -> None:
+    exit_on_signals()
     original = setup_django()
     # Per-tick log lines would drown the progress lines.
     logging.getLogger("campaigns.services.call_path.dispatch").setLevel(logging.WARNING)
@@ -221,7 +206,7 @@ def main() -> None:
 
     env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0]
            + f"/{BENCH_DB}", "PYTHONUNBUFFERED": "1"}
-    rounds = 5
+    rounds = 2 if QUICK else 5
     try:
         trunk, group = make_world(timezone.now())
         campaigns = {}
@@ -251,11 +236,12 @@ def main() -> None:
         say(f"dropping {BENCH_DB}")
         connection.creation.destroy_test_db(original, verbosity=0)
 
-    print(f"tick_ms_10k: {ticks_ms['10k']:.2f} ms")
-    print(f"tick_ms_1m: {ticks_ms['1m']:.2f} ms")
-    print(f"tick_ratio: {ticks_ms['1m'] / ticks_ms['10k']:.2f} x")
-    print(f"worker_rss_mb_10k: {rss['10k']:.1f} MB")
-    print(f"worker_rss_mb_1m: {rss['1m']:.1f} MB")
+    small, large = SIZES
+    print(f"tick_ms_{small}: {ticks_ms[small]:.2f} ms")
+    print(f"tick_ms_{large}: {ticks_ms[large]:.2f} ms")
+    print(f"tick_ratio: {ticks_ms[large] / ticks_ms[small]:.2f} x")
+    print(f"worker_rss_mb_{small}: {rss[small]:.1f} MB")
+    print(f"worker_rss_mb_{large}: {rss[large]:.1f} MB")
 
 
 if __name__ == "__main__":

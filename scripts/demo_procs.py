@@ -1,5 +1,7 @@
 """Child processes of the demo: each in its own process group, logged to a file, stopped as a group.
 
+Started through the shared helper (switchboard.children), as the tests' and benches' are.
+
 Every child gets its own session (so a terminal's Ctrl-C reaches only the demo, which then stops
 the children in order) and asks the kernel to send it SIGTERM if the demo itself dies without
 cleaning up (PR_SET_PDEATHSIG), so no orphan outlives the demo even after a `kill -9`.
@@ -8,27 +10,18 @@ cleaning up (PR_SET_PDEATHSIG), so no orphan outlives the demo even after a `kil
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
-import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_PR_SET_PDEATHSIG = 1
+from switchboard import children
+from switchboard.children import port_is_free, wait_for_port
 
-
-def _die_with_parent() -> None:
-    """Runs in the child between fork and exec: SIGTERM me when my parent goes away."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:  # not glibc: the demo's own signal handlers still stop the children
-        pass
-
+__all__ = ["Child", "Supervisor", "port_is_free", "wait_for_port"]
 
 @dataclass
 class Child:
@@ -67,15 +60,13 @@ class Supervisor:
         with open(log_path, "ab") as log:
             log.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name}\n".encode())
             log.flush()
-            process = subprocess.Popen(
-                list(argv),
+            process = children.popen(
+                argv,
                 cwd=self.cwd,
                 env={**self.env, **(extra_env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
             )
         child = Child(name, argv, process, log_path, stop_signal, tier)
         self.children.append(child)
@@ -111,30 +102,3 @@ class Supervisor:
 def _signal_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
-
-
-def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool]) -> None:
-    """Wait until something accepts TCP connections on host:port, or raise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not alive():
-            raise RuntimeError(f"the process behind {host}:{port} exited")
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {host}:{port} after {timeout:.0f} s")
-
-
-def port_is_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port and we may bind it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # As the servers themselves do: a port whose old connections linger in TIME_WAIT is
-        # free to listen on; on Linux a port someone listens on still refuses the bind.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True

@@ -142,6 +142,10 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "sb")
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+# Prepended to every broker key on a Redis broker (kombu's global_keyprefix), so several
+# deployments, or parallel test workers, share one Redis database without sharing queues.
+# (Not CELERY_-named here: Celery reads every CELERY_ setting as one of its own.)
+BROKER_KEY_PREFIX = env_str("CELERY_BROKER_KEY_PREFIX", "")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TICK_SECONDS = env_float("CELERY_TICK_SECONDS", 1.0)
 # The tick's dial batches: targets per dial_batch task, and how long a claimed target may sit

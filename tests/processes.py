@@ -6,74 +6,26 @@ Shared by the dispatch fixtures (Celery worker and beat), the presence fixtures 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from switchboard.children import Child, stop_all
+
+__all__ = ["ROOT", "Process", "database_url", "process_environment", "stop_all"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class Process:
-    """A child process in its own session, its output in a temporary file; stopped at teardown."""
+class Process(Child):
+    """A child process in its own session, its output in a temporary file; stopped at teardown.
+
+    The shared helper (switchboard.children): it dies with the test run (PR_SET_PDEATHSIG), and
+    `stop_all` stops many at once.
+    """
 
     def __init__(self, argv: list[str], env: dict[str, str], kind: str) -> None:
-        self.kind = kind
-        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix=f"sb-{kind}-", suffix=".log", delete=False
-        )
-        # Its own session, so stop() can signal its children too (prefork pools), and only them.
-        self.proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def log(self) -> str:
-        return Path(self._log.name).read_text(errors="replace")
-
-    def wait_for(self, marker: str, timeout: float = 30.0) -> str:
-        """Poll the output until it holds `marker`; return the output so far."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log()
-            if marker in text:
-                return text
-            if not self.alive:
-                raise RuntimeError(f"{self.kind} exited early:\n{text[-4000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.kind}: no {marker!r} after {timeout}s:\n{self.log()[-4000:]}")
-
-    def signal(self, sig: int) -> None:
-        if self.alive:
-            os.kill(self.proc.pid, sig)
-
-    def signal_group(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)
-
-    def stop(self, grace: float = 10.0) -> int | None:
-        """SIGTERM, then SIGKILL to whatever is left of its session after `grace` seconds."""
-        if self.alive:
-            self.signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=grace)
-        self.signal_group(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        self._log.close()
-        return self.proc.returncode
+        super().__init__(argv, env=env, cwd=ROOT, name=kind, stdin=None)
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:

@@ -11,6 +11,8 @@ import time
 
 import redis
 
+from switchboard import children
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -32,7 +34,7 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.proc = subprocess.Popen(
+        self.proc = children.popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir, "--protected-mode", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -55,6 +55,16 @@ DIAL_SOFT_LIMIT = 90
 DIAL_HARD_LIMIT = 120
 VISIBILITY_TIMEOUT = 300
 
+def _transport_options() -> dict[str, object]:
+    """The Redis broker's options: the visibility timeout, and a key prefix when one is set."""
+    from django.conf import settings
+
+    options: dict[str, object] = {"visibility_timeout": VISIBILITY_TIMEOUT}
+    if settings.BROKER_KEY_PREFIX:
+        options["global_keyprefix"] = settings.BROKER_KEY_PREFIX
+    return options
+
+
 # The beat schedule, installed into django-celery-beat's tables by `manage.py setup_schedules`
 # (the DatabaseScheduler reads them, so operators can pause or retune an entry in the admin).
 # name -> (task, every N seconds, expire after N seconds: a stale tick is dropped, not run late).
@@ -112,7 +122,7 @@ app.conf.update(
             "time_limit": DIAL_HARD_LIMIT,
         },
     },
-    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    broker_transport_options=_transport_options(),
     broker_connection_retry_on_startup=True,
     task_ignore_result=True,
     task_serializer="json",

@@ -22,6 +22,7 @@ import psycopg
 import pytest
 
 from emulator.control import EmulatorControl
+from switchboard import children
 
 pytestmark = pytest.mark.integration
 
@@ -84,6 +85,10 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+# It starts its whole world itself (no fixture says so): the tier, for `make test-fast`.
+pytestmark = pytest.mark.processes
+
+
 class Demo:
     """One run of scripts/demo.py with its output collected line by line."""
 
@@ -93,7 +98,7 @@ class Demo:
         env["DEMO_MARKER"] = str(run_dir)
         self.ports = ports
         self.lines: list[str] = []
-        self.process = subprocess.Popen(
+        self.process = children.popen(
             [sys.executable, str(REPO / "scripts" / "demo.py"), "--run-dir", str(run_dir),
              "--duration", str(duration), "--web-port", str(ports["web"]),
              "--flower-port", str(ports["flower"]), "--esl-port", str(ports["esl"]),

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from tests.processes import Process, process_environment
+from tests.processes import Process, process_environment, stop_all
 
 ALL_QUEUES = ("tick", "dial", "control", "default")
 
@@ -75,8 +75,7 @@ def celery_processes() -> Iterator[list[CeleryProcess]]:
     """Every Celery process started by this test, stopped in reverse order at teardown."""
     started: list[CeleryProcess] = []
     yield started
-    for proc in reversed(started):
-        proc.stop()
+    stop_all(started)  # in parallel: one drain's time, not the sum
 
 
 @pytest.fixture

@@ -9,13 +9,8 @@ at teardown.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,42 +22,18 @@ from campaigns.models import Agent, CallAttempt, Campaign, CampaignStatus, Node
 from emulator.cluster import Cluster
 from telephony.presence import PresenceStore
 from tests.factories import make_agent, make_campaign, make_group, make_trunk
+from tests.processes import Process, stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "pbx.example.com"
 ALL_DAYS = 0b1111111
 
 
-class ManagedProcess:
+class ManagedProcess(Process):
     """A `manage.py` subprocess with its output in a temporary file, stopped at teardown."""
 
     def __init__(self, args: list[str], env: dict[str, str], kind: str) -> None:
-        self.kind = kind
-        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix=f"sb-{kind}-", suffix=".log", delete=False
-        )
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def log(self) -> str:
-        return Path(self._log.name).read_text(errors="replace")
-
-    def stop(self, grace: float = 5.0) -> None:
-        if self.alive:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=grace)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        self._log.close()
+        super().__init__([sys.executable, "manage.py", *args], env, kind)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str,
@@ -172,8 +143,7 @@ def start_processes(world: World, *, worker_factory: Any, beat_factory: Any,
 
 
 def stop_world(world: World) -> None:
-    for proc in reversed(world.processes):
-        proc.stop()
+    stop_all(world.processes, grace=5.0)
     world.cluster.stop()
 
 

@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from campaigns.models import Target, TargetState
+from switchboard import children
 from tests.dispatch.world import add_targets
 from tests.factories import make_campaign
 from tests.processes import ROOT
@@ -29,7 +30,7 @@ def race(process_env, guard: bool) -> tuple[list[int], list[int]]:
     campaign = make_campaign(status="running")
     ids = add_targets(campaign, TARGETS)
     procs = [
-        subprocess.Popen(
+        children.popen(
             [sys.executable, "-m", "tests.dispatch.claimer", str(campaign.id), "10", "0.02",
              "1" if guard else "0"],
             cwd=ROOT, env=process_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

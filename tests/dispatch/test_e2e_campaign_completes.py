@@ -1,4 +1,7 @@
-"""End to end: a campaign of a few hundred targets completes over a 3-node emulated cluster.
+"""End to end: a campaign of a hundred targets completes over a 3-node emulated cluster.
+
+Scale (hundreds and thousands of calls) is measured in bench/ (dispatch, abandon, faults); this
+test proves the exact attempts, digits, retries and pacing of every call of a smaller campaign.
 
 Real parts only: the emulator over TCP, `manage.py listen`, `manage.py consume_events`, a Celery
 worker and Celery beat as processes, PostgreSQL and Redis.
@@ -44,8 +47,8 @@ def world(process_env, redis_client, key_prefix):
 
 
 # The agent_first run is half the size: it proves the other connect mode, not the scale again.
-@pytest.mark.parametrize(("mode", "scale"), [("target_first", 1.0), ("agent_first", 0.5)])
-def test_campaign_of_a_few_hundred_targets_completes_with_exact_attempts_dtmf_and_pacing(
+@pytest.mark.parametrize(("mode", "scale"), [("target_first", 0.5), ("agent_first", 0.25)])
+def test_campaign_of_a_hundred_targets_completes_with_exact_attempts_dtmf_and_pacing(
     world, celery_worker_factory, celery_beat_factory, mode, scale
 ):
     for prefix, (outcome, *_rest) in SCRIPT.items():

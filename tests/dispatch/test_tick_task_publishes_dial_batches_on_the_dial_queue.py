@@ -22,6 +22,13 @@ def queued_messages(broker: redis.Redis, queue: str) -> list[dict]:
     return [json.loads(raw) for raw in broker.lrange(queue, 0, -1)]
 
 
+def key(queue: str) -> str:
+    """The queue's list in Redis, under this run's broker key prefix (empty unless parallel)."""
+    from django.conf import settings
+
+    return f"{settings.BROKER_KEY_PREFIX}{queue}"
+
+
 def test_a_tick_run_by_a_worker_publishes_bounded_dial_batches(
         process_env, celery_worker_factory, presence_store):
     now = dt.datetime.now(dt.UTC)
@@ -34,14 +41,14 @@ def test_a_tick_run_by_a_worker_publishes_bounded_dial_batches(
 
     app.signature(TICK).apply_async()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and broker.llen("dial") < 3:
+    while time.monotonic() < deadline and broker.llen(key("dial")) < 3:
         time.sleep(0.1)
 
-    messages = queued_messages(broker, "dial")
-    broker.delete("dial")  # no later test's worker may pick these up
+    messages = queued_messages(broker, key("dial"))
+    broker.delete(key("dial"))  # no later test's worker may pick these up
     assert [m["headers"]["task"] for m in messages] == ["switchboard.dial_batch"] * 3
     batches = sorted(json.loads(base64.b64decode(m["body"]))[0] for m in messages)
     assert batches == [[ids[0:3], None], [ids[3:6], None], [ids[6:7], None]]
     assert set(Target.objects.filter(state=TargetState.QUEUED).values_list("id", flat=True)) \
         == set(ids[:7])
-    assert broker.llen("default") == 0
+    assert broker.llen(key("default")) == 0

@@ -1,32 +1,17 @@
-"""A small dispatch world for tick tests: nodes up in presence, routable agents, a campaign."""
+"""A small dispatch world for tick tests: nodes up in presence, routable agents, a campaign.
+
+Nodes come up through telephony.staging, the same code the benches use."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from campaigns.models import Campaign, CampaignStatus, Target, TargetState
-from telephony.events import Registration
-from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
+from telephony.staging import bring_up
 from tests.factories import make_agent, make_campaign, make_group, make_node, make_trunk
 
 ALL_DAYS = 0b1111111
-
-
-def bring_up(store: PresenceStore, node: str, agents: list[str], now: float) -> None:
-    """Mark a node up (connected and reconciled, its live calls rebuilt) with `agents`
-    registered on it."""
-    core = str(uuid.uuid4())
-    store.node_connected(node, core, now)
-    rows = [
-        Registration(agent=a, call_id=f"{uuid.uuid4().hex}@{node}", profile="internal",
-                     contact=f"<sip:{a}>", network_ip="127.0.0.1", network_port=str(5000 + i),
-                     transport="udp", user_agent="test", expires_at=now + 30 * 86_400)
-        for i, a in enumerate(agents)
-    ]
-    store.reconcile(node, core, rows, now)
-    Pacer(store.client, store.prefix).mark_rebuilt(node, now)
 
 
 def running_campaign(store: PresenceStore, now: dt.datetime, *, agents: int = 5,

@@ -8,11 +8,12 @@ import subprocess
 import sys
 
 from emulator.control import EmulatorControl
+from switchboard import children
 from tests.emulator.eslraw import RawEsl
 
 
 def test_cli_prints_a_ready_line_serves_and_exits_on_sigterm():
-    proc = subprocess.Popen(
+    proc = children.popen(
         [sys.executable, "-m", "emulator", "--nodes", "2", "--esl-port", "0",
          "--control-port", "0", "--password", "s3cret", "--heartbeat", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

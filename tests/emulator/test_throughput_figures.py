@@ -11,6 +11,7 @@ import threading
 import time
 
 from emulator.control import EmulatorControl
+from switchboard import children
 
 ORIGINATES = 3000
 APIS = 5000
@@ -43,7 +44,7 @@ def _count(sock: socket.socket, needle: bytes, n: int, deadline: float) -> int:
 
 
 def test_one_process_handles_thousands_of_calls_and_api_commands(capsys):
-    proc = subprocess.Popen(
+    proc = children.popen(
         [sys.executable, "-m", "emulator", "--nodes", "1", "--esl-port", "0",
          "--control-port", "0", "--sps", "1000000", "--max-sessions", "1000000"],
         stdout=subprocess.PIPE, text=True,

@@ -21,7 +21,7 @@ from telephony.events import (
 )
 from telephony.presence import PresenceStore
 from tests.presence.processes import Emulator
-from tests.processes import Process, process_environment
+from tests.processes import Process, process_environment, stop_all
 
 CORE = "7e7311ca-ac7b-41e8-85c6-cb159a57b4df"
 NOW = 1_795_746_580.0
@@ -90,8 +90,7 @@ def started():
     """Every process a test starts, stopped in reverse order at teardown."""
     procs = []
     yield procs
-    for proc in reversed(procs):
-        proc.stop()
+    stop_all(procs)
 
 
 @pytest.fixture
@@ -176,8 +175,7 @@ def cluster(django_db_setup, django_db_blocker):
         yield SimpleNamespace(emulator=emu, listener=lis, store=store, prefix=prefix,
                   registered=registered)
     finally:
-        for proc in reversed(procs):
-            proc.stop()
+        stop_all(procs)
         for key in client.scan_iter(match=f"{prefix}:*", count=1000):
             client.delete(key)
         client.close()

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from switchboard import children
 from tests.presence.conftest import NOW, online, registered
 
 AGENTS = [f"10{i:02d}@127.0.0.1" for i in range(3)]
@@ -21,7 +22,7 @@ def race(store, redis_url, key_prefix, mode):
         store.apply("fs1" if i % 2 else "fs2", registered(i + 1, agent=agent, call_id=agent,
                                                            expires_at=NOW + 10**9), NOW)
     start_at = time.time() + 1.0
-    procs = [subprocess.Popen(
+    procs = [children.popen(
         [sys.executable, "-m", "tests.presence.reserver", redis_url, key_prefix, str(ROUNDS),
          mode, str(start_at)], stdout=subprocess.PIPE, text=True) for _ in range(PROCESSES)]
     totals = [0, 0]

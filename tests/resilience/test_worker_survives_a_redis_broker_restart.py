@@ -65,7 +65,8 @@ def _publish(broker_url: str, name: str, *args) -> None:
     sender = Celery("sender", broker=broker_url, set_as_current=False)
     sender.conf.update(task_routes=app.conf.task_routes, task_queues=app.conf.task_queues,
                        task_default_queue="default", task_default_exchange="switchboard",
-                       task_default_routing_key="default")
+                       task_default_routing_key="default",
+                       broker_transport_options=app.conf.broker_transport_options)
     sender.send_task(name, args=list(args))
     sender.close()
 
