@@ -11,8 +11,9 @@ import zipfile
 
 import openpyxl
 import pytest
-from campaigns.services.importing import MAX_COLUMNS, open_records, run_job
 
+from campaigns.imports import run_job
+from campaigns.imports.reading import MAX_COLUMNS, open_records
 from campaigns.models import ImportJob, ImportState, Target
 from tests.factories import make_campaign
 

@@ -6,9 +6,9 @@ import io
 
 import openpyxl
 import pytest
-from campaigns.services.importing import run_queued_job
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from campaigns.imports import run_queued_job
 from campaigns.models import DoNotCall, Target
 
 CSV = (

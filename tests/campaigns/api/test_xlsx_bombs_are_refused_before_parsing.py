@@ -7,9 +7,9 @@ import zipfile
 
 import openpyxl
 import pytest
-from campaigns.services.importing import run_queued_job
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from campaigns.imports import run_queued_job
 from campaigns.models import Target
 
 pytestmark = pytest.mark.django_db
