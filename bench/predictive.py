@@ -53,7 +53,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from telephony.predictive import (  # noqa: E402
+from telephony.predictive import (
     AbandonFormula,
     Agent,
     DialMode,

@@ -314,7 +314,7 @@ def decide(inputs: PacerInputs) -> Decision:
         lost, persons = excess(n)
         # The window's slack must hold the expected abandons with a margin for their spread.
         # The model errs low by up to about half (the simulation's finding): count double.
-        return lost <= target * persons and 2 * lost + 2 * math.sqrt(lost) <= slack - 1
+        return lost <= target * max(persons, 1.0) and 2 * lost + 2 * math.sqrt(lost) <= slack - 1
 
     low, high = 0, cap_calls
     if not fits(0):
