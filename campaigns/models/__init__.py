@@ -2,7 +2,15 @@
 
 from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
-from campaigns.models.campaign import Campaign, CampaignEvent, CampaignMode, CampaignStatus
+from campaigns.models.campaign import (
+    AGENT_AT_HELLO,
+    AbandonFormula,
+    Campaign,
+    CampaignEvent,
+    CampaignMode,
+    CampaignStatus,
+    DialMode,
+)
 from campaigns.models.cdr import CallDetailRecord, CallLeg
 from campaigns.models.donotcall import DoNotCall
 from campaigns.models.floor import (
@@ -18,7 +26,9 @@ from campaigns.models.infrastructure import Node, Trunk
 from campaigns.models.target import Target, TargetState
 
 __all__ = [
+    "AGENT_AT_HELLO",
     "DEFAULT_DISPOSITIONS",
+    "AbandonFormula",
     "Agent",
     "AgentGroup",
     "AgentStateChange",
@@ -31,6 +41,7 @@ __all__ = [
     "CampaignEvent",
     "CampaignMode",
     "CampaignStatus",
+    "DialMode",
     "Disposition",
     "DispositionKind",
     "DoNotCall",

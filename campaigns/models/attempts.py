@@ -69,6 +69,9 @@ class CallAttempt(models.Model):
         null=True, blank=True,
         help_text="From the answer (or the extension sent in full) to the agent connected",
     )
+    abandon_message_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the abandon message finished playing (the plan's own mark after it)")
     agent_failovers = models.PositiveSmallIntegerField(
         default=0, help_text="Other agents tried after an agent's phone failed this call"
     )

@@ -9,7 +9,8 @@ from telephony.predictive import DialMode, decide
 from tests.telephony.pacer_world import floor
 
 
-@pytest.mark.parametrize(("idle", "in_flight", "calls"), [(5, 0, 5), (5, 3, 2), (5, 9, 0), (0, 0, 0)])
+@pytest.mark.parametrize(("idle", "in_flight", "calls"),
+                         [(5, 0, 5), (5, 3, 2), (5, 9, 0), (0, 0, 0)])
 def test_progressive_places_one_call_per_free_agent(idle, in_flight, calls):
     decision = decide(floor(idle=idle, in_flight=in_flight, mode=DialMode.PROGRESSIVE))
     assert decision.calls == calls
