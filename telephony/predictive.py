@@ -23,8 +23,8 @@ The model (late binding: no agent is reserved before a person says hello):
 
 The ceiling is never crossed by choice: the slack is ceiling x answered - abandoned over the
 campaign's regulatory window (US: 30 days per campaign; UK: 24 hours, AMD false positives
-counted as abandons). With less than one abandon of slack, and at a cold start (too few resolved
-attempts to measure), the pacer is progressive: calls in flight never exceed agents free now, so
+counted as abandons). With less than two abandons of slack (MIN_SLACK), and at a cold start
+(too few resolved attempts to measure), the pacer is progressive: calls in flight never exceed agents free now, so
 every person finds an agent. Near the ceiling the target shrinks in proportion to the slack, so
 throughput goes first.
 """
@@ -56,6 +56,9 @@ DEFAULT_CEILING: Final = 0.03
 MIN_RESOLVED: Final = 30  # resolved attempts before the pacer trusts its measured rates
 MIN_PERSONS: Final = 5  # persons reached before it trusts the dial-to-person times
 MIN_TALKS: Final = 20  # completed talks before it predicts when agents come free
+# Over-dial only while the window could take this many more abandons without crossing: calls
+# already in flight may abandon together, more so on a small floor.
+MIN_SLACK: Final = 2.0
 MAX_LEVEL: Final = 20.0  # calls in flight per free agent, at most (low live rates need over 10)
 
 
@@ -254,11 +257,11 @@ def decide(inputs: PacerInputs) -> Decision:
         return _progressive(inputs, free_now, "progressive: one call per free agent", slack)
     if not inputs.agents:
         return Decision(0, None, "no agent available", 0.0, slack)
-    if slack < 1.0:
+    if slack < MIN_SLACK:
         rate = w.rate
         said = f"{rate:.2%}" if rate is not None else "none yet"
-        return _progressive(inputs, free_now, f"abandon slack below one call (window rate {said}, "
-                            f"ceiling {s.ceiling:.1%}, {w.answered} answered): progressive", slack)
+        return _progressive(inputs, free_now, f"abandon slack below {MIN_SLACK:g} calls (window "
+                            f"rate {said}, ceiling {s.ceiling:.1%}, {w.answered} answered): progressive", slack)
     if s.mode is DialMode.RATIO:
         goal = math.floor(s.ratio * free_now + 1e-9)
         calls = max(0, goal - len(inputs.in_flight) - inputs.waiting)
@@ -314,7 +317,8 @@ def decide(inputs: PacerInputs) -> Decision:
         lost, persons = excess(n)
         # The window's slack must hold the expected abandons with a margin for their spread.
         # The model errs low by up to about half (the simulation's finding): count double.
-        return lost <= target * max(persons, 1.0) and 2 * lost + 2 * math.sqrt(lost) <= slack - 1
+        return (lost <= target * max(persons, 1.0)
+                and 2 * lost + 2 * math.sqrt(lost) <= slack - MIN_SLACK)
 
     low, high = 0, cap_calls
     if not fits(0):

@@ -28,7 +28,7 @@ def test_the_pacer_starts_progressive_with_no_history(history, why):
 def test_a_new_campaign_with_no_answered_call_in_its_window_is_progressive():
     decision = decide(floor(agents=50, idle=5, answered=0, abandoned=0))
     assert (decision.calls, decision.level) == (5, 1.0)
-    assert decision.reason.startswith("abandon slack below one call"), decision.reason
+    assert decision.reason.startswith("abandon slack below 2 calls"), decision.reason
 
 
 def test_the_same_floor_with_history_dials_more_than_one_call_per_free_agent():
