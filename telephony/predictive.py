@@ -24,9 +24,9 @@ The model (late binding: no agent is reserved before a person says hello):
 The ceiling is never crossed by choice: the slack is ceiling x answered - abandoned over the
 campaign's regulatory window (US: 30 days per campaign; UK: 24 hours, AMD false positives
 counted as abandons). With less than two abandons of slack (MIN_SLACK), and at a cold start
-(too few resolved attempts to measure), the pacer is progressive: calls in flight never exceed agents free now, so
-every person finds an agent. Near the ceiling the target shrinks in proportion to the slack, so
-throughput goes first.
+(too few resolved attempts to measure), the pacer is progressive: calls in flight never exceed
+agents free now, so every person finds an agent. Near the ceiling the target shrinks in
+proportion to the slack, so throughput goes first.
 """
 
 from __future__ import annotations
@@ -261,7 +261,8 @@ def decide(inputs: PacerInputs) -> Decision:
         rate = w.rate
         said = f"{rate:.2%}" if rate is not None else "none yet"
         return _progressive(inputs, free_now, f"abandon slack below {MIN_SLACK:g} calls (window "
-                            f"rate {said}, ceiling {s.ceiling:.1%}, {w.answered} answered): progressive", slack)
+                            f"rate {said}, ceiling {s.ceiling:.1%}, {w.answered} answered): "
+                            "progressive", slack)
     if s.mode is DialMode.RATIO:
         goal = math.floor(s.ratio * free_now + 1e-9)
         calls = max(0, goal - len(inputs.in_flight) - inputs.waiting)
