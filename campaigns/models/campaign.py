@@ -29,6 +29,9 @@ class CampaignMode(models.TextChoices):
 AGENT_AT_HELLO = "agent_at_hello"
 
 
+UK_NO_REDIAL_SECONDS = 72 * 3600
+
+
 class DialMode(models.TextChoices):
     PROGRESSIVE = "progressive", "Progressive (one call per free agent)"
     PREDICTIVE = "predictive", "Predictive (paced under the abandon ceiling)"
@@ -283,6 +286,13 @@ class Campaign(models.Model):
         elif not problems and self.next_window_start(now) is None:
             problems.append("its daily window never opens before its end date")
         return problems
+
+    def abandon_retry_seconds(self) -> int:
+        """Delay before an abandoned callee is called again: in UK mode at least 72 hours (Ofcom:
+        no repeat call to an abandoned number within 72 hours unless an agent is guaranteed)."""
+        if self.abandon_formula == AbandonFormula.UK_24H:
+            return max(self.retry_abandoned_seconds, UK_NO_REDIAL_SECONDS)
+        return self.retry_abandoned_seconds
 
     def pacing_errors(self) -> dict[str, list[str]]:
         """Why the pacing settings cannot work together ({} when they can)."""

@@ -455,7 +455,7 @@ class Results:
             elif klass.retry is Retry.UNKNOWN:  # it may have answered: never dial again soon
                 state, retry_after = TargetState.RETRY_WAIT, campaign.retry_no_answer_seconds
                 if answered:  # answered, the bridge unseen: connected, or abandoned
-                    retry_after = max(retry_after, campaign.retry_abandoned_seconds)
+                    retry_after = max(retry_after, campaign.abandon_retry_seconds())
             else:
                 state, retry_after = TargetState.RETRY_WAIT, ELSEWHERE_RETRY_SECONDS
         elif attempts >= campaign.max_attempts:
@@ -465,7 +465,7 @@ class Results:
             retry_after = {
                 Retry.BUSY: campaign.retry_busy_seconds,
                 Retry.NO_ANSWER: campaign.retry_no_answer_seconds,
-                Retry.ABANDONED: campaign.retry_abandoned_seconds,
+                Retry.ABANDONED: campaign.abandon_retry_seconds(),
             }.get(klass.retry, campaign.retry_failed_seconds)
         if retry_after is not None and campaign.status in (
             CampaignStatus.CANCELLED, CampaignStatus.COMPLETED
