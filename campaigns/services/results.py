@@ -67,7 +67,7 @@ from campaigns.services.outcomes import (
 )
 from telephony.dialstring import DialstringError, dtmf_length_ms
 from telephony.floor import LiveCalls
-from telephony.originate import DTMF_SENT_MARK
+from telephony.originate import ABANDON_PLAYED_MARK, DTMF_SENT_MARK
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +256,11 @@ class Results:
     def _execute_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
         app = event.get("Application")
         target_first = attempt.campaign.mode == CampaignMode.TARGET_FIRST
+        if app == "set" and event.get("Application-Data").startswith(f"{ABANDON_PLAYED_MARK}="):
+            # The plan's own mark after the abandon message: the compliance evidence's proof.
+            CallAttempt.objects.filter(id=attempt.id, abandon_message_at__isnull=True).update(
+                abandon_message_at=event.at or now)
+            return "abandon_message_played"
         if target_first and app == "set" and self._is_leg_a(event, attempt) and event.get(
                 "Application-Data").startswith(f"{DTMF_SENT_MARK}="):
             # Runs only after the sleep of the rendered DTMF length: every digit is out. A leg
