@@ -100,6 +100,7 @@ def test_rendered_command_parses_back_into_exactly_the_intended_legs(mode):
             ("playback", "tone_stream://%(2000,4000,440,480);loops=3"),
             ("playback", "tone_stream://%(2000,0,440,480)"),
             ("playback", "tone_stream://%(500,500,480,620);loops=4"),
+            ("set", "switchboard_abandon=played"),
             ("hangup", "NORMAL_CLEARING"),
         ]
     else:
