@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from campaigns.models import AGENT_AT_HELLO, CallAttempt, Outcome, Target, TargetState
+from campaigns.models import AGENT_AT_HELLO, CallAttempt, Outcome, TargetState
 from campaigns.services import dispatch, dispatch_pacing
 from tests.dispatch.world import add_targets, running_campaign
 
