@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 
-from campaigns.models import AGENT_AT_HELLO, CallAttempt, Outcome, TargetState
+from campaigns.models import AGENT_AT_HELLO
 from campaigns.services import dispatch, dispatch_pacing
+from tests.dispatch.pacing_world import history
 from tests.dispatch.world import add_targets, running_campaign
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -20,26 +21,6 @@ AGENTS = 10
 @pytest.fixture
 def now():
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
-
-
-def history(campaign, now, persons=100, failures=300):
-    """Resolved attempts an hour ago: persons after 18 s, 240 s talks; failures after 20 s."""
-    ids = add_targets(campaign, persons + failures, state=TargetState.COMPLETED, extension="9")
-    start = now - dt.timedelta(hours=1)
-    rows = []
-    for i, target_id in enumerate(ids):
-        person = i < persons
-        answered = start + dt.timedelta(seconds=18) if person else None
-        rows.append(CallAttempt(
-            target_id=target_id, campaign=campaign, attempt_number=1,
-            answered_at=answered,
-            bridged_at=answered + dt.timedelta(milliseconds=500) if person else None,
-            answer_to_agent_ms=500 if person else None,
-            ended_at=(answered + dt.timedelta(seconds=240) if person
-                      else start + dt.timedelta(seconds=20)),
-            outcome=Outcome.ANSWERED if person else Outcome.NO_ANSWER))
-    CallAttempt.objects.bulk_create(rows)
-    CallAttempt.objects.filter(campaign=campaign).update(created_at=start)
 
 
 def tick(now, django_capture_on_commit_callbacks):
