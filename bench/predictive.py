@@ -71,7 +71,8 @@ AMD_FALSE_POSITIVE = 0.01
 TALK_MEAN, TALK_SIGMA = 240.0, 0.5
 WRAP_BASE, WRAP_EXP_MEAN = 10.0, 5.0
 CEILING = 0.03
-MEASURE_RESOLVED, MEASURE_TALKS = 600, 300  # the pacer's measurement horizon (most recent)
+# The pacer's measurement horizon: the most recent resolved attempts, talks and persons.
+MEASURE_RESOLVED, MEASURE_TALKS, MEASURE_RECENT = 600, 300, 300
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Floor:
     failure_delays: deque[float] = field(default_factory=lambda: deque(maxlen=MEASURE_RESOLVED))
     resolved: deque[bool] = field(default_factory=lambda: deque(maxlen=MEASURE_RESOLVED))
     talks: deque[float] = field(default_factory=lambda: deque(maxlen=MEASURE_TALKS))
+    recent: deque[bool] = field(default_factory=lambda: deque(maxlen=MEASURE_RECENT))
     max_rate: float = 0.0
     levels: list[float] = field(default_factory=list)
     # VICIdial's state.
@@ -146,6 +148,7 @@ class Floor:
         self.failure_delays.append(self.now - dialled)
 
     def connect(self, agent: int) -> None:
+        self.recent.append(False)
         talk = self.rng.lognormvariate(math.log(TALK_MEAN) - TALK_SIGMA ** 2 / 2, TALK_SIGMA)
         self.talking[agent] = self.now
         self.minute.append((self.now, False))
@@ -174,6 +177,7 @@ class Floor:
             if waiting_call == call:
                 del self.waiting[i]
                 self.drops += 1
+                self.recent.append(True)
                 self.minute.append((self.now, True))
                 self.check_window()
                 return
@@ -213,7 +217,8 @@ class Floor:
         measured = Measured(
             resolved=len(self.resolved), persons=sum(self.resolved),
             person_delays=sorted(self.person_delays), failure_delays=sorted(self.failure_delays),
-            talk=sorted(self.talks), wrap=WRAP_BASE + WRAP_EXP_MEAN)
+            talk=sorted(self.talks), wrap=WRAP_BASE + WRAP_EXP_MEAN,
+            recent_persons=len(self.recent), recent_abandoned=sum(self.recent))
         decision = decide(PacerInputs(
             now=self.now, settings=settings, agents=agents,
             in_flight=list(self.in_flight.values()), waiting=len(self.waiting),

@@ -59,6 +59,8 @@ MIN_TALKS: Final = 20  # completed talks before it predicts when agents come fre
 # Over-dial only while the window could take this many more abandons without crossing: calls
 # already in flight may abandon together, more so on a small floor.
 MIN_SLACK: Final = 2.0
+GOAL_SHARE: Final = 0.85  # the window's rate at which over-dialling stops altogether
+RECENT_MIN_PERSONS: Final = 50  # persons before the recent abandon share corrects the model
 MAX_LEVEL: Final = 20.0  # calls in flight per free agent, at most (low live rates need over 10)
 
 
@@ -96,6 +98,8 @@ class Measured:
     failure_delays: Sequence[float] = ()  # dial -> resolved without a person, sorted
     talk: Sequence[float] = ()  # talk times, sorted
     wrap: float = 0.0  # mean wrap-up seconds
+    recent_persons: int = 0  # persons among the resolved attempts
+    recent_abandoned: int = 0  # of which abandoned (no agent within 2 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +245,32 @@ def expected_excess(mean: float, variance: float) -> float:
     return s * _phi(mean / s) + mean * _big_phi(mean / s)
 
 
+def _target(s: PacerSettings, w: Window, m: Measured, slack: float) -> float:
+    """The share of persons the pacer may expect to abandon, corrected by what happened.
+
+    1. Start from target_share x ceiling, shrunk when the slack is small (throughput goes
+       first near the ceiling).
+    2. The model errs (low live rates, long tails): when the recent measured abandon share runs
+       above the target, shrink the target by target / measured.
+    3. As the window's own rate climbs from the target to GOAL_SHARE x ceiling, shrink the
+       target linearly to zero: at zero only progressive calls fit, which abandon nobody, so
+       the window's rate levels off below the ceiling.
+    """
+    target = s.ceiling * s.target_share * min(1.0, slack / 10.0)
+    if target <= 0:
+        return 0.0
+    if m.recent_persons >= RECENT_MIN_PERSONS:
+        recent = m.recent_abandoned / m.recent_persons
+        if recent > target:
+            target *= target / recent
+    goal = s.ceiling * GOAL_SHARE
+    rate = w.rate or 0.0
+    base = s.ceiling * s.target_share
+    if rate > base:
+        target *= max(0.0, (goal - rate) / (goal - base)) if goal > base else 0.0
+    return target
+
+
 def _progressive(inputs: PacerInputs, free_now: int, reason: str, slack: float) -> Decision:
     """One call per agent free now, counting calls in flight and persons waiting."""
     calls = max(0, free_now - len(inputs.in_flight) - inputs.waiting)
@@ -305,8 +335,7 @@ def decide(inputs: PacerInputs) -> Decision:
     persons_in_flight = inputs.waiting + sum(
         p * _survival(m.person_delays, a) / total for a, total in zip(ages, alive, strict=True)
         if total > 0)
-    # Near the ceiling the target share shrinks with the slack: throughput goes first.
-    target = s.ceiling * s.target_share * min(1.0, slack / 10.0)
+    target = _target(s, w, m, slack)
     cap_calls = max(0, math.floor(s.max_level * max(free_now, 1)) - len(inputs.in_flight))
 
     def excess(n: int) -> tuple[float, float]:

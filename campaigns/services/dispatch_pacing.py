@@ -68,12 +68,14 @@ def measured(campaign: Campaign) -> predictive.Measured:
     """Rates and times from the campaign's most recent attempts."""
     rows = list(CallAttempt.objects.filter(campaign_id=campaign.pk, ended_at__isnull=False,
                                            counts_as_attempt=True)
-                .order_by("-id").values_list("created_at", "answered_at", "ended_at", "outcome")
+                .order_by("-id").values_list("created_at", "answered_at", "ended_at", "outcome",
+                                             "bridged_at", "answer_to_agent_ms")
                 [:MEASURE_ATTEMPTS])
-    persons, failures = [], []
-    for created, answered, ended, outcome in rows:
+    persons, failures, abandoned = [], [], 0
+    for created, answered, ended, outcome, bridged, wait_ms in rows:
         if answered is not None and outcome != compliance.MACHINE:
             persons.append((answered - created).total_seconds())
+            abandoned += bridged is None or (wait_ms or 0) > compliance.ABANDON_AFTER_MS
         else:
             failures.append((ended - created).total_seconds())
     talks = [(end - start).total_seconds() for start, end in CallAttempt.objects.filter(
@@ -85,6 +87,7 @@ def measured(campaign: Campaign) -> predictive.Measured:
         resolved=len(rows), persons=len(persons), person_delays=sorted(persons),
         failure_delays=sorted(failures), talk=sorted(t for t in talks if t >= 0),
         wrap=sum(wraps) / len(wraps) if wraps else 0.0,
+        recent_persons=len(persons), recent_abandoned=abandoned,
     )
 
 

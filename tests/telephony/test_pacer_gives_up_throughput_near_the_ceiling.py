@@ -4,10 +4,12 @@ compliance."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from telephony.predictive import AbandonFormula, decide
-from tests.telephony.pacer_world import floor
+from tests.telephony.pacer_world import floor, measured
 
 # (abandoned in a window of 5000 answered; ceiling 3 % = 150)
 ROWS = [0, 100, 140, 147, 149.5, 150, 160]
@@ -38,3 +40,16 @@ def test_the_reason_names_the_rates_the_level_comes_from():
     decision = decide(floor(answered=5000, abandoned=50))
     assert "reach a person after" in decision.reason
     assert "ceiling 3.0%" in decision.reason
+
+
+def test_at_85_percent_of_the_ceiling_only_calls_that_abandon_nobody_are_placed():
+    # 2.55 % of 5000 answered: the window's rate reached 0.85 x 3 %; plenty of slack left.
+    decision = decide(floor(idle=5, in_flight=1, answered=5000, abandoned=127.5))
+    assert decision.slack > 20
+    assert (decision.calls, decision.level) == (4, 1.0)
+
+
+def test_recent_abandons_above_the_target_make_the_pacer_more_careful():
+    calm = decide(floor(m=replace(measured(), recent_persons=150, recent_abandoned=0)))
+    burnt = decide(floor(m=replace(measured(), recent_persons=150, recent_abandoned=15)))
+    assert burnt.calls < calm.calls
