@@ -60,6 +60,7 @@ MIN_TALKS: Final = 20  # completed talks before it predicts when agents come fre
 # already in flight may abandon together, more so on a small floor.
 MIN_SLACK: Final = 2.0
 GOAL_SHARE: Final = 0.85  # the window's rate at which over-dialling stops altogether
+MAX_CALIBRATION: Final = 2.0
 RECENT_MIN_PERSONS: Final = 50  # persons before the recent abandon share corrects the model
 MAX_LEVEL: Final = 20.0  # calls in flight per free agent, at most (low live rates need over 10)
 
@@ -250,8 +251,8 @@ def _target(s: PacerSettings, w: Window, m: Measured, slack: float) -> float:
 
     1. Start from target_share x ceiling, shrunk when the slack is small (throughput goes
        first near the ceiling).
-    2. The model errs (low live rates, long tails): when the recent measured abandon share runs
-       above the target, shrink the target by target / measured.
+    2. The model errs: scale the target by target / the recent measured abandon share (at
+       most MAX_CALIBRATION): down when abandons ran above it, up when they ran below.
     3. As the window's own rate climbs from the target to GOAL_SHARE x ceiling, shrink the
        target linearly to zero: at zero only progressive calls fit, which abandon nobody, so
        the window's rate levels off below the ceiling.
@@ -260,9 +261,11 @@ def _target(s: PacerSettings, w: Window, m: Measured, slack: float) -> float:
     if target <= 0:
         return 0.0
     if m.recent_persons >= RECENT_MIN_PERSONS:
-        recent = m.recent_abandoned / m.recent_persons
-        if recent > target:
-            target *= target / recent
+        # Calibrate by what happened, both ways: the model errs high on small floors (abandons
+        # come in whole persons) and low at low live rates. Never above twice the target.
+        # No abandon yet is no evidence (the pacer may just have left its cold start).
+        if m.recent_abandoned:
+            target *= min(MAX_CALIBRATION, target / (m.recent_abandoned / m.recent_persons))
     goal = s.ceiling * GOAL_SHARE
     rate = w.rate or 0.0
     base = s.ceiling * s.target_share
@@ -338,17 +341,24 @@ def decide(inputs: PacerInputs) -> Decision:
     target = _target(s, w, m, slack)
     cap_calls = max(0, math.floor(s.max_level * max(free_now, 1)) - len(inputs.in_flight))
 
-    def excess(n: int) -> tuple[float, float]:
-        lost = max(expected_excess(mx + n * q - mf + 0.5, v + n * q * (1 - q))
+    def excess(n: int, shift: float = -0.5) -> tuple[float, float]:
+        """Expected abandons (the most at any checkpoint) and persons, with n calls placed now.
+
+        Abandons come in whole persons: E[max(0, D)] for an integer D is about E[max(0, N -
+        0.5)] (shift -0.5, the best estimate); the compliance guard uses +0.5 (pessimistic).
+        """
+        lost = max(expected_excess(mx + n * q - mf + shift, v + n * q * (1 - q))
                    for mx, v, mf, q in points)
         return lost, persons_in_flight + n * p
 
     def fits(n: int) -> bool:
         lost, persons = excess(n)
-        # The window's slack must hold the expected abandons with a margin for their spread.
-        # The model errs low by up to about half (the simulation's finding): count double.
-        return (lost <= target * max(persons, 1.0)
-                and 2 * lost + 2 * math.sqrt(lost) <= slack - MIN_SLACK)
+        if lost > target * max(persons, 1.0):
+            return False
+        # The window's slack must hold the pessimistic expected abandons with a margin for
+        # their spread; the model errs low by up to about half (the simulation): count double.
+        safe, _ = excess(n, 0.5)
+        return 2 * safe + 2 * math.sqrt(safe) <= slack - MIN_SLACK
 
     low, high = 0, cap_calls
     if not fits(0):
