@@ -260,12 +260,11 @@ def _target(s: PacerSettings, w: Window, m: Measured, slack: float) -> float:
     target = s.ceiling * s.target_share * min(1.0, slack / 10.0)
     if target <= 0:
         return 0.0
-    if m.recent_persons >= RECENT_MIN_PERSONS:
-        # Calibrate by what happened, both ways: the model errs high on small floors (abandons
-        # come in whole persons) and low at low live rates. Never above twice the target.
-        # No abandon yet is no evidence (the pacer may just have left its cold start).
-        if m.recent_abandoned:
-            target *= min(MAX_CALIBRATION, target / (m.recent_abandoned / m.recent_persons))
+    # Calibrate by what happened, both ways: the model errs high on small floors (abandons come
+    # in whole persons) and low at low live rates. Never above twice the target. No abandon yet
+    # is no evidence (the pacer may just have left its cold start).
+    if m.recent_persons >= RECENT_MIN_PERSONS and m.recent_abandoned:
+        target *= min(MAX_CALIBRATION, target / (m.recent_abandoned / m.recent_persons))
     goal = s.ceiling * GOAL_SHARE
     rate = w.rate or 0.0
     base = s.ceiling * s.target_share
