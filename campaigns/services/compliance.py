@@ -2,7 +2,7 @@
 the AMD false-positive estimate, the abandon message's proof, and the UK 72-hour redial rule.
 
 Definitions (docs/predictive-pacing.md; the figures a regulator asks for):
-- live answered: attempts a person answered (`answered_at` set), machines excluded;
+- live answered: attempts a person answered (PERSON_AT set), machines excluded;
 - abandoned: live answered with no agent within 2 s (never connected and finished, or connected
   later than 2 s), as in `stats.abandon_figures`;
 - machines: attempts classified as answering machines (outcome `machine`, the late-binding
@@ -29,6 +29,10 @@ from telephony import predictive
 
 ABANDON_AFTER_MS = 2000
 MACHINE = "machine"  # the outcome issue 18 gives a call answered by a machine
+# When a person answered: the regulators' clock starts there. Today the callee's answer; with
+# the late-binding connect mode (issue 18) the person's hello after the attendant: the lead
+# points this at that field when merging, and the pacer and the evidence follow.
+PERSON_AT = "answered_at"
 UK_NO_REDIAL = dt.timedelta(hours=72)
 
 
@@ -63,7 +67,7 @@ def counts(campaign_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, 
     """Attempts, live answered, abandoned, message played, machines placed in [start, end)."""
     rows = CallAttempt.objects.filter(campaign_id=campaign_id, created_at__gte=start,
                                       created_at__lt=end)
-    person = Q(answered_at__isnull=False) & ~Q(outcome=MACHINE)
+    person = Q(**{f"{PERSON_AT}__isnull": False}) & ~Q(outcome=MACHINE)
     figures = rows.aggregate(
         attempts=Count("id"),
         live=Count("id", filter=person),
@@ -138,5 +142,5 @@ def uk_redial_blocked(campaign: Campaign, target_id: int, now: dt.datetime) -> b
     if campaign.abandon_formula != AbandonFormula.UK_24H:
         return False
     return CallAttempt.objects.filter(
-        Q(answered_at__isnull=False) & ~Q(outcome=MACHINE) & _abandoned(),
+        Q(**{f"{PERSON_AT}__isnull": False}) & ~Q(outcome=MACHINE) & _abandoned(),
         target_id=target_id, created_at__gte=now - UK_NO_REDIAL).exists()

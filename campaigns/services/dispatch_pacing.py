@@ -68,7 +68,7 @@ def measured(campaign: Campaign) -> predictive.Measured:
     """Rates and times from the campaign's most recent attempts."""
     rows = list(CallAttempt.objects.filter(campaign_id=campaign.pk, ended_at__isnull=False,
                                            counts_as_attempt=True)
-                .order_by("-id").values_list("created_at", "answered_at", "ended_at", "outcome",
+                .order_by("-id").values_list("created_at", compliance.PERSON_AT, "ended_at", "outcome",
                                              "bridged_at", "answer_to_agent_ms")
                 [:MEASURE_ATTEMPTS])
     persons, failures, abandoned = [], [], 0
@@ -97,7 +97,7 @@ def in_flight(campaign: Campaign, now: dt.datetime, queued: int) -> tuple[list[f
     pending = (CallAttempt.objects.filter(campaign_id=campaign.pk, outcome=Outcome.PENDING,
                                           created_at__gte=now - IN_FLIGHT_HORIZON)
                .filter(Q(bridged_at__isnull=True))
-               .values_list("created_at", "answered_at"))
+               .values_list("created_at", compliance.PERSON_AT))
     dialled, waiting = [], 0
     for created, answered in pending:
         if answered is None:
