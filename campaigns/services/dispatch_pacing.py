@@ -68,8 +68,8 @@ def measured(campaign: Campaign) -> predictive.Measured:
     """Rates and times from the campaign's most recent attempts."""
     rows = list(CallAttempt.objects.filter(campaign_id=campaign.pk, ended_at__isnull=False,
                                            counts_as_attempt=True)
-                .order_by("-id").values_list("created_at", compliance.PERSON_AT, "ended_at", "outcome",
-                                             "bridged_at", "answer_to_agent_ms")
+                .order_by("-id").values_list("created_at", compliance.PERSON_AT, "ended_at",
+                                             "outcome", "bridged_at", "answer_to_agent_ms")
                 [:MEASURE_ATTEMPTS])
     persons, failures, abandoned = [], [], 0
     for created, answered, ended, outcome, bridged, wait_ms in rows:
