@@ -73,6 +73,10 @@ RINGBACK_LOOP_MS = 6000
 RINGBACK_ON_MS = 2000
 DEFAULT_ABANDON_PROMPT = "tone:500/500/480+620x4"
 DTMF_SENT_MARK = "switchboard_dtmf"
+# Set after the abandon message's playback returns: its CHANNEL_EXECUTE_COMPLETE is the proof,
+# kept on the attempt, that the message played to its end (a callee who hung up mid-message
+# never reaches it).
+ABANDON_PLAYED_MARK = "switchboard_abandon"
 
 
 class Mode(enum.StrEnum):
@@ -213,7 +217,8 @@ def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: 
     hold = _check_int(hold_ms, 0, MAX_HOLD_MS, "failover hold")
     apps = [f"bridge:{{leg_timeout={leg_timeout}}}user/{agent}"]
     apps += _hold(hold)
-    apps += [f"playback:{render_prompt(abandon_prompt)}", "hangup:NORMAL_CLEARING"]
+    apps += [f"playback:{render_prompt(abandon_prompt)}", f"set:{ABANDON_PLAYED_MARK}=played",
+             "hangup:NORMAL_CLEARING"]
     return apps
 
 
@@ -227,5 +232,6 @@ def render_agent_transfer(call_uuid: str, agent_user: str, agent_domain: str,
 
 def render_abandon_transfer(call_uuid: str, abandon_prompt: str) -> str:
     """`uuid_transfer` of a held callee to the abandon message, then a normal hangup."""
-    plan = f"playback:{render_prompt(abandon_prompt)}|hangup:NORMAL_CLEARING"
+    plan = (f"playback:{render_prompt(abandon_prompt)}|set:{ABANDON_PLAYED_MARK}=played|"
+            "hangup:NORMAL_CLEARING")
     return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"

@@ -206,6 +206,19 @@ class CampaignAdmin(CampaignPages, StrictIdAdmin):
             },
         ),
         (
+            "Pacing and compliance (docs/predictive-pacing.md)",
+            {
+                "fields": [
+                    "dial_mode",
+                    "abandon_ceiling_pct",
+                    "abandon_formula",
+                    "dial_ratio",
+                    "amd_false_positive_pct",
+                    "record_retention_days",
+                ]
+            },
+        ),
+        (
             "Progress",
             {"fields": ["progress", "passes", "import_targets_link", "created_at", "updated_at"]},
         ),

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from campaigns.dashboard import floor_views, views
+from campaigns.dashboard import compliance_views, floor_views, views
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", views.system_page, name="system"),
     path("campaigns/<id:campaign_id>/", views.campaign_page, name="campaign"),
+    path("campaigns/<id:campaign_id>/compliance/", compliance_views.compliance_page,
+         name="campaign-compliance"),
     path(
         "campaigns/<id:campaign_id>/<str:verb>/",
         views.campaign_control,

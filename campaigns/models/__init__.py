@@ -3,10 +3,13 @@
 from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
 from campaigns.models.campaign import (
+    AGENT_AT_HELLO,
+    AbandonFormula,
     Campaign,
     CampaignEvent,
     CampaignMode,
     CampaignStatus,
+    DialMode,
     UnknownOutcome,
 )
 from campaigns.models.cdr import CallDetailRecord, CallLeg
@@ -24,7 +27,9 @@ from campaigns.models.infrastructure import Node, Trunk
 from campaigns.models.target import Target, TargetState
 
 __all__ = [
+    "AGENT_AT_HELLO",
     "DEFAULT_DISPOSITIONS",
+    "AbandonFormula",
     "Agent",
     "AgentGroup",
     "AgentStateChange",
@@ -37,6 +42,7 @@ __all__ = [
     "CampaignEvent",
     "CampaignMode",
     "CampaignStatus",
+    "DialMode",
     "Disposition",
     "DispositionKind",
     "DoNotCall",

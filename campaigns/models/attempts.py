@@ -77,6 +77,9 @@ class CallAttempt(models.Model):
         null=True, blank=True,
         help_text="When the Redis side of the ended call (agent, live-call sets) was given back; "
         "empty after the end: a periodic sweep retries it")
+    abandon_message_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the abandon message finished playing (the plan's own mark after it)")
     agent_failovers = models.PositiveSmallIntegerField(
         default=0, help_text="Other agents tried after an agent's phone failed this call"
     )

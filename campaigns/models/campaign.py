@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,25 @@ WEEKDAYS_MON_FRI = 0b0011111  # bit 0 = Monday ... bit 6 = Sunday
 class CampaignMode(models.TextChoices):
     AGENT_FIRST = "agent_first", "Agent first (ring the agent, then dial the target)"
     TARGET_FIRST = "target_first", "Target first (dial, send the extension, then bridge the agent)"
+
+
+# The late-binding connect mode (issue 18, built in parallel): no agent is reserved before a
+# person says hello. Over-dialling (predictive, ratio) needs it; the lead reconciles the enum.
+AGENT_AT_HELLO = "agent_at_hello"
+
+
+UK_NO_REDIAL_SECONDS = 72 * 3600
+
+
+class DialMode(models.TextChoices):
+    PROGRESSIVE = "progressive", "Progressive (one call per free agent)"
+    PREDICTIVE = "predictive", "Predictive (paced under the abandon ceiling)"
+    RATIO = "ratio", "Fixed ratio (calls per free agent)"
+
+
+class AbandonFormula(models.TextChoices):
+    US_30D = "us_30d", "US: per campaign, each 30 days (FTC TSR, FCC)"
+    UK_24H = "uk_24h", "UK: per campaign, each 24 hours, AMD false positives counted (Ofcom)"
 
 
 class CampaignStatus(models.TextChoices):
@@ -153,6 +173,38 @@ class Campaign(models.Model):
         "hold its target until someone checks (the default), or dial it again after a delay",
     )
 
+    # Predictive pacing (docs/predictive-pacing.md) and the compliance evidence.
+    dial_mode = models.CharField(
+        max_length=16, choices=DialMode.choices, default=DialMode.PROGRESSIVE,
+        db_default=DialMode.PROGRESSIVE,
+        help_text="Predictive and ratio need the agent_at_hello connect mode",
+    )
+    abandon_ceiling_pct = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("3.00"), db_default=Decimal("3.00"),
+        validators=[MinValueValidator(Decimal("0.10")), MaxValueValidator(Decimal("3.00"))],
+        help_text="Abandoned calls the pacer never lets the window cross, in % of live answers",
+    )
+    abandon_formula = models.CharField(
+        max_length=8, choices=AbandonFormula.choices, default=AbandonFormula.US_30D,
+        db_default=AbandonFormula.US_30D,
+        help_text="The regulator's window and formula; UK mode also forbids a redial within "
+        "72 hours of an abandon",
+    )
+    dial_ratio = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00"), db_default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("20.00"))],
+        help_text="Fixed ratio mode: calls in flight per free agent",
+    )
+    amd_false_positive_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(Decimal("100.00"))],
+        help_text="Estimated share of calls classified as machines that were persons (UK formula)",
+    )
+    record_retention_days = models.PositiveIntegerField(
+        default=1827, db_default=1827, validators=[MinValueValidator(1), MaxValueValidator(36_525)],
+        help_text="How long call records are kept (US TSR since 2024: 5 years)",
+    )
+
     status = models.CharField(
         max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
     )
@@ -253,6 +305,21 @@ class Campaign(models.Model):
             problems.append("its daily window never opens before its end date")
         return problems
 
+    def abandon_retry_seconds(self) -> int:
+        """Delay before an abandoned callee is called again: in UK mode at least 72 hours (Ofcom:
+        no repeat call to an abandoned number within 72 hours unless an agent is guaranteed)."""
+        if self.abandon_formula == AbandonFormula.UK_24H:
+            return max(self.retry_abandoned_seconds, UK_NO_REDIAL_SECONDS)
+        return self.retry_abandoned_seconds
+
+    def pacing_errors(self) -> dict[str, list[str]]:
+        """Why the pacing settings cannot work together ({} when they can)."""
+        if self.dial_mode in (DialMode.PREDICTIVE, DialMode.RATIO) and self.mode != AGENT_AT_HELLO:
+            return {"dial_mode": [f"{DialMode(self.dial_mode).label.split(' (')[0]} dialling "
+                                  f"needs the {AGENT_AT_HELLO} connect mode: no agent may be "
+                                  "reserved before a person answers."]}
+        return {}
+
     def clean(self) -> None:
         """Check the values that reach ESL or the schedule against their grammars."""
         from campaigns.validators import grammar_validator, validate_region, validate_time_zone
@@ -278,6 +345,8 @@ class Campaign(models.Model):
                 errors.setdefault(field, []).extend(exc.messages)
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors.setdefault("ends_at", []).append("Must be later than the start date.")
+        for field, messages in self.pacing_errors().items():
+            errors.setdefault(field, []).extend(messages)
         if errors:
             raise ValidationError(errors)
 

@@ -28,13 +28,15 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
 from campaigns.errors import CampaignCannotDial, IllegalTransition, RecycleError
 from campaigns.models import (
+    AbandonFormula,
     Agent,
+    CallAttempt,
     Callback,
     CallbackState,
     Campaign,
@@ -44,6 +46,7 @@ from campaigns.models import (
     Target,
     TargetState,
 )
+from campaigns.models.campaign import UK_NO_REDIAL_SECONDS
 from campaigns.models.target import DUE_STATES
 
 log = logging.getLogger(__name__)
@@ -254,6 +257,20 @@ def reopen_for_new_targets(
     return "The campaign was completed and has been reopened to dial these targets."
 
 
+def _hold_uk_abandons(campaign: Campaign, now: dt.datetime) -> None:
+    """UK mode: a recycled target abandoned in the last 72 hours waits until 72 hours after it
+    (Ofcom: no repeat call to an abandoned number within 72 hours)."""
+    if campaign.abandon_formula != AbandonFormula.UK_24H:
+        return
+    window = dt.timedelta(seconds=UK_NO_REDIAL_SECONDS)
+    recent = (CallAttempt.objects.filter(campaign_id=campaign.pk, outcome=Outcome.ABANDONED,
+                                         created_at__gte=now - window)
+              .values("target_id").annotate(last=Max("created_at")).order_by())
+    for row in recent:
+        Target.objects.filter(id=row["target_id"], state=TargetState.PENDING).update(
+            next_attempt_at=row["last"] + window)
+
+
 def recycle(
     campaign: Campaign,
     outcomes: list[str] | tuple[str, ...],
@@ -291,6 +308,7 @@ def recycle(
                 "No finished target has one of those outcomes; nothing to recycle.",
                 code="nothing_to_recycle",
             )
+        _hold_uk_abandons(locked, now)
         passes = locked.passes + 1
         Campaign.objects.filter(pk=campaign.pk).update(passes=passes, updated_at=now)
         labels = ", ".join(str(Outcome(value).label).lower() for value in chosen)

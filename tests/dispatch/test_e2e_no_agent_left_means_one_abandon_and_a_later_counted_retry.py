@@ -46,12 +46,14 @@ def test_no_agent_left_means_one_abandon_and_a_later_counted_retry(
     assert (first.outcome, first.counts_as_attempt, first.agent_failovers) == (
         Outcome.ABANDONED, True, 0)
     assert first.answered_at is not None and first.bridged_at is None
+    # The plan's own mark after the message: the compliance evidence's proof that it played.
+    assert first.abandon_message_at is not None and first.abandon_message_at <= first.ended_at
     assert (target.state, target.attempts) == (TargetState.RETRY_WAIT, 1)
     assert target.next_attempt_at >= first.ended_at + dt.timedelta(seconds=3)
     # The callee heard the abandon message (one transfer to it), then a normal hangup.
     (abandon,) = commands(world, "uuid_transfer")
-    assert "playback:tone_stream://%(200,200,480);loops=1|hangup:NORMAL_CLEARING" in (
-        abandon["command"])
+    assert ("playback:tone_stream://%(200,200,480);loops=1|set:switchboard_abandon=played|"
+            "hangup:NORMAL_CLEARING") in abandon["command"]
     dead.refresh_from_db()
     assert dead.penalty_reason == "unreachable"
     assert len(originates_to(world, NUMBER)) == 1

@@ -117,6 +117,7 @@ def test_no_other_agent_within_the_window_plays_the_abandon_message(
     record = load_call(redis_client, key_prefix, A)
     assert fail_over(attempt.id, dialer, now=record.hold_until + 1) == ("abandoned", 0.0)
     assert commands.sent == [("fs1", f"uuid_transfer {A} 'm:|:playback:/srv/sounds/sorry.wav|"
+                                     "set:switchboard_abandon=played|"
                                      "hangup:NORMAL_CLEARING' inline")]
 
 
@@ -147,4 +148,5 @@ def test_with_no_agent_that_could_become_free_the_abandon_message_plays_at_once(
     commands = Commands()
     assert fail_over(attempt.id, Dialer(world, commands)) == ("abandoned", 0.0)
     assert commands.sent == [("fs1", f"uuid_transfer {A} 'm:|:playback:/srv/sounds/sorry.wav|"
+                                     "set:switchboard_abandon=played|"
                                      "hangup:NORMAL_CLEARING' inline")]

@@ -34,7 +34,8 @@ RING = "set:transfer_ringback=%(2000,4000,440,480)"
 FALLBACK = ("bridge:{leg_timeout=15}user/1002@10.0.0.5|"
             "playback:tone_stream://%(2000,4000,440,480);loops=3|"
             "playback:tone_stream://%(2000,0,440,480)|"
-            "playback:tone_stream://%(500,500,480,620);loops=4|hangup:NORMAL_CLEARING")
+            "playback:tone_stream://%(500,500,480,620);loops=4|set:switchboard_abandon=played|"
+            "hangup:NORMAL_CLEARING")
 
 
 def test_target_first_renders_inline_plan_with_sleep_dtmf_then_bridge():
@@ -99,6 +100,7 @@ def test_rendered_command_parses_back_into_exactly_the_intended_legs(mode):
             ("playback", "tone_stream://%(2000,4000,440,480);loops=3"),
             ("playback", "tone_stream://%(2000,0,440,480)"),
             ("playback", "tone_stream://%(500,500,480,620);loops=4"),
+            ("set", "switchboard_abandon=played"),
             ("hangup", "NORMAL_CLEARING"),
         ]
     else:

@@ -66,6 +66,12 @@ class CampaignSerializer(serializers.ModelSerializer):
             "unknown_outcome",
             "dtmf_comma_pause_ms",
             "passes",
+            "dial_mode",
+            "abandon_ceiling_pct",
+            "abandon_formula",
+            "dial_ratio",
+            "amd_false_positive_pct",
+            "record_retention_days",
             "status",
             "status_changed_at",
             "created_at",
@@ -93,6 +99,12 @@ class CampaignSerializer(serializers.ModelSerializer):
         ends_at = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
         if starts_at and ends_at and ends_at <= starts_at:
             raise serializers.ValidationError({"ends_at": ["Must be later than starts_at."]})
+        # The pacing rules are the model's: judged on the row as it would be saved.
+        current = {name: attrs.get(name, getattr(self.instance, name, None))
+                   for name in ("mode", "dial_mode")}
+        probe = Campaign(**{name: value for name, value in current.items() if value is not None})
+        if errors := probe.pacing_errors():
+            raise serializers.ValidationError(errors)
         return attrs
 
 

@@ -10,6 +10,9 @@
    its trunk's free concurrency, the CPS tokens of its trunk and campaign, the node room, and the
    routable agents of its group. Capacity shared between campaigns (trunks, nodes, groups) is
    drawn down as campaigns claim, so two campaigns never both spend the same room.
+   A predictive or fixed-ratio campaign (connect mode `agent_at_hello`: no agent reserved before
+   the hello) replaces the routable-agent count with its pacer's decision
+   (`dispatch_pacing.over_dial`), so it places more calls than free agents.
 4. Claim that many due targets in one statement and hand them to `enqueue(ids, node)` in batches
    of DISPATCH_BATCH_SIZE after the claim commits (the dial task moves each queued -> dialing).
 
@@ -40,7 +43,7 @@ from django.db.models import Count
 from redis.exceptions import LockNotOwnedError
 
 from campaigns.models import Agent, Campaign, CampaignStatus, Target, TargetState
-from campaigns.services import lifecycle
+from campaigns.services import dispatch_pacing, lifecycle
 from campaigns.services.call_path.dispatch_budget import (
     Limits,
     all_zones,
@@ -50,6 +53,7 @@ from campaigns.services.call_path.dispatch_budget import (
 )
 from campaigns.services.call_path.dispatch_claim import claim_due_targets, reap_queued
 from campaigns.services.call_path.nodes import configured_nodes
+from telephony import predictive
 from telephony.pacing import Pacer, campaign_scope, node_scope, trunk_scope
 from telephony.presence import PresenceStore
 
@@ -93,6 +97,7 @@ class TickReport:
     claimed: dict[int, list[int]] = field(default_factory=dict)
     batches: int = 0
     skipped: bool = False  # another tick held the lock
+    pacing: dict[int, predictive.Decision] = field(default_factory=dict)  # paced campaigns
 
     @property
     def claimed_total(self) -> int:
@@ -232,12 +237,18 @@ def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
     agents = _routable_agents(caps, set(room), epoch)
 
     for campaign, zones in open_now:
+        free_agents = agents.get(campaign.agent_group_id, 0)
+        if dispatch_pacing.paced(campaign):  # the over-dial seam: calls the pacer places now
+            decision = dispatch_pacing.over_dial(
+                campaign, now, set(room), states.get((campaign.id, TargetState.QUEUED), 0))
+            report.pacing[campaign.id] = decision
+            free_agents = decision.calls
         limits = Limits(
             campaign_free=campaign.max_concurrent - busy[campaign.id],
             trunk_free=campaign.trunk.max_concurrent - trunk_used[campaign.trunk_id],
             cps_tokens=min(trunk_tokens[campaign.trunk_id], campaign_tokens[campaign.id]),
             node_room=sum(room.values()),
-            agents=agents.get(campaign.agent_group_id, 0),
+            agents=free_agents,
         )
         report.budgets[campaign.id] = limits
         wanted = limits.budget()

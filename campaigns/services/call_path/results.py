@@ -69,7 +69,7 @@ from campaigns.services.call_path.outcomes import (
 from telephony.call_records import CALL_TTL_SECONDS, forget_call, load_call, replace_call
 from telephony.dialstring import DialstringError, dtmf_length_ms
 from telephony.floor import LiveCalls
-from telephony.originate import DTMF_SENT_MARK
+from telephony.originate import ABANDON_PLAYED_MARK, DTMF_SENT_MARK
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +274,11 @@ class Results:
     def _execute_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
         app = event.get("Application")
         target_first = attempt.campaign.mode == CampaignMode.TARGET_FIRST
+        if app == "set" and event.get("Application-Data").startswith(f"{ABANDON_PLAYED_MARK}="):
+            # The plan's own mark after the abandon message: the compliance evidence's proof.
+            CallAttempt.objects.filter(id=attempt.id, abandon_message_at__isnull=True).update(
+                abandon_message_at=event.at or now)
+            return "abandon_message_played"
         if target_first and app == "set" and self._is_leg_a(event, attempt) and event.get(
                 "Application-Data").startswith(f"{DTMF_SENT_MARK}="):
             # Runs only after the sleep of the rendered DTMF length: every digit is out. A leg
@@ -559,7 +564,7 @@ class Results:
             elif klass.retry is Retry.UNKNOWN:  # it may have answered: never dial again soon
                 state, retry_after = TargetState.RETRY_WAIT, campaign.retry_no_answer_seconds
                 if answered:  # answered, the bridge unseen: connected, or abandoned
-                    retry_after = max(retry_after, campaign.retry_abandoned_seconds)
+                    retry_after = max(retry_after, campaign.abandon_retry_seconds())
             else:
                 state, retry_after = TargetState.RETRY_WAIT, ELSEWHERE_RETRY_SECONDS
         elif attempts >= campaign.max_attempts:
@@ -569,7 +574,7 @@ class Results:
             retry_after = {
                 Retry.BUSY: campaign.retry_busy_seconds,
                 Retry.NO_ANSWER: campaign.retry_no_answer_seconds,
-                Retry.ABANDONED: campaign.retry_abandoned_seconds,
+                Retry.ABANDONED: campaign.abandon_retry_seconds(),
             }.get(klass.retry, campaign.retry_failed_seconds)
         if retry_after is not None and campaign.status in (
             CampaignStatus.CANCELLED, CampaignStatus.COMPLETED

@@ -20,13 +20,16 @@ from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from campaigns.models import (
+    AGENT_AT_HELLO,
     Agent,
     CallAttempt,
     Campaign,
     CampaignStatus,
+    DialMode,
     Outcome,
     TargetState,
 )
+from campaigns.services.dispatch_pacing import last_decision, paced
 from campaigns.services.floor.presence import store as presence_store
 from telephony.floor import LiveCalls
 from telephony.presence_views import AgentPresence
@@ -295,4 +298,22 @@ def compute_health(campaign: Campaign, now: dt.datetime, agents: list[dict[str, 
                                     if to_agent is not None else None),
         "attempts_last_hour": per_hour,
         "blocked": why_not_dialling(campaign, now, available, registered, in_flight),
+        "pacing": pacing_card(campaign),
     }
+
+
+def pacing_card(campaign: Campaign) -> dict[str, Any]:
+    """The dial-level card's pacing: the mode, the ceiling, and the tick's last decision (its
+    real over-dial and why), or the reason there is none."""
+    card: dict[str, Any] = {
+        "dial_mode": campaign.dial_mode, "ceiling_pct": float(campaign.abandon_ceiling_pct),
+        "formula": campaign.abandon_formula, "decision": None,
+    }
+    if campaign.dial_mode == DialMode.PROGRESSIVE:
+        card["why"] = "progressive: one call per free agent"
+    elif not paced(campaign):
+        card["why"] = f"{campaign.dial_mode} needs the {AGENT_AT_HELLO} connect mode: progressive"
+    else:
+        card["decision"] = last_decision(campaign.pk)
+        card["why"] = (card["decision"] or {}).get("reason") or "no decision in the last 30 s"
+    return card

@@ -164,6 +164,12 @@
     const set = (id, value) => { const el = document.getElementById(id); if (el) el.textContent = value; };
     set("health-dial-level", h.dial_level === null ? "–" : h.dial_level.toFixed(2));
     set("health-in-flight", `${h.calls_in_flight} calls / ${h.agents_available} available`);
+    if (h.pacing) {
+      const d = h.pacing.decision;
+      const level = d && d.level !== null ? ` · pacer level ${d.level.toFixed(2)} (${d.calls} placed, ${d.in_flight} in flight)` : "";
+      set("health-pacing", `${h.pacing.dial_mode} · ceiling ${h.pacing.ceiling_pct.toFixed(2)} % (${h.pacing.formula})${level}`);
+      set("health-pacing-why", h.pacing.why);
+    }
     set("health-answer-rate", percent(h.answer_rate));
     set("health-contact-rate", percent(h.contact_rate));
     set("health-per-hour", h.attempts_last_hour.toLocaleString());
