@@ -33,6 +33,7 @@ venv: $(STAMP)
 
 services:
 	@bash scripts/ensure_services.sh
+	@bash scripts/ensure_sip_edge.sh
 
 browser:
 	@bash scripts/ensure_browser.sh
