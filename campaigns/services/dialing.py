@@ -52,11 +52,11 @@ from campaigns.models import (
 from campaigns.services.dispositions import callback_agents
 from campaigns.services.presence import personal_group
 from telephony import dialstring
-from telephony.config import NodeConfig
+from telephony.config import NodeConfig, ProxyConfig
 from telephony.dialstring import DialstringError, validate_prompt
 from telephony.errors import AuthenticationError, ESLError
 from telephony.floor import LiveCall, LiveCalls
-from telephony.originate import Mode, OriginateRequest, render_originate
+from telephony.originate import AgentProxy, Mode, OriginateRequest, render_originate
 from telephony.pacing import Scope, campaign_scope, node_call_capacity, node_scope, trunk_scope
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,9 @@ class CallRecord:
     # target_first failover: the callee holds for another agent until then (epoch seconds, 0 =
     # no agent leg has failed yet). `agent`/`token` are "" while no agent is held.
     hold_until: float = 0.0
+    # The SIP proxy the agent's leg went through ("" = the agent registered on `node`): its
+    # replies map to agent outcomes differently (480 cause 20 = not registered there).
+    via: str = ""
 
 
 def _call_key(prefix: str, call_uuid: str) -> str:
@@ -219,6 +222,9 @@ class Dialer:
     prefix: str
     nodes: dict[str, NodeConfig]
     clock: Callable[[], float] = time.time
+    # SIP proxies by name (settings.SIP_PROXIES): an agent reserved `via` one is dialled there.
+    proxies: dict[str, ProxyConfig] = field(default_factory=dict)
+    sip_profile: str = "internal"
     token_wait_seconds: float = TOKEN_WAIT_SECONDS
     hold_seconds: float = HOLD_SECONDS
     # Test-only switch (STYLE rule 15): skip the queued->dialing compare-and-set to show the race.
@@ -231,6 +237,13 @@ class Dialer:
     _pending_live: dict[str, int] = field(default_factory=dict)  # taken, not yet in live sets
 
     # -- public ---------------------------------------------------------------------------
+
+    def agent_proxy(self, via: str) -> AgentProxy | None:
+        """How the nodes reach the proxy `via` (None: the agent is registered on the node)."""
+        proxy = self.proxies.get(via) if via else None
+        if proxy is None:
+            return None
+        return AgentProxy(proxy.host, proxy.sip_port, proxy.transport, self.sip_profile)
 
     def dial_batch(self, target_ids: Iterable[int], node_hint: str | None = None) -> dict[str, int]:
         """Dial each target on its own; return how many ended in each way."""
@@ -564,6 +577,7 @@ class Dialer:
                 agent_timeout_s=campaign.agent_ring_timeout,
                 hold_ms=campaign.failover_window_seconds * 1000,
                 abandon_prompt=campaign.abandon_message,
+                agent_proxy=self.agent_proxy(item.reservation.via),
             )
             try:
                 validate_prompt(campaign.abandon_message)
@@ -591,7 +605,8 @@ class Dialer:
                 continue
             item.record = CallRecord(attempt.id, item.node, item.reservation.agent,
                                      item.reservation.token, item.scopes, campaign.mode,
-                                     agent.wrapup_seconds if agent else 0)
+                                     agent.wrapup_seconds if agent else 0,
+                                     via=item.reservation.via)
             save_call(pipe, self.prefix, str(attempt.uuid), item.record)
             started = self.clock()
             LiveCalls(self.redis, self.prefix).add(LiveCall(

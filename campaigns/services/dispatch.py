@@ -71,7 +71,8 @@ def pacer() -> Pacer:
 
 
 def presence() -> PresenceStore:
-    return PresenceStore(redis_client(), settings.REDIS_KEY_PREFIX)
+    return PresenceStore(redis_client(), settings.REDIS_KEY_PREFIX,
+                         proxies=[proxy.name for proxy in settings.SIP_PROXIES])
 
 
 @dataclass
