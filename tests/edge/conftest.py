@@ -82,12 +82,14 @@ def routable(store):
 
 
 @pytest.fixture
-def phones(edge_env, kamailio, started):
-    """phones(user, **kwargs) -> a registered-or-registering SIPp phone through `kamailio`."""
+def phones(request, edge_env, started):
+    """phones(user, proxy=..., **kwargs) -> a SIPp phone registering through `proxy` (the
+    `kamailio` fixture's instance by default)."""
     from tests.edge.sip import Phone
 
     def make(user, **kwargs):
-        phone = Phone(edge_env, kwargs.pop("proxy", kamailio), user, **kwargs)
+        proxy = kwargs.pop("proxy", None) or request.getfixturevalue("kamailio")
+        phone = Phone(edge_env, proxy, user, **kwargs)
         started.append(phone)
         return phone
 
