@@ -119,8 +119,11 @@ class ProxyFeed(threading.Thread):
         self.last_activity = time.time()
         log.info("proxy %s (%s:%s) disconnected: %s", self.proxy.name, self.proxy.host,
                  self.proxy.evapi_port, reason)
-        if not self.listener.stopping.is_set():
-            self._declare_lost("evapi connection lost")
+        # Also when this listener stops or hands the lease over: while nobody follows the
+        # feed, its events are dropped, so the proxy's registrations are untrusted until the
+        # next listener's reconcile (a crashed listener's trust lapses after the grace period).
+        self._declare_lost("listener stopped" if self.listener.stopping.is_set()
+                           else "evapi connection lost")
 
     # -- a session --------------------------------------------------------------------------
 
