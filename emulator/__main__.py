@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--sip-proxy",
         action="append",
-        default=[],
+        default=[p for p in os.environ.get("EMULATOR_SIP_PROXY", "").split(",") if p],
         help="host:port of a real SIP proxy (Kamailio): legs sofia/<profile>/<user>@host:port "
         "are sent to it as real INVITEs and follow its answer (repeatable)",
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "kamailio" / "kam
 _PATH = re.compile(r"/[A-Za-z0-9._/-]{0,200}")
 _PASSWORD = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 _USER = re.compile(r"[0-9]{1,12}")
-_RTPENGINE = re.compile(r"udp:[0-9.]{7,15}:[0-9]{1,5}")
+_RTPENGINE = re.compile(r"udp:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}")
 
 
 def _ip(value: str, what: str) -> str:
@@ -50,7 +51,10 @@ class EdgeNode:
 
     def __post_init__(self) -> None:
         validate_node_name(self.name)
-        _ip(self.ip, "node SIP address")
+        try:
+            validate_sip_domain(self.ip)  # an IPv4 address, or a host name dispatcher resolves
+        except DialstringError:
+            raise ValueError("node SIP address must be an IPv4 address or a host name") from None
         _port(self.port, "node SIP port")
 
 
@@ -63,7 +67,9 @@ class EdgeConfig:
     sip_port: int = 5060
     rpc_port: int = 8449
     evapi_port: int = 8448
-    evapi_client: str = "127.0.0.1"  # the only address allowed on evapi and JSON-RPC
+    # The only address allowed on evapi and JSON-RPC; 0.0.0.0 = any (only on a private network
+    # whose ports are not published, e.g. docker-compose)
+    evapi_client: str = "127.0.0.1"
     rundir: str = "/run/kamailio-sb"
     cfgdir: str = "/etc/kamailio"
     domain: str = "agents.sb.test"
@@ -131,6 +137,7 @@ def render(config: EdgeConfig, template: str | None = None) -> str:
         if count != 1:
             raise ValueError(f"template has no single define for {name}")
     switches = [name for name, on in (("WITH_RTPENGINE", bool(config.rtpengine)),
+                                      ("SB_EVAPI_ANY", config.evapi_client == "0.0.0.0"),
                                       ("SB_ALL_MEDIA_NAT", config.all_media_nat),
                                       ("SB_PROBE_NODES", config.probe_nodes)) if on]
     if switches:
@@ -166,8 +173,8 @@ def parse_node(spec: str) -> EdgeNode:
     return EdgeNode(name, ip, int(port))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Render a configuration from the command line (deployment images call this)."""
+def config_from_args(argv: Sequence[str] | None = None) -> EdgeConfig:
+    """The EdgeConfig a command line describes (see main)."""
     parser = argparse.ArgumentParser(description="Render Switchboard's Kamailio configuration.")
     parser.add_argument("--out", required=True, help="directory for kamailio.cfg and "
                         "dispatcher.list")
@@ -182,14 +189,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--node", action="append", default=[], help="name=ip:port, repeatable")
     parser.add_argument("--rtpengine", default="")
     parser.add_argument("--probe-nodes", action="store_true")
+    parser.add_argument("--dev-users", default="", help="FIRST-LAST: numeric agents for "
+                        "development, all with the password in $SB_EDGE_DEV_PASSWORD")
     args = parser.parse_args(argv)
-    config = EdgeConfig(
+    first, _, last = args.dev_users.partition("-")
+    dev_users = (int(first), int(last)) if first.isdigit() and last.isdigit() else (1, 0)
+    return EdgeConfig(
         name=args.name, ip=args.ip, sip_port=args.sip_port, rpc_port=args.rpc_port,
         evapi_port=args.evapi_port, evapi_client=args.evapi_client, rundir=args.rundir,
         cfgdir=str(Path(args.out).resolve()), domain=args.domain,
         nodes=tuple(parse_node(n) for n in args.node), rtpengine=args.rtpengine,
-        probe_nodes=args.probe_nodes)
-    print(write(config))
+        probe_nodes=args.probe_nodes, dev_users=dev_users,
+        dev_password=os.environ.get("SB_EDGE_DEV_PASSWORD", ""))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Render a configuration from the command line (deployment images call this)."""
+    print(write(config_from_args(argv)))
     return 0
 
 
