@@ -100,3 +100,36 @@ def test_an_unreachable_proxy_is_never_trusted(edge_env, kamailio, start_listene
     wait_until(lambda: store.node_status("kam1").state == "lost", timeout=15,
                what="proxy declared lost")
     assert routable("1000") is False
+
+
+def test_a_seq_jump_makes_the_listener_reconcile(kamailio, listener, phones, routable):
+    import socket
+
+    phones("1000")
+    wait_until(routable, timeout=15, what="registered")
+    # Another evapi client's hello takes a sequence number the listener never sees.
+    other = socket.create_connection(("127.0.0.1", kamailio.config.evapi_port), timeout=5)
+    try:
+        other.recv(4096)
+        phones("1001")
+        wait_until(lambda: routable("1001"), timeout=15, what="1001 registered")
+        wait_until(lambda: "seq jumped" in listener.log(), timeout=10, what="the gap noticed")
+    finally:
+        other.close()
+    assert routable("1000") and routable("1001")
+
+
+def test_the_rpc_password_never_reaches_the_log(edge_env, kamailio, started, routable):
+    import sys
+
+    from tests.processes import Process
+
+    env = {**edge_env, "SIP_PROXIES": kamailio.proxy_spec,
+           "SIP_PROXY_RPC_PASSWORD": "s3cret-rpc-pw", "LOG_LEVEL": "DEBUG"}
+    proc = Process([sys.executable, "manage.py", "listen", "--agent-sync", "0.5"], env,
+                   "listener")
+    started.append(proc)
+    proc.wait_for("proxy kam1 (127.0.0.1:")
+    kamailio.stop(grace=5)
+    wait_until(lambda: "node kam1 lost" in proc.log(), timeout=15, what="the loss logged")
+    assert "s3cret-rpc-pw" not in proc.log()
