@@ -79,6 +79,7 @@ class EdgeConfig:
     probe_nodes: bool = False  # OPTIONS-ping the nodes (production)
     dev_users: tuple[int, int] = (1, 0)  # first, last: a range of numeric agents for development
     dev_password: str = field(default="", repr=False)
+    min_expires: int = 60  # a lower Expires is raised to this (tests use a few seconds)
 
     def __post_init__(self) -> None:
         validate_node_name(self.name)
@@ -98,6 +99,9 @@ class EdgeConfig:
             raise ValueError(str(exc)) from None
         if self.rtpengine and not _RTPENGINE.fullmatch(self.rtpengine):
             raise ValueError("rtpengine must be udp:<ipv4>:<port>")
+        if isinstance(self.min_expires, bool) or not isinstance(self.min_expires, int) \
+                or not 1 <= self.min_expires <= 3600:
+            raise ValueError("min_expires must be a whole number of seconds from 1 to 3600")
         first, last = self.dev_users
         if last >= first and (not _USER.fullmatch(str(first)) or not _USER.fullmatch(str(last))
                               or not _PASSWORD.fullmatch(self.dev_password)):
@@ -130,6 +134,7 @@ def render(config: EdgeConfig, template: str | None = None) -> str:
         "SB_DEV_USERS_FIRST": str(first),
         "SB_DEV_USERS_LAST": str(last),
         "SB_DEV_PASSWORD": f'"{config.dev_password}"',
+        "SB_MIN_EXPIRES": str(config.min_expires),
     }
     for name, value in defines.items():
         text, count = re.subn(rf"^#!define {name} .*$", f"#!define {name} {value}", text,

@@ -335,7 +335,8 @@ class Listener:
             return
         feed.lost_declared = True
         if self.store.node_lost(feed.node.name, time.time(), reason):
-            self.announce(feed.node.name, "NODE_LOST", feed.core, {"reason": reason})
+            if isinstance(feed, NodeFeed):  # a proxy carries no calls to reconcile
+                self.announce(feed.node.name, "NODE_LOST", feed.core, {"reason": reason})
             log.warning("node %s lost: %s", feed.node.name, reason)
 
     # -- leases -----------------------------------------------------------------------------

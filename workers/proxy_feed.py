@@ -144,7 +144,7 @@ class ProxyFeed(threading.Thread):
                     hello = event
                 else:
                     pending.append(event)
-        self._start_run(hello.boot, hello.seq, announce=True)
+        self._start_run(hello.boot, hello.seq)
         self.connected = True
         self.lost_declared = False
         log.info("proxy %s (%s:%s) connected, boot %s", self.proxy.name, self.proxy.host,
@@ -185,18 +185,17 @@ class ProxyFeed(threading.Thread):
             raise FeedEnded("EOF")
         return [parse_event(payload) for payload in reader.feed(data)]
 
-    def _start_run(self, boot: str, seq: int, announce: bool) -> None:
+    def _start_run(self, boot: str, seq: int) -> None:
         """A (re)connect or a new boot: untrusted, then reconciled from ul.dump."""
         now = time.time()
         previous = self.store.node_status(self.proxy.name).core
         self.presence.connected(self.proxy.name, boot, now)
         self.core = boot
         self.last_seq = seq
-        restarted = bool(previous) and previous != boot
-        if announce or restarted:
-            self.listener.announce(self.proxy.name, "NODE_CONNECTED", boot,
-                                   {"restarted": restarted, "previous": previous,
-                                    "proxy": True})
+        if previous and previous != boot:
+            log.info("proxy %s restarted: boot %s after %s", self.proxy.name, boot, previous)
+        # Nothing goes on the events stream: NODE_CONNECTED/NODE_LOST there ask the results
+        # side to reconcile a node's calls, and a proxy carries none of its own.
         self._reconcile()
 
     def _reconcile(self) -> None:
@@ -219,7 +218,7 @@ class ProxyFeed(threading.Thread):
             if event.boot != self.core:
                 pipe.execute()
                 log.info("proxy %s: new boot %s", self.proxy.name, event.boot)
-                self._start_run(event.boot, event.seq, announce=True)
+                self._start_run(event.boot, event.seq)
                 continue
             if event.seq > self.last_seq + 1:
                 gap = True

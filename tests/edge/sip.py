@@ -41,14 +41,14 @@ class Kamailio(Process):
     def __init__(self, env: dict[str, str], name: str = "kam1",
                  nodes: tuple[EdgeNode, ...] = (), rtpengine: str = "",
                  all_media_nat: bool = False, ports: tuple[int, int, int] | None = None,
-                 workdir: str | None = None) -> None:
+                 workdir: str | None = None, min_expires: int = 60) -> None:
         self.workdir = workdir or tempfile.mkdtemp(prefix="sb-kamailio-")
         sip, rpc, evapi = ports or (free_port(), free_port(), free_port())
         self.config = EdgeConfig(
             name=name, sip_port=sip, rpc_port=rpc, evapi_port=evapi,
             rundir=f"{self.workdir}/run", cfgdir=f"{self.workdir}/cfg", domain=DOMAIN,
             nodes=nodes, rtpengine=rtpengine, all_media_nat=all_media_nat,
-            dev_users=(1000, 1099), dev_password=PASSWORD)
+            dev_users=(1000, 1099), dev_password=PASSWORD, min_expires=min_expires)
         path = write(self.config)
         super().__init__(["kamailio", "-f", str(path), "-DD", "-E", "-m", "64", "-M", "8"],
                          env, "kamailio")

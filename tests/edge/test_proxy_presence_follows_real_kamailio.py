@@ -133,3 +133,50 @@ def test_the_rpc_password_never_reaches_the_log(edge_env, kamailio, started, rou
     kamailio.stop(grace=5)
     wait_until(lambda: "node kam1 lost" in proc.log(), timeout=15, what="the loss logged")
     assert "s3cret-rpc-pw" not in proc.log()
+
+
+def test_an_expired_registration_is_unroutable_before_kamailios_late_expire_event(
+        edge_env, started, phones, store):
+    import sys
+
+    from tests.edge.sip import Kamailio
+    from tests.processes import Process
+
+    kam = Kamailio(edge_env, min_expires=4)
+    started.append(kam)
+    proc = Process([sys.executable, "manage.py", "listen", "--agent-sync", "0.5"],
+                   {**edge_env, "SIP_PROXIES": kam.proxy_spec}, "listener")
+    started.append(proc)
+    proc.wait_for("proxy kam1 (127.0.0.1:")
+    agent = "1003@agents.sb.test"
+
+    def routable():
+        return store.snapshot([agent], time.time())[agent].routable
+
+    phones("1003", proxy=kam, expires=4)  # no refresh; the TCP connection stays open
+    registered_at = wait_until(lambda: routable() and time.time(), timeout=15, what="routable")
+    unroutable_at = wait_until(lambda: not routable() and time.time(), timeout=15,
+                               what="expired")
+    assert unroutable_at - registered_at < 4 + 2  # the local rule: no event needed
+    # usrloc's timer (every 10 s) removes it later and says so; nothing comes back
+    wait_until(lambda: "1003" not in kam.contacts(), timeout=20, what="Kamailio expired it")
+    assert not routable()
+
+
+def test_a_standby_listener_takes_the_proxy_over(kamailio, start_listener, phones, routable,
+                                                 store):
+    import signal as sig
+
+    first = start_listener()
+    second = start_listener(wait=False)
+    phones("1000")
+    wait_until(routable, timeout=15, what="registered")
+    owner_key = f"{store.prefix}:listener:owner:kam1"
+    owner = store.client.get(owner_key)
+    first.signal(sig.SIGKILL)
+    wait_until(lambda: store.client.get(owner_key) not in (None, owner), timeout=20,
+               what="the standby holds the lease")
+    second.wait_for(f"proxy kam1 (127.0.0.1:{kamailio.config.evapi_port}) connected")
+    phones("1001")
+    wait_until(lambda: routable("1001"), timeout=15, what="followed by the standby")
+    assert routable("1000")
