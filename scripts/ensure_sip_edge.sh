@@ -26,7 +26,8 @@ if ((${#need[@]})); then
   if ! apt-get update -qq; then
     echo "ensure_sip_edge: apt-get update failed" >&2; exit 1
   fi
-  # policy-rc.d keeps the packages' own services from starting on a machine with an init system
+  # (on a machine with systemd the packages start their own services on 5060 and 2223: the
+  # tests use free ports and do not need them)
   if ! apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; then
     echo "ensure_sip_edge: apt-get install ${need[*]} failed" >&2; exit 1
   fi
