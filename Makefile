@@ -47,6 +47,7 @@ requirements: venv
 
 services:
 	@bash scripts/ensure_services.sh
+	@bash scripts/ensure_sip_edge.sh
 
 browser:
 	@bash scripts/ensure_browser.sh

@@ -13,6 +13,7 @@ import sys
 from emulator.control_http import ControlServer
 from emulator.node import TCP_DROP_MODES, Node
 from emulator.operations import NodeOps
+from emulator.sip_proxy import parse_proxy
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,7 +43,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="comma-separated trunk gateways (globs allowed); others give INVALID_GATEWAY",
     )
+    p.add_argument(
+        "--sip-proxy",
+        action="append",
+        default=[p for p in os.environ.get("EMULATOR_SIP_PROXY", "").split(",") if p],
+        help="host:port of a real SIP proxy (Kamailio): legs sofia/<profile>/<user>@host:port "
+        "are sent to it as real INVITEs and follow its answer (repeatable)",
+    )
     args = p.parse_args(argv)
+    for proxy in args.sip_proxy:
+        try:
+            parse_proxy(proxy)
+        except ValueError as exc:
+            p.error(str(exc))
     if args.nodes < 1:
         p.error("--nodes must be at least 1")
     return args
@@ -64,6 +77,7 @@ async def serve(args: argparse.Namespace) -> None:
             tcp_drop_mode=args.tcp_drop_mode,
             agent_answer_ms=args.agent_answer_ms,
             gateways=args.gateways.split(",") if args.gateways else None,
+            sip_proxies=args.sip_proxy,
         )
         await node.start()
         nodes[node.name] = node

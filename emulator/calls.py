@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -26,6 +28,9 @@ from emulator.directory import Directory
 from emulator.outcomes import Outcome, OutcomeTable, Phone, PhoneTable
 from emulator.registrar import Registrar
 from emulator.registrations import Registration
+from emulator.sip_proxy import ProxyCall, parse_proxy
+
+log = logging.getLogger(__name__)
 
 Done = Callable[[str], None]
 
@@ -37,6 +42,7 @@ class CallHost(Protocol):
 
     profiles: tuple[str, ...]
     agent_answer_ms: int
+    sip_proxies: frozenset[str]  # "host:port" of real SIP proxies legs are sent to (sip_proxy)
     loop: asyncio.AbstractEventLoop
     domain: str
     ipv4: str
@@ -146,6 +152,7 @@ class CallEngine:
             on_fail(ep.target)
             return None
         reg = None
+        proxy_addr: tuple[str, int] | None = None
         chan_uuid = variables.get("origination_uuid") or str(uuid.uuid4())
         if ep.kind == "gateway" and not self.directory.has_gateway(ep.gateway):
             on_fail("INVALID_GATEWAY")  # no channel, within a millisecond (capture 33)
@@ -192,6 +199,10 @@ class CallEngine:
                 name = f"sofia/{ep.profile}/{ep.target}@{ep.host}" if ep.host else ep.raw
             number = ep.target
             outcome = node.outcomes.lookup(number)
+            if ep.kind == "sofia" and ep.host.split(";", 1)[0] in node.sip_proxies:
+                # The proxy decides (emulator.sip_proxy): nothing scripted happens on this leg.
+                proxy_addr = parse_proxy(ep.host.split(";", 1)[0])
+                outcome = Outcome(kind="no_answer", ring_ms=None)
         ch = Channel(
             uuid=chan_uuid,
             name=name,
@@ -319,8 +330,36 @@ class CallEngine:
             disposition = "recv_refuse"  # every failure in captures 08-10 and 19
             if outcome.fail_ms < limit_ms:
                 self.later(ch, outcome.fail_ms, lambda: fail(cause, status, disposition))
+        if proxy_addr is not None:
+            self._via_proxy(ch, proxy_addr, number, limit_ms, ring, answer, fail)
         self.later(ch, limit_ms, no_answer)
         return ch
+
+    def _via_proxy(self, ch: Channel, proxy: tuple[str, int], user: str, limit_ms: float,
+                   ring: Callable[[], None], answer: Callable[[], None],
+                   fail: Callable[[str, str, str], None]) -> None:
+        """Send the leg's INVITE to the real proxy on a thread; follow its answer here."""
+        loop = self.node.loop
+
+        def on_loop(fn: Callable[[], None]) -> None:
+            def guarded() -> None:
+                if not ch.hangup_cause and not ch.answered_at:
+                    fn()
+            loop.call_soon_threadsafe(guarded)
+
+        def work() -> None:
+            try:
+                reply = ProxyCall(proxy, user).run(limit_ms / 1000, lambda: on_loop(ring))
+            except OSError as exc:
+                log.warning("INVITE to proxy %s:%s failed: %s", proxy[0], proxy[1], exc)
+                on_loop(lambda: fail("NORMAL_TEMPORARY_FAILURE", "503", "recv_refuse"))
+                return
+            if reply.status and reply.status < 300:
+                on_loop(answer)
+            elif reply.status:
+                on_loop(lambda: fail(reply.cause, str(reply.status), "recv_refuse"))
+
+        threading.Thread(target=work, name=f"proxy-leg-{ch.uuid}", daemon=True).start()
 
     def phone_gone(self, reg: Registration) -> None:
         """The phone behind a registration died; dialling the row (while it lingers) gets the

@@ -112,6 +112,7 @@ class Node:
         record_limit: int = 200_000,
         gateways: tuple[str, ...] | list[str] | None = None,
         cdr: list[dict[str, Any]] | None = None,
+        sip_proxies: tuple[str, ...] | list[str] = (),
     ) -> None:
         if tcp_drop_mode not in TCP_DROP_MODES:
             raise ValueError(f"tcp_drop_mode must be one of {TCP_DROP_MODES}")
@@ -131,6 +132,8 @@ class Node:
         self.transport_error_port_header = transport_error_port_header
         self.unregister_on_options_fail = unregister_on_options_fail
         self.agent_answer_ms = agent_answer_ms
+        # Real SIP proxies (host:port): legs to them are sent as real INVITEs (sip_proxy).
+        self.sip_proxies = frozenset(sip_proxies)
         self.domain = domain
         self.ipv4 = ipv4
         self.shutdown_delay = shutdown_delay

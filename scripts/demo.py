@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from demo_agents import AgentSimulator, script_far_ends  # noqa: E402
 from demo_passes import CampaignWatcher, ProgressReporter  # noqa: E402
+from demo_phones import PhoneSimulator  # noqa: E402
 from demo_procs import Supervisor, port_is_free, wait_for_port  # noqa: E402
 
 from emulator.control import EmulatorControl  # noqa: E402
@@ -46,6 +47,8 @@ HOST = "127.0.0.1"
 # The tests' PostgreSQL (scripts/ensure_services.sh makes the role), the demo's own database.
 DEFAULT_DATABASE_URL = "postgres://switchboard:switchboard@127.0.0.1:5432/switchboard_demo"
 NODE_NAMES = ("fs1", "fs2", "fs3")
+# demo_seed.SIP_DOMAIN (importing demo_seed needs Django set up; start_proxy checks they agree)
+PROXY_DOMAIN = "demo.switchboard.test"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,6 +76,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--targets", type=int, default=int(env("DEMO_TARGETS", "300")))
     parser.add_argument("--agents", type=int, default=int(env("DEMO_AGENTS", "12")))
     parser.add_argument("--no-flower", action="store_true", help="do not start Flower")
+    parser.add_argument("--sip-proxy", action="store_true",
+                        default=env("DEMO_SIP_PROXY", "false").lower() in ("1", "true", "yes"),
+                        help="put a real Kamailio in front of the nodes: SIPp softphones "
+                        "register with it and the nodes call the agents through it "
+                        "(docs/sip-edge.md; needs `make services` for Kamailio and SIPp)")
+    parser.add_argument("--sip-port", type=int, default=int(env("DEMO_SIP_PORT", "15060")),
+                        help="the proxy's SIP port; its JSON-RPC and evapi ports follow it")
     parser.add_argument("--no-recycle", action="store_true",
                         default=env("DEMO_NO_RECYCLE", "false").lower() in ("1", "true", "yes"),
                         help="when the campaign completes, do not start another pass")
@@ -185,6 +195,10 @@ def build_env(args: argparse.Namespace, run_dir: Path, redis_url: str) -> dict[s
         "FLOWER_BASIC_AUTH": os.environ.get("FLOWER_BASIC_AUTH", f"admin:{flower_password}"),
         "FLOWER_UNAUTHENTICATED_API": "false",
     }
+    if args.sip_proxy:
+        sip = args.sip_port
+        env["SIP_PROXIES"] = f"kam1={HOST}:{sip}:{sip + 2}:{sip + 1}"
+        env["SIP_PROXY_DOMAIN"] = PROXY_DOMAIN
     return env
 
 
@@ -269,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         say(f"seeded campaign #{seeded.campaign_id} with {seeded.targets} targets and "
             f"{len(seeded.users)} agents")
         unless_stopping()
+        phone_password = start_proxy(supervisor, args, run_dir, seeded.users) \
+            if args.sip_proxy else ""
         control = start_cluster(supervisor, args, python)
-        agents = AgentSimulator(control, NODE_NAMES, seeded.users, domain=seeded.domain)
+        agents: Any = (PhoneSimulator(args.sip_port, seeded.users, phone_password)
+                       if args.sip_proxy else
+                       AgentSimulator(control, NODE_NAMES, seeded.users, domain=seeded.domain))
         agents.log_in_everyone()
         unless_stopping()
         start_services(supervisor, args, python)
@@ -323,6 +341,7 @@ def start_cluster(supervisor: Supervisor, args: argparse.Namespace, python: str)
         python, "-m", "emulator", "--nodes", str(len(NODE_NAMES)), "--host", HOST,
         "--esl-port", str(args.esl_port), "--control-port", str(args.control_port),
         "--tcp-drop-mode", "stock-unreg", "--heartbeat", "5",
+        *(["--sip-proxy", f"{HOST}:{args.sip_port}"] if args.sip_proxy else []),
     ])
     for index in range(len(NODE_NAMES)):
         wait_for_port(HOST, args.esl_port + index, 30, lambda: emulator.alive)
@@ -330,6 +349,35 @@ def start_cluster(supervisor: Supervisor, args: argparse.Namespace, python: str)
     control = EmulatorControl(f"http://{HOST}:{args.control_port}")
     script_far_ends(control, demo_seed.NUMBER_BASE)
     return control
+
+
+def start_proxy(supervisor: Supervisor, args: argparse.Namespace, run_dir: Path,
+                users: tuple[str, ...]) -> str:
+    """Render the project's Kamailio config for the demo and start it; the phones' password."""
+    import demo_seed
+
+    from telephony.edge_config import EdgeConfig, EdgeNode, write
+
+    if demo_seed.SIP_DOMAIN != PROXY_DOMAIN:
+        raise RuntimeError("demo.PROXY_DOMAIN must be demo_seed.SIP_DOMAIN")
+
+    if shutil.which("kamailio") is None or shutil.which("sipp") is None:
+        raise RuntimeError("--sip-proxy needs Kamailio and SIPp: run `make services` (or "
+                           "bash scripts/ensure_sip_edge.sh) first")
+    password = stable_secret(run_dir, "phone-password", 12)
+    numbers = sorted(int(user) for user in users)
+    sip = args.sip_port
+    config = EdgeConfig(
+        sip_port=sip, rpc_port=sip + 1, evapi_port=sip + 2, rundir=str(run_dir / "kamailio"),
+        cfgdir=str(run_dir / "kamailio"), domain=demo_seed.SIP_DOMAIN,
+        nodes=(EdgeNode("fs1", HOST, 5080),),  # the emulator's INVITEs come from 127.0.0.1
+        dev_users=(numbers[0], numbers[-1]), dev_password=password)
+    path = write(config)
+    proxy = supervisor.start("kamailio", tier=1, argv=[
+        "kamailio", "-f", str(path), "-DD", "-E", "-m", "64", "-M", "8"])
+    wait_for_port(HOST, sip + 1, 30, lambda: proxy.alive)
+    say(f"Kamailio on {HOST}:{sip} (JSON-RPC {sip + 1}, evapi {sip + 2})")
+    return password
 
 
 def start_services(supervisor: Supervisor, args: argparse.Namespace, python: str) -> None:

@@ -17,7 +17,7 @@ from switchboard.env import (
     env_str,
     refuse_placeholder,
 )
-from telephony.config import parse_node_list
+from telephony.config import parse_node_list, parse_proxy_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -175,6 +175,19 @@ for _node in FREESWITCH_NODES:
     if not DEBUG:
         refuse_placeholder(f"The ESL password of node {_node.name}", _node.password)
 FREESWITCH_SIP_PROFILE = env_str("FREESWITCH_SIP_PROFILE", "internal")
+
+# --- SIP edge (docs/sip-edge.md) -----------------------------------------------------------
+# SIP_PROXIES="kam1=10.0.0.2:5060:8448:8449": Kamailio proxies (name=host:sip:evapi:rpc) where
+# agents register; the listener follows each one's evapi feed, and agent legs go through them.
+_PROXY_RPC_PASSWORD = env_secret("SIP_PROXY_RPC_PASSWORD", "")
+SIP_PROXIES = parse_proxy_list(
+    env_str("SIP_PROXIES", ""),
+    domain=env_str("SIP_PROXY_DOMAIN", "agents.sb.test"),
+    transport=env_str("SIP_PROXY_TRANSPORT", "udp"),
+    password_for=lambda name: (env_secret(f"SIP_PROXY_RPC_PASSWORD_{name.upper()}", "")
+                               or _PROXY_RPC_PASSWORD or None),
+)
+SIP_PROXY_PING_SECONDS = env_float("SIP_PROXY_PING_SECONDS", 2.0)
 ESL_CONNECT_TIMEOUT = env_float("ESL_CONNECT_TIMEOUT", 3.0)
 ESL_COMMAND_TIMEOUT = env_float("ESL_COMMAND_TIMEOUT", 5.0)
 

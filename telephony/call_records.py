@@ -29,6 +29,9 @@ class CallRecord:
     # Agents whose leg of this call failed (refused, missed, busy, dead): never offered it again
     # by the failover, whatever their penalty delay (issue 16 item 9).
     tried: tuple[str, ...] = ()
+    # The SIP proxy the agent's leg went through ("" = the agent registered on `node`): its
+    # replies map to agent outcomes differently (480 cause 20 = not registered there).
+    via: str = ""
 
 
 def _call_key(prefix: str, call_uuid: str) -> str:

@@ -535,3 +535,18 @@ def dtmf_length_ms(dtmf: str) -> int:
             else:
                 total += duration + DTMF_INTERDIGIT_MS
     return total
+
+
+def render_proxy_leg(profile: object, user: object, host: object, port: object,
+                     transport: object = "udp") -> str:
+    """The agent's leg through a SIP proxy: `sofia/<profile>/<user>@<host>:<port>` (with
+    `;transport=tcp` when the node reaches the proxy over TCP). The proxy looks the agent up and
+    relays over the agent's own connection, so any node can call an agent registered there."""
+    number = port
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 65536:
+        raise DialstringError("proxy port must be a whole number from 1 to 65535")
+    if transport not in ("udp", "tcp"):
+        raise DialstringError("proxy transport must be udp or tcp")
+    leg = (f"sofia/{validate_sip_profile(profile)}/{validate_sip_user(user)}"
+           f"@{validate_sip_domain(host)}:{number}")
+    return leg + (";transport=tcp" if transport == "tcp" else "")

@@ -31,7 +31,7 @@ from redis.exceptions import LockError
 from redis.lock import Lock
 
 from telephony.client import Backoff, ConnectInfo, ESLConnection, EventStream
-from telephony.config import NodeConfig
+from telephony.config import NodeConfig, ProxyConfig
 from telephony.dialstring import validate_sip_profile
 from telephony.errors import ESLError
 from telephony.eventlog import EventLog
@@ -69,6 +69,8 @@ class ListenerConfig:
     backoff_max: float = 15.0
     # After a restart, flush_inbound_reg each stale TCP/TLS row once (off by default).
     flush_stale_after_restart: bool = False
+    # A SIP proxy's feed has no heartbeat: ask its JSON-RPC this often (liveness, restarts).
+    proxy_ping_seconds: float = 2.0
 
 
 class NodeFeed(threading.Thread):
@@ -285,17 +287,20 @@ class Listener:
         config: ListenerConfig,
         nodes: Callable[[], Sequence[NodeConfig]],
         sync_agents: Callable[[], object] | None = None,
+        proxies: Callable[[], Sequence[ProxyConfig]] | None = None,
     ) -> None:
         self.client = client
         self.config = config
         self.nodes = nodes
+        # SIP proxies (Kamailio) feed presence over evapi: telephony.proxy_feed.ProxyFeed.
+        self.proxies = proxies
         self.sync_agents = sync_agents
         self.store = PresenceStore(client, config.prefix)
         self.events_key = f"{config.prefix}:events"
         self.event_log = EventLog(client, config.prefix)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
-        self.feeds: dict[str, NodeFeed] = {}
+        self.feeds: dict[str, Any] = {}  # NodeFeed or ProxyFeed, by node/proxy name
         self._leases: dict[str, Lock] = {}
 
     # -- signals ----------------------------------------------------------------------------
@@ -317,13 +322,14 @@ class Listener:
             "data": json.dumps({**data, "at": time.time()}),
         }, maxlen=self.config.events_maxlen, approximate=True)
 
-    def declare_lost(self, feed: NodeFeed, reason: str) -> None:
+    def declare_lost(self, feed: Any, reason: str) -> None:
         """Stop trusting a node's registrations, once per outage."""
         if feed.lost_declared:
             return
         feed.lost_declared = True
         if self.store.node_lost(feed.node.name, time.time(), reason):
-            self.announce(feed.node.name, "NODE_LOST", feed.core, {"reason": reason})
+            if isinstance(feed, NodeFeed):  # a proxy carries no calls to reconcile
+                self.announce(feed.node.name, "NODE_LOST", feed.core, {"reason": reason})
             log.warning("node %s lost: %s", feed.node.name, reason)
 
     # -- leases -----------------------------------------------------------------------------
@@ -362,20 +368,30 @@ class Listener:
     # -- upkeep -----------------------------------------------------------------------------
 
     def _refresh_feeds(self) -> None:
-        """Start a feed for each configured node; retire feeds for removed ones."""
-        wanted = {node.name: node for node in self.nodes()}
+        """Start a feed for each configured node and proxy; retire feeds for removed ones."""
+        from telephony.proxy_feed import ProxyFeed
+
+        wanted: dict[str, Any] = {node.name: node for node in self.nodes()}
+        for proxy in self.proxies() if self.proxies is not None else ():
+            if proxy.name in wanted:
+                log.error("proxy %s has the name of a node: ignored", proxy.name)
+                continue
+            wanted[proxy.name] = proxy
         for name, node in wanted.items():
             feed = self.feeds.get(name)
-            if feed is not None and (feed.node.host, feed.node.port) != (node.host, node.port):
+            if feed is not None and (feed.node.host, feed.node.port, type(feed.node)) != (
+                    node.host, node.port, type(node)):
                 self._retire(feed)
                 feed = None
             if feed is None:
-                feed = self.feeds[name] = NodeFeed(node, self)
+                feed = NodeFeed(node, self) if isinstance(node, NodeConfig) else ProxyFeed(
+                    node, self, ping_seconds=self.config.proxy_ping_seconds)
+                self.feeds[name] = feed
                 feed.start()
         for name in set(self.feeds) - set(wanted):
             self._retire(self.feeds.pop(name))
 
-    def _retire(self, feed: NodeFeed) -> None:
+    def _retire(self, feed: Any) -> None:
         feed.retired.set()
         feed.owned.clear()
         feed.close()

@@ -6,6 +6,7 @@ nothing is formatted into the command that did not. Two plans, one per campaign 
 * `target_first`: `{vars}sofia/gateway/<gw>/<prefix><number> 'm:|:set:transfer_ringback=<ring>|
   sleep:<settle>|send_dtmf:<dtmf>|sleep:<dtmf length>|set:switchboard_dtmf=sent|
   bridge:{leg_timeout=<s>}user/<agent>@<domain>|playback:<hold>|playback:<abandon>|hangup' inline`
+  (through a SIP proxy the agent's leg is `sofia/<profile>/<agent>@<proxy>:<port>` instead)
   (the `m:|:` prefix picks `|` as the separator because tones hold commas: capture 29b). The
   whole plan runs on the node as an inline dialplan,
   rather than `&park()` followed by `uuid_send_dtmf` and `uuid_transfer` from the results side
@@ -49,6 +50,7 @@ from telephony.dialstring import (
     dtmf_length_ms,
     render_dtmf,
     render_prompt,
+    render_proxy_leg,
     validate_caller_id_name,
     validate_caller_id_number,
     validate_dial_prefix,
@@ -109,6 +111,26 @@ class OriginateRequest:
     hold_ms: int = 20_000  # target_first: how long the callee holds for another agent at most
     abandon_prompt: str = DEFAULT_ABANDON_PROMPT  # target_first: played when no agent takes it
     extra_vars: tuple[tuple[str, str], ...] = field(default=())
+    # The agent is registered with a SIP proxy: its leg goes there, from whichever node dials.
+    agent_proxy: AgentProxy | None = None
+
+
+@dataclass(frozen=True)
+class AgentProxy:
+    """How a node reaches the SIP proxy an agent registered with (telephony.config.ProxyConfig)."""
+
+    host: str
+    port: int
+    transport: str = "udp"
+    profile: str = "internal"  # the node's sofia profile that sends the leg
+
+
+def agent_leg(user: str, domain: str, proxy: AgentProxy | None) -> str:
+    """`user/<user>@<domain>` (registered on the node), or the leg through the proxy."""
+    if proxy is None:
+        return f"user/{validate_sip_user(user)}@{validate_sip_domain(domain)}"
+    validate_sip_domain(domain)
+    return render_proxy_leg(proxy.profile, user, proxy.host, proxy.port, proxy.transport)
 
 
 def _check_int(value: int, low: int, high: int, what: str) -> int:
@@ -152,7 +174,7 @@ def render_originate(request: OriginateRequest) -> str:
     gateway = validate_gateway(request.gateway)
     number = validate_e164(request.number)
     prefix = validate_dial_prefix(request.dial_prefix) if request.dial_prefix else ""
-    agent = f"{validate_sip_user(request.agent_user)}@{validate_sip_domain(request.agent_domain)}"
+    agent = agent_leg(request.agent_user, request.agent_domain, request.agent_proxy)
     timeout = str(_check_int(request.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "originate timeout"))
     settle = _check_int(request.settle_ms, 0, MAX_SETTLE_MS, "DTMF settle delay")
     dtmf = dtmf_string(request)
@@ -197,7 +219,7 @@ def render_originate(request: OriginateRequest) -> str:
     ]
     if dtmf:
         b_vars.append(("execute_on_answer", f"send_dtmf:{validate_dtmf(_pauses(settle) + dtmf)}"))
-    return f"originate {_vars(a_vars)}user/{agent} &bridge({_vars(b_vars)}{trunk_leg})"
+    return f"originate {_vars(a_vars)}{agent} &bridge({_vars(b_vars)}{trunk_leg})"
 
 
 def _hold(hold_ms: int) -> list[str]:
@@ -215,7 +237,7 @@ def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: 
     """Bridge the agent with a ring timeout; else hold, then the abandon message, then hang up."""
     leg_timeout = _check_int(agent_timeout_s, 5, 120, "agent ring timeout")
     hold = _check_int(hold_ms, 0, MAX_HOLD_MS, "failover hold")
-    apps = [f"bridge:{{leg_timeout={leg_timeout}}}user/{agent}"]
+    apps = [f"bridge:{{leg_timeout={leg_timeout}}}{agent}"]
     apps += _hold(hold)
     apps += [f"playback:{render_prompt(abandon_prompt)}", f"set:{ABANDON_PLAYED_MARK}=played",
              "hangup:NORMAL_CLEARING"]
@@ -223,9 +245,10 @@ def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: 
 
 
 def render_agent_transfer(call_uuid: str, agent_user: str, agent_domain: str,
-                          agent_timeout_s: int, hold_ms: int, abandon_prompt: str) -> str:
+                          agent_timeout_s: int, hold_ms: int, abandon_prompt: str,
+                          agent_proxy: AgentProxy | None = None) -> str:
     """`uuid_transfer` of a held callee to another agent (capture 35), with the same fallback."""
-    agent = f"{validate_sip_user(agent_user)}@{validate_sip_domain(agent_domain)}"
+    agent = agent_leg(agent_user, agent_domain, agent_proxy)
     plan = "|".join(_agent_plan(agent, agent_timeout_s, hold_ms, abandon_prompt))
     return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"
 

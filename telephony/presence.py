@@ -67,9 +67,11 @@ def _num(value: float) -> str:
 class PresenceStore:
     """Presence in Redis under `<prefix>:presence:*`; every method takes `now` explicitly."""
 
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, proxies: Sequence[str] = ()) -> None:
         self.client = client
         self.prefix = prefix
+        # SIP proxies (Kamailio) whose registrations reach the agent from every node.
+        self.proxies = tuple(proxies)
         self.base = f"{prefix}:presence"
         self.changes_key = f"{self.base}:changes"
         scripts = {
@@ -258,7 +260,7 @@ class PresenceStore:
         for view in self.snapshot(members, now).values():
             if not (view.known and view.enabled and view.intent == "available"):
                 continue
-            if not any(r.node == node and r.trusted and not r.unreachable
+            if not any(r.node in (node, *self.proxies) and r.trusted and not r.unreachable
                        for r in view.registrations):
                 continue
             if view.activity == "wrapup" and (view.activity_until or 0.0) > until:
@@ -354,17 +356,20 @@ class PresenceStore:
         """Atomically take the longest-idle routable agent of `group` on one of `usable_nodes`.
 
         `usable_nodes` are those that are up and have capacity, in order of preference. The
-        agent stays reserved until release() or until the lease lapses. Agents in `exclude`
-        (presence keys: those who refused or missed this call) are never taken.
+        agent stays reserved until release() or until the lease lapses. An agent registered
+        with one of `self.proxies` is reachable from any node: it is reserved on the first
+        usable node, with `via` naming the proxy. Agents in `exclude` (presence keys: those who
+        refused or missed this call) are never taken.
         """
         if not usable_nodes:
             return None
         result = self._run("RESERVE", [group, _num(now), _num(lease_seconds), uuid.uuid4().hex,
-                                       len(usable_nodes), *usable_nodes, *exclude])
+                                       len(usable_nodes), *usable_nodes,
+                                       len(self.proxies), *self.proxies, *exclude])
         if not result:
             return None
-        agent, node, token = (_s(v) for v in result)
-        return Reservation(agent, node, token)
+        agent, node, token, via = (_s(v) for v in result)
+        return Reservation(agent, node, token, via)
 
     def mark(self, token: str, activity: Activity, now: float, lease_seconds: float,
              client: Any = None) -> bool:

@@ -43,7 +43,7 @@ from importlib import resources
 SCRIPTS = (
     "register", "remove", "drop_address", "reachability", "reconcile", "sweep_expired",
     "node_connected", "node_lost", "node_ended", "heartbeat",
-    "reserve", "hold", "mark", "release", "set_intent", "sync_agents",
+    "reserve", "hold", "mark", "release", "set_intent", "sync_agents", "remove_agent",
 )
 _USES = "-- uses:"
 

@@ -14,6 +14,7 @@ class Reservation:
     agent: str
     node: str
     token: str
+    via: str = ""  # the SIP proxy the agent is registered with ("" = on `node` itself)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,10 +76,12 @@ def dialer() -> Dialer:
     return Dialer(
         commands=ConnectionPerCall(nodes) if per_call else get_pool(),
         pacer=Pacer(client, prefix),
-        presence=PresenceStore(client, prefix),
+        presence=PresenceStore(client, prefix, proxies=[p.name for p in settings.SIP_PROXIES]),
         redis=client,
         prefix=prefix,
         nodes=nodes,
+        proxies={proxy.name: proxy for proxy in settings.SIP_PROXIES},
+        sip_profile=settings.FREESWITCH_SIP_PROFILE,
     )
 
 
@@ -95,7 +97,7 @@ def results() -> Results:
     client = redis_client(settings.REDIS_URL)
     prefix = settings.REDIS_KEY_PREFIX
     return Results(
-        presence=PresenceStore(client, prefix),
+        presence=PresenceStore(client, prefix, proxies=[p.name for p in settings.SIP_PROXIES]),
         pacer=Pacer(client, prefix),
         redis=client,
         prefix=prefix,

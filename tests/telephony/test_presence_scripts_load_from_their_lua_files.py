@@ -17,7 +17,7 @@ def test_every_script_has_its_own_file_and_every_file_is_used():
     files = {entry.name for entry in LUA_DIR.iterdir() if entry.name.endswith(".lua")}
     helpers = {"_common.lua", "_agent.lua"}
     assert files == {f"{name}.lua" for name in presence_lua.SCRIPTS} | helpers
-    assert len(presence_lua.SCRIPTS) == 16
+    assert len(presence_lua.SCRIPTS) == 17
 
 
 def test_a_script_starts_with_the_helpers_its_first_line_names():

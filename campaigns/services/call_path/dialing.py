@@ -53,11 +53,11 @@ from campaigns.services.floor.presence import personal_group
 from campaigns.services.lifecycle import complete_if_exhausted
 from telephony import dialstring
 from telephony.call_records import CallRecord, forget_call, save_call
-from telephony.config import NodeConfig
+from telephony.config import NodeConfig, ProxyConfig
 from telephony.dialstring import DialstringError, validate_prompt
 from telephony.errors import ESLError, NotSent
 from telephony.floor import LiveCall, LiveCalls
-from telephony.originate import Mode, OriginateRequest, render_originate
+from telephony.originate import AgentProxy, Mode, OriginateRequest, render_originate
 from telephony.pacing import Scope, campaign_scope, node_call_capacity, node_scope, trunk_scope
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,9 @@ class Dialer:
     prefix: str
     nodes: dict[str, NodeConfig]
     clock: Callable[[], float] = time.time
+    # SIP proxies by name (settings.SIP_PROXIES): an agent reserved `via` one is dialled there.
+    proxies: dict[str, ProxyConfig] = field(default_factory=dict)
+    sip_profile: str = "internal"
     token_wait_seconds: float = TOKEN_WAIT_SECONDS
     hold_seconds: float = HOLD_SECONDS
     # Test-only switch (STYLE rule 15): skip the queued->dialing compare-and-set to show the race.
@@ -171,6 +174,13 @@ class Dialer:
     _pending_live: dict[str, int] = field(default_factory=dict)  # taken, not yet in live sets
 
     # -- public ---------------------------------------------------------------------------
+
+    def agent_proxy(self, via: str) -> AgentProxy | None:
+        """How the nodes reach the proxy `via` (None: the agent is registered on the node)."""
+        proxy = self.proxies.get(via) if via else None
+        if proxy is None:
+            return None
+        return AgentProxy(proxy.host, proxy.sip_port, proxy.transport, self.sip_profile)
 
     def dial_batch(self, target_ids: Iterable[int], node_hint: str | None = None) -> dict[str, int]:
         """Dial each target on its own; return how many ended in each way."""
@@ -502,6 +512,7 @@ class Dialer:
                 agent_timeout_s=campaign.agent_ring_timeout,
                 hold_ms=campaign.failover_window_seconds * 1000,
                 abandon_prompt=campaign.abandon_message,
+                agent_proxy=self.agent_proxy(item.reservation.via),
             )
             try:
                 validate_prompt(campaign.abandon_message)
@@ -529,7 +540,8 @@ class Dialer:
                 continue
             item.record = CallRecord(attempt.id, item.node, item.reservation.agent,
                                      item.reservation.token, item.scopes, campaign.mode,
-                                     agent.wrapup_seconds if agent else 0)
+                                     agent.wrapup_seconds if agent else 0,
+                                     via=item.reservation.via)
             save_call(pipe, self.prefix, str(attempt.uuid), item.record)
             started = self.clock()
             LiveCalls(self.redis, self.prefix).add(LiveCall(

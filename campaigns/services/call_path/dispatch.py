@@ -82,7 +82,8 @@ def pacer() -> Pacer:
 
 
 def presence() -> PresenceStore:
-    return PresenceStore(redis_client(), settings.REDIS_KEY_PREFIX)
+    return PresenceStore(redis_client(), settings.REDIS_KEY_PREFIX,
+                         proxies=[proxy.name for proxy in settings.SIP_PROXIES])
 
 
 @dataclass
@@ -122,6 +123,8 @@ def _routable_agents(caps: dict[int, int], usable: set[str], now: float,
     for group_id, user, domain in rows:
         members.setdefault(group_id, []).append(f"{user}@{domain}")
     store = presence()
+    # An agent registered with a SIP proxy is reachable from every usable node through it.
+    reachable = usable | set(store.proxies)
     for group_id, agents in members.items():
         for start in range(0, len(agents), page):
             if counts[group_id] >= caps[group_id]:
@@ -129,7 +132,7 @@ def _routable_agents(caps: dict[int, int], usable: set[str], now: float,
             views = store.snapshot(agents[start:start + page], now)
             counts[group_id] += sum(
                 1 for view in views.values()
-                if view.routable and any(r.trusted and not r.unreachable and r.node in usable
+                if view.routable and any(r.trusted and not r.unreachable and r.node in reachable
                                          for r in view.registrations)
             )
     return counts

@@ -90,14 +90,17 @@ def fail_over(attempt_id: int, dialer: Any, *, now: float | None = None) -> tupl
         dialer.presence.release(reservation.token, ts, 0)
         return "raced", 0.0
     held = dataclasses.replace(record, agent=reservation.agent, token=reservation.token,
-                               wrapup_seconds=agent.wrapup_seconds if agent else 0)
+                               wrapup_seconds=agent.wrapup_seconds if agent else 0,
+                               via=reservation.via)
     if not replace_call(dialer.redis, dialer.prefix, call_uuid, held):
         dialer.presence.release(reservation.token, ts, 0)
         return "over", 0.0
     dialer.presence.mark(reservation.token, "ringing", ts, lease)
     try:
         command = render_agent_transfer(call_uuid, user, domain, campaign.agent_ring_timeout,
-                                        int(remaining * 1000), campaign.abandon_message)
+                                        int(remaining * 1000), campaign.abandon_message,
+                                        dialer.agent_proxy(reservation.via)
+                                        if reservation.via else None)
         reply = dialer.commands.api(record.node, command)
     except (DialstringError, ESLError) as exc:
         reply = f"-ERR {type(exc).__name__}"

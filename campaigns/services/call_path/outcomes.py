@@ -167,9 +167,24 @@ AGENT_PENALTIES: dict[str, Penalty] = {
 }
 
 
-def agent_penalty(cause: str) -> Penalty:
-    """What a failed agent leg with this cause costs the agent (NONE: not the agent's doing)."""
-    return AGENT_PENALTIES.get(cause.strip().upper(), Penalty.NONE)
+# Through a SIP proxy (docs/sip-edge.md) the proxy answers for the agent: `480` with
+# `Reason: Q.850;cause=20` (SUBSCRIBER_ABSENT) means it holds no usable contact (the agent is not
+# there: drop its registrations there at once), and `404` (UNALLOCATED_NUMBER) means it does not
+# know the agent at all (misconfigured). 408 (RECOVERY_ON_TIMER_EXPIRE: the phone did not answer
+# the INVITE) and 486 (USER_BUSY) mean what they mean on a node.
+PROXY_AGENT_PENALTIES: dict[str, Penalty] = {
+    **AGENT_PENALTIES,
+    "SUBSCRIBER_ABSENT": Penalty.NOT_REGISTERED,
+    "UNALLOCATED_NUMBER": Penalty.MISCONFIGURED,
+    "NO_ROUTE_DESTINATION": Penalty.MISCONFIGURED,
+}
+
+
+def agent_penalty(cause: str, via_proxy: bool = False) -> Penalty:
+    """What a failed agent leg with this cause costs the agent (NONE: not the agent's doing);
+    `via_proxy` when the leg went through a SIP proxy."""
+    table = PROXY_AGENT_PENALTIES if via_proxy else AGENT_PENALTIES
+    return table.get(cause.strip().upper(), Penalty.NONE)
 
 
 def classify(cause: str, leg: Leg = Leg.TARGET) -> OutcomeClass:

@@ -33,13 +33,16 @@ DIALER_ACTOR = "dialer"
 
 
 def charge_agent(presence: Any, agent_id: int | None, presence_key: str, token: str, node: str,
-                 cause: str, now: dt.datetime) -> Penalty:
+                 cause: str, now: dt.datetime, via: str = "") -> Penalty:
     """Release the agent's reservation with the penalty its phone earned; return the penalty.
 
     Runs after the attempt's commit. `token` is the reservation the failed leg held ("" when it
-    was already given back: then only the database side is written).
+    was already given back: then only the database side is written). `via`: the SIP proxy the
+    leg went through, which answers for the agent (its registrations there are the ones
+    dropped when it says the agent is not there).
     """
-    penalty = agent_penalty(cause)
+    penalty = agent_penalty(cause, via_proxy=bool(via))
+    node = via or node
     ts = now.timestamp()
     agent = Agent.objects.filter(id=agent_id).first() if agent_id else None
     if penalty is Penalty.UNREACHABLE:

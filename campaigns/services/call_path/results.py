@@ -338,7 +338,7 @@ class Results:
         if not replace_call(self.redis, self.prefix, call_uuid, released):
             return "ignored"  # the call was finished meanwhile
         penalties.charge_agent(self.presence, attempt.agent_id, record.agent, record.token,
-                               record.node, cause, now)
+                               record.node, cause, now, via=record.via)
         log.info("attempt %s: agent %s leg failed with %s; failing over", attempt.id,
                  record.agent, cause)
         if self.on_agent_failed is not None:
@@ -628,9 +628,10 @@ class Results:
                 ts = now.timestamp()
                 # An empty token: the failed leg was charged when it failed (_agent_leg_ended)
                 # and the reservation given back; charging it again would count it twice.
-                if agent_cause and record.token and agent_penalty(agent_cause) is not Penalty.NONE:
+                if agent_cause and record.token and agent_penalty(
+                        agent_cause, via_proxy=bool(record.via)) is not Penalty.NONE:
                     penalties.charge_agent(self.presence, agent_id, record.agent, record.token,
-                                           record.node, agent_cause, now)
+                                           record.node, agent_cause, now, via=record.via)
                 elif record.token:
                     self.presence.release(record.token, ts,
                                           record.wrapup_seconds if bridged else 0)

@@ -38,7 +38,8 @@ def personal_group(agent_key: str) -> str:
 
 def store() -> PresenceStore:
     """The presence store under this deployment's REDIS_KEY_PREFIX."""
-    return PresenceStore(_client(settings.REDIS_URL), settings.REDIS_KEY_PREFIX)
+    return PresenceStore(_client(settings.REDIS_URL), settings.REDIS_KEY_PREFIX,
+                         proxies=[proxy.name for proxy in settings.SIP_PROXIES])
 
 
 def tcp_drop_format() -> TcpDropFormat:

@@ -50,10 +50,12 @@ class Command(BaseCommand):
             agent_sync_seconds=options["agent_sync"],
             connect_timeout=settings.ESL_CONNECT_TIMEOUT,
             command_timeout=settings.ESL_COMMAND_TIMEOUT,
+            proxy_ping_seconds=settings.SIP_PROXY_PING_SECONDS,
         )
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=10,
                                       socket_connect_timeout=5, health_check_interval=30)
         listener = Listener(client, config, nodes=_fresh(configured_nodes),
-                            sync_agents=_fresh(sync_agents))
+                            sync_agents=_fresh(sync_agents),
+                            proxies=lambda: settings.SIP_PROXIES)
         listener.install_signal_handlers()
         listener.run()
