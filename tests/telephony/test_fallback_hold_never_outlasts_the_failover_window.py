@@ -13,8 +13,9 @@ CALL = "0b6c4a33-3e3f-4b1f-9a07-6f1e0d7c2a11"
 def _hold_apps(hold_ms):
     plan = render_agent_transfer(CALL, "1002", "10.0.0.5", 15, hold_ms, "tone:500/500/480+620x1")
     apps = plan.split("'m:|:", 1)[1].split("' inline")[0].split("|")
-    # Between the bridge and the abandon message.
-    return [a.removeprefix("playback:") for a in apps[1:-2]]
+    # Between the bridge and the abandon message (then its played mark and the hangup).
+    assert apps[-2].startswith("set:switchboard_abandon=") and apps[-1].startswith("hangup:")
+    return [a.removeprefix("playback:") for a in apps[1:-3]]
 
 
 @pytest.mark.parametrize(
