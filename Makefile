@@ -39,8 +39,9 @@ venv: $(STAMP)
 
 # requirements*.in name the direct dependencies; the .txt files pin every package with its
 # hashes (pip installs them with --require-hashes). Edit an .in file, then run this.
+# PIP_COMPILE_ARGS="--upgrade-package NAME" moves a pinned package.
 PIP_COMPILE := $(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
-	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(PIP_COMPILE_ARGS)
 requirements: venv
 	$(PIP_COMPILE) -o requirements.txt requirements.in
 	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
