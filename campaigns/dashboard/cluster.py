@@ -119,7 +119,31 @@ def compute_cluster_snapshot(now: dt.datetime) -> dict[str, Any]:
         },
         "listener": _listener_state(statuses, owners, epoch),
         "results_consumer": consumer_state(store.client, settings.REDIS_KEY_PREFIX),
+        "proxies": _proxy_rows(statuses, online, available, epoch),
     }
+
+
+def _proxy_rows(statuses: dict[str, Any], online: dict[str, int], available: dict[str, int],
+                epoch: float) -> list[dict[str, Any]]:
+    """Each SIP proxy (docs/sip-edge.md): its feed's state and the agents registered there."""
+    proxies = list(settings.SIP_PROXIES)
+    owners = listener_owners([proxy.name for proxy in proxies])
+    rows = []
+    for proxy in proxies:
+        status = statuses.get(proxy.name)
+        last_seen = status.last_seen if status else None
+        rows.append({
+            "name": proxy.name,
+            "address": f"{proxy.host}:{proxy.sip_port}",
+            "state": status.state if status else "unknown",
+            "lost_reason": status.lost_reason if status else "",
+            "boot": status.core if status else "",
+            "last_event_seconds_ago": round(epoch - last_seen, 1) if last_seen else None,
+            "listener": owners.get(proxy.name),
+            "agents_online": online.get(proxy.name, 0),
+            "agents_available": available.get(proxy.name, 0),
+        })
+    return rows
 
 
 def group_agents(group_id: int, now: dt.datetime) -> dict[str, int]:
