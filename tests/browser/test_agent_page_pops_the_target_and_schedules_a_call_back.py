@@ -6,12 +6,13 @@ record answer, digits and bridge, the agent page polls the live-call list in Red
 """
 
 import datetime as dt
+import time
 import zoneinfo
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from campaigns.models import Callback, Target, TargetState
+from campaigns.models import CallAttempt, Callback, Target, TargetState
 from campaigns.services.floor.dispositions import add_default_dispositions
 from tests.dispatch.e2e_world import build_world, start_processes, stop_world
 
@@ -77,6 +78,13 @@ def test_screen_pop_then_call_back_tomorrow_at_ten_in_the_targets_zone(
     assert (callback.due_at, callback.timezone, callback.agent_id) == (due, "Asia/Tokyo",
                                                                        agent.id)
     assert callback.notes == "wants the manager, Tuesday is fine too"
+    # The target moves when the call is over (while it is up it stays in flight): then it is
+    # due at 10:00 Tokyo time (the call ends 6 s after the answer).
+    attempt = target.call_attempts.get()
+    assert attempt.disposition.code == "call_back"
+    deadline = time.monotonic() + 60
+    while CallAttempt.objects.get(id=attempt.id).ended_at is None:
+        assert time.monotonic() < deadline, "the call did not end"
+        time.sleep(0.2)
     target.refresh_from_db()
     assert (target.state, target.next_attempt_at) == (TargetState.RETRY_WAIT, due)
-    assert target.call_attempts.get().disposition.code == "call_back"

@@ -23,6 +23,7 @@ from campaigns.models import (
     Disposition,
     DoNotCall,
     Outcome,
+    Target,
     TargetState,
 )
 from campaigns.services.floor.dispositions import add_default_dispositions, set_disposition
@@ -71,6 +72,9 @@ def test_a_call_back_tomorrow_ten_survives_the_hangup_and_keeps_the_campaign_run
 
     if order == "during_the_call":
         due = _dispose(attempt, "call_back", now)
+        # While the call is up its target stays in flight: never due for a second call.
+        target.refresh_from_db()
+        assert (target.state, target.last_outcome) == (TargetState.DIALING, "call_back")
         done = [world.results.apply(e, now) for e in events[split:]]
         assert "answered" in done
     else:
@@ -99,6 +103,7 @@ def test_a_retry_or_do_not_call_set_during_the_call_is_not_overwritten_by_the_ha
     for event in events[:split]:
         world.results.apply(event, now)
     _dispose(attempt, code, now)
+    assert Target.objects.get(id=target.id).state == TargetState.DIALING  # still in flight
     for event in events[split:]:
         world.results.apply(event, now)
 

@@ -66,6 +66,7 @@ from campaigns.services.call_path.outcomes import (
     agent_penalty,
     classify,
 )
+from campaigns.services.floor.dispositions import disposed_target_fields
 from telephony.call_records import CALL_TTL_SECONDS, forget_call, load_call, replace_call
 from telephony.dialstring import DialstringError, dtmf_length_ms
 from telephony.floor import LiveCalls
@@ -463,12 +464,17 @@ class Results:
                     answered_at=answered_at
                 )
             campaign = Campaign.objects.get(id=attempt.campaign_id)
-            if CallAttempt.objects.filter(id=attempt.id, disposition__isnull=False).exists():
-                # The agent disposed the call before it ended (call back, retry, do not call):
-                # what they decided wins over the hangup's default. The call still counts.
+            disposed = disposed_target_fields(attempt.id)
+            if disposed is not None:
+                # The agent disposed the call while it was up (call back, retry, do not call):
+                # what they decided wins over the hangup's default, and moves the target now
+                # (it stayed in flight meanwhile). The call still counts.
+                if campaign.status == CampaignStatus.CANCELLED and disposed["state"] in (
+                        TargetState.RETRY_WAIT,):
+                    disposed = {"state": TargetState.CANCELLED, "next_attempt_at": None}
                 Target.objects.filter(id=target.id).update(
                     attempts=target.attempts + (1 if klass.counts_as_attempt else 0),
-                    last_hangup_cause=cause[:64], updated_at=now)
+                    last_hangup_cause=cause[:64], updated_at=now, **disposed)
             else:
                 self._move_target(
                     target, campaign, klass, cause, now,

@@ -92,14 +92,11 @@ def set_disposition(attempt: CallAttempt, disposition: Disposition, *, notes: st
         Callback.objects.filter(attempt=attempt, state=CallbackState.SCHEDULED).update(
             state=CallbackState.CANCELLED)
         fields: dict[str, Any] = {"last_outcome": disposition.code[:32], "updated_at": now}
-        if disposition.kind == DispositionKind.RETRY:
-            fields.update(state=TargetState.RETRY_WAIT,
-                          next_attempt_at=now + dt.timedelta(seconds=disposition.retry_seconds))
-        elif disposition.kind == DispositionKind.DO_NOT_CALL:
+        due = None
+        if disposition.kind == DispositionKind.DO_NOT_CALL:
             DoNotCall.objects.get_or_create(
                 number=target.number,
                 defaults={"reason": f"disposition {disposition.code} on attempt {attempt.id}"})
-            fields.update(state=TargetState.DO_NOT_CALL, next_attempt_at=None)
         elif disposition.kind == DispositionKind.CALLBACK:
             assert callback_at is not None
             zone = target_zone(target)
@@ -112,9 +109,11 @@ def set_disposition(attempt: CallAttempt, disposition: Disposition, *, notes: st
                 agent_id=attempt.agent_id if same_agent else None, due_at=due, timezone=zone,
                 notes=notes[:5000],
                 created_by=actor if getattr(actor, "is_authenticated", False) else None)
-            fields.update(state=TargetState.RETRY_WAIT, next_attempt_at=due)
-        else:
-            fields.update(state=TargetState.COMPLETED, next_attempt_at=None)
+        # The hangup locks the target first too, so this read is settled: a call still up
+        # keeps its target in flight (never due for a second call while this one lasts), and
+        # the hangup moves it as disposed (results.finish); a call over moves it now.
+        if CallAttempt.objects.filter(id=attempt.id, ended_at__isnull=False).exists():
+            fields.update(target_fields(disposition.kind, disposition.retry_seconds, due, now))
         Target.objects.filter(id=target.id).update(**fields)
         campaign = target.campaign
         if (disposition.kind in (DispositionKind.RETRY, DispositionKind.CALLBACK)
@@ -125,6 +124,33 @@ def set_disposition(attempt: CallAttempt, disposition: Disposition, *, notes: st
                              now=now)
     log.info("attempt %s disposed %s", attempt.id, disposition.code)
     return callback
+
+
+def target_fields(kind: str, retry_seconds: int, due: dt.datetime | None,
+                  disposed_at: dt.datetime) -> dict[str, Any]:
+    """Where a disposition moves its target: retry after its delay, call back at its time, do
+    not call, else done (a call back with no time left is done as well)."""
+    if kind == DispositionKind.RETRY:
+        return {"state": TargetState.RETRY_WAIT,
+                "next_attempt_at": disposed_at + dt.timedelta(seconds=retry_seconds)}
+    if kind == DispositionKind.DO_NOT_CALL:
+        return {"state": TargetState.DO_NOT_CALL, "next_attempt_at": None}
+    if kind == DispositionKind.CALLBACK and due is not None:
+        return {"state": TargetState.RETRY_WAIT, "next_attempt_at": due}
+    return {"state": TargetState.COMPLETED, "next_attempt_at": None}
+
+
+def disposed_target_fields(attempt_id: int) -> dict[str, Any] | None:
+    """For the hangup of a call disposed while it was up: where its disposition moves the
+    target (its scheduled call back's time for a call back), or None when not disposed."""
+    row = (CallAttempt.objects.filter(id=attempt_id, disposition__isnull=False)
+           .values("disposition__kind", "disposition__retry_seconds", "disposed_at").first())
+    if row is None:
+        return None
+    due = (Callback.objects.filter(attempt_id=attempt_id, state=CallbackState.SCHEDULED)
+           .order_by("-id").values_list("due_at", flat=True).first())
+    return target_fields(row["disposition__kind"], row["disposition__retry_seconds"], due,
+                         row["disposed_at"])
 
 
 def reschedule_callback(callback: Callback, now: dt.datetime) -> None:
