@@ -73,6 +73,7 @@ WRAP_BASE, WRAP_EXP_MEAN = 10.0, 5.0
 CEILING = 0.03
 # The pacer's measurement horizon: the most recent resolved attempts, talks and persons.
 MEASURE_RESOLVED, MEASURE_TALKS, MEASURE_RECENT = 600, 300, 300
+SETTLE_SECONDS = 60.0  # every call has resolved this long after it was dialled
 
 
 @dataclass
@@ -99,7 +100,11 @@ class Floor:
     talk_seconds: float = 0.0
     person_delays: deque[float] = field(default_factory=lambda: deque(maxlen=MEASURE_RESOLVED))
     failure_delays: deque[float] = field(default_factory=lambda: deque(maxlen=MEASURE_RESOLVED))
-    resolved: deque[bool] = field(default_factory=lambda: deque(maxlen=MEASURE_RESOLVED))
+    # Calls in the order dialled, [dial time, reached a person]; once SETTLE_SECONDS old (all
+    # resolved) they move to `settled`, the pacer's live-rate sample.
+    dials: deque[list[float]] = field(default_factory=deque)
+    records: dict[int, list[float]] = field(default_factory=dict)
+    settled: deque[bool] = field(default_factory=lambda: deque(maxlen=MEASURE_RESOLVED))
     talks: deque[float] = field(default_factory=lambda: deque(maxlen=MEASURE_TALKS))
     recent: deque[bool] = field(default_factory=lambda: deque(maxlen=MEASURE_RECENT))
     max_rate: float = 0.0
@@ -120,6 +125,9 @@ class Floor:
 
     def dial(self, call: int) -> None:
         self.in_flight[call] = self.now
+        record = [self.now, 0.0]
+        self.dials.append(record)
+        self.records[call] = record
         if self.rng.random() < self.live:
             mean, sd, low = PERSON_DELAY
             self.push(self.now + max(low, self.rng.gauss(mean, sd)), "hello", call)
@@ -130,7 +138,7 @@ class Floor:
 
     def hello(self, call: int) -> None:
         dialled = self.in_flight.pop(call)
-        self.resolved.append(True)
+        self.records.pop(call)[1] = 1.0
         self.person_delays.append(self.now - dialled)
         if self.rng.random() < AMD_FALSE_POSITIVE:
             self.amd_fp += 1  # hung up on as a machine: the UK formula counts the estimate
@@ -144,7 +152,7 @@ class Floor:
 
     def fail(self, call: int) -> None:
         dialled = self.in_flight.pop(call)
-        self.resolved.append(False)
+        self.records.pop(call)
         self.failure_delays.append(self.now - dialled)
 
     def connect(self, agent: int) -> None:
@@ -214,8 +222,12 @@ class Floor:
             window = Window(round(self.persons + fp), self.drops + fp)
         else:
             window = Window(self.persons, self.drops)
+        # The live rate from calls dialled long enough ago that all have resolved: counted by
+        # resolution, a burst of fresh calls shows its fast failures first and hides its persons.
+        while self.dials and self.dials[0][0] <= self.now - SETTLE_SECONDS:
+            self.settled.append(self.dials.popleft()[1] > 0)
         measured = Measured(
-            resolved=len(self.resolved), persons=sum(self.resolved),
+            resolved=len(self.settled), persons=sum(self.settled),
             person_delays=sorted(self.person_delays), failure_delays=sorted(self.failure_delays),
             talk=sorted(self.talks), wrap=WRAP_BASE + WRAP_EXP_MEAN,
             recent_persons=len(self.recent), recent_abandoned=sum(self.recent))

@@ -59,6 +59,7 @@ MIN_TALKS: Final = 20  # completed talks before it predicts when agents come fre
 # Over-dial only while the window could take this many more abandons without crossing: calls
 # already in flight may abandon together, more so on a small floor.
 MIN_SLACK: Final = 2.0
+BURST_SHARE: Final = 0.25  # of the worst-case abandons the window's slack must hold
 GOAL_SHARE: Final = 0.85  # the window's rate at which over-dialling stops altogether
 MAX_CALIBRATION: Final = 2.0
 RECENT_MIN_PERSONS: Final = 50  # persons before the recent abandon share corrects the model
@@ -337,6 +338,9 @@ def decide(inputs: PacerInputs) -> Decision:
     persons_in_flight = inputs.waiting + sum(
         p * _survival(m.person_delays, a) / total for a, total in zip(ages, alive, strict=True)
         if total > 0)
+    # Agents free by the horizon whatever the talk times do: idle, or wrap-up ending by then.
+    sure = sum(1 for a in inputs.agents
+               if a.talking_since is None and a.free_at <= now + horizon + ABANDON_AFTER_S)
     target = _target(s, w, m, slack)
     cap_calls = max(0, math.floor(s.max_level * max(free_now, 1)) - len(inputs.in_flight))
 
@@ -357,7 +361,11 @@ def decide(inputs: PacerInputs) -> Decision:
         # The window's slack must hold the pessimistic expected abandons with a margin for
         # their spread; the model errs low by up to about half (the simulation): count double.
         safe, _ = excess(n, 0.5)
-        return 2 * safe + 2 * math.sqrt(safe) <= slack - MIN_SLACK
+        if 2 * safe + 2 * math.sqrt(safe) > slack - MIN_SLACK:
+            return False
+        # And a share of the worst case, no talking agent freeing in time, so that a burst from
+        # a model gone wrong (a floor that started together, a sudden change) stays inside it.
+        return BURST_SHARE * max(0.0, persons - sure) <= slack - MIN_SLACK
 
     low, high = 0, cap_calls
     if not fits(0):

@@ -33,6 +33,17 @@ MACHINE = "machine"  # the outcome issue 18 gives a call answered by a machine
 # the late-binding connect mode (issue 18) the person's hello after the attendant: the lead
 # points this at that field when merging, and the pacer and the evidence follow.
 PERSON_AT = "answered_at"
+
+
+def person_answered() -> Q:
+    """Attempts a person answered (issue 18 merge: exclude agent_at_hello calls not heard as a
+    person, as `stats.abandon_figures` does there)."""
+    return Q(**{f"{PERSON_AT}__isnull": False}) & ~Q(outcome=MACHINE)
+
+
+def classified_machine() -> Q:
+    """Attempts classified as answering machines (issue 18 merge: `heard="machine"`)."""
+    return Q(outcome=MACHINE)
 UK_NO_REDIAL = dt.timedelta(hours=72)
 
 
@@ -67,13 +78,13 @@ def counts(campaign_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, 
     """Attempts, live answered, abandoned, message played, machines placed in [start, end)."""
     rows = CallAttempt.objects.filter(campaign_id=campaign_id, created_at__gte=start,
                                       created_at__lt=end)
-    person = Q(**{f"{PERSON_AT}__isnull": False}) & ~Q(outcome=MACHINE)
+    person = person_answered()
     figures = rows.aggregate(
         attempts=Count("id"),
         live=Count("id", filter=person),
         abandoned=Count("id", filter=person & _abandoned()),
         played=Count("id", filter=person & _abandoned() & Q(abandon_message_at__isnull=False)),
-        machines=Count("id", filter=Q(outcome=MACHINE)),
+        machines=Count("id", filter=classified_machine()),
     )
     return {name: value or 0 for name, value in figures.items()}
 
@@ -142,5 +153,5 @@ def uk_redial_blocked(campaign: Campaign, target_id: int, now: dt.datetime) -> b
     if campaign.abandon_formula != AbandonFormula.UK_24H:
         return False
     return CallAttempt.objects.filter(
-        Q(**{f"{PERSON_AT}__isnull": False}) & ~Q(outcome=MACHINE) & _abandoned(),
+        person_answered() & _abandoned(),
         target_id=target_id, created_at__gte=now - UK_NO_REDIAL).exists()

@@ -28,6 +28,7 @@ MEASURE_ATTEMPTS = 600  # the most recent resolved attempts the rates come from
 MEASURE_TALKS = 300  # the most recent talks
 IN_FLIGHT_HORIZON = dt.timedelta(minutes=10)  # a pending attempt older than this is a reaper's
 CARD_TTL_SECONDS = 30
+SETTLE = dt.timedelta(seconds=60)  # every call has resolved this long after it was dialled
 
 
 def paced(campaign: Campaign) -> bool:
@@ -64,10 +65,16 @@ def agents_outlook(campaign: Campaign, epoch: float, usable: set[str]) -> list[p
     return out
 
 
-def measured(campaign: Campaign) -> predictive.Measured:
-    """Rates and times from the campaign's most recent attempts."""
+def measured(campaign: Campaign, now: dt.datetime) -> predictive.Measured:
+    """Rates and times from the campaign's most recent attempts dialled SETTLE_SECONDS ago.
+
+    Counted by when they were dialled, not by when they ended: a burst of fresh calls shows
+    its fast failures first and hides its persons, which would read as a lower live rate and
+    make the pacer dial more still (the simulation found that feedback loop).
+    """
     rows = list(CallAttempt.objects.filter(campaign_id=campaign.pk, ended_at__isnull=False,
-                                           counts_as_attempt=True)
+                                           counts_as_attempt=True,
+                                           created_at__lte=now - SETTLE)
                 .order_by("-id").values_list("created_at", compliance.PERSON_AT, "ended_at",
                                              "outcome", "bridged_at", "answer_to_agent_ms")
                 [:MEASURE_ATTEMPTS])
@@ -115,7 +122,7 @@ def over_dial(campaign: Campaign, now: dt.datetime, usable: set[str], queued: in
     decision = predictive.decide(predictive.PacerInputs(
         now=epoch, settings=settings_for(campaign),
         agents=agents_outlook(campaign, epoch, usable), in_flight=dialled, waiting=waiting,
-        measured=measured(campaign), window=compliance.window(campaign, now),
+        measured=measured(campaign, now), window=compliance.window(campaign, now),
     ))
     publish(campaign, decision, len(dialled), now)
     return decision
