@@ -4,6 +4,7 @@ recycle, can recycle by disposition, and shows its Reason box."""
 from __future__ import annotations
 
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from campaigns.models import CampaignEvent, Outcome, TargetState
 from campaigns.services.dispositions import add_default_dispositions
@@ -46,3 +47,23 @@ def test_recycling_by_disposition_reopens_those_targets_only(client, campaign):
     assert (redo.state, keep.state) == (TargetState.PENDING, TargetState.COMPLETED)
     event = CampaignEvent.objects.get(campaign=campaign, action="recycle")
     assert event.reason == "pass 2: 1 targets (disposed wrong person); bad numbers fixed"
+
+
+def test_the_api_recycles_by_disposition_code(campaign, supervisor):
+    add_default_dispositions(campaign)
+    redo = make_target(campaign, state=TargetState.COMPLETED, last_outcome=Outcome.ANSWERED)
+    make_attempt(redo, outcome=Outcome.ANSWERED,
+                 disposition=campaign.dispositions.get(code="wrong_person"))
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    url = f"/api/campaigns/{campaign.pk}/recycle/"
+
+    unknown = client.post(url, {"dispositions": ["nope"]}, format="json")
+    assert (unknown.status_code, unknown.json()) == (
+        400, {"dispositions": ["not a disposition of this campaign: nope"]})
+    neither = client.post(url, {"reason": "x"}, format="json")
+    assert (neither.status_code, neither.json()) == (400, {"outcomes": ["This field is required."]})
+    done = client.post(url, {"dispositions": ["wrong_person"]}, format="json")
+    assert (done.status_code, done.json()["reset"]) == (200, 1)
+    redo.refresh_from_db()
+    assert redo.state == TargetState.PENDING
