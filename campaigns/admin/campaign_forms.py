@@ -86,16 +86,37 @@ class CampaignForm(forms.ModelForm):
 
 
 class RecycleForm(forms.Form):
-    """Lead recycling: which finished outcomes get another pass, and why."""
+    """Lead recycling: which finished outcomes or dispositions get another pass, and why; each
+    choice says how many targets it would recycle now."""
 
     outcomes = forms.MultipleChoiceField(
-        choices=[(value, Outcome(value).label) for value in lifecycle.RECYCLABLE_OUTCOMES],
+        choices=[], required=False,
         widget=forms.CheckboxSelectMultiple,
         initial=[Outcome.NO_ANSWER, Outcome.BUSY],
         help_text="Targets whose last outcome is one of these go back to pending, with the "
         "campaign's full number of attempts again.",
     )
-    reason = forms.CharField(max_length=200, required=False)
+    dispositions = forms.MultipleChoiceField(
+        choices=[], required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Targets with a call an agent disposed as one of these (e.g. wrong person) "
+        "go back to pending too.",
+    )
+    reason = forms.CharField(
+        max_length=200, required=False, label="Reason (for the audit trail)",
+        widget=forms.TextInput(attrs={
+            "class": "border border-base-300 rounded px-2 py-1 w-full max-w-xl",
+            "placeholder": "e.g. second pass after the list was cleaned"}),
+    )
+
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        by_outcome, by_disposition = lifecycle.recyclable_counts(campaign)
+        self.fields["outcomes"].choices = [
+            (value, f"{Outcome(value).label} ({by_outcome.get(value, 0):,})")
+            for value in lifecycle.RECYCLABLE_OUTCOMES]
+        self.fields["dispositions"].choices = [
+            (str(d.pk), f"{d.label} ({by_disposition.get(d.pk, 0):,})")
+            for d in campaign.dispositions.order_by("position", "id")]
 
 
 class ImportForm(forms.Form):

@@ -60,12 +60,13 @@ class CampaignPages:
         if not self.has_change_permission(request, campaign):
             raise PermissionDenied
         change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-        form = RecycleForm(request.POST or None)
+        form = RecycleForm(request.POST or None, campaign=campaign)
         if request.method == "POST" and form.is_valid():
             try:
                 reset = lifecycle.recycle(
                     campaign,
                     form.cleaned_data["outcomes"],
+                    dispositions=[int(pk) for pk in form.cleaned_data["dispositions"]],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
                 )

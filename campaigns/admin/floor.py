@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from unfold.admin import TabularInline
@@ -11,6 +14,7 @@ from unfold.admin import TabularInline
 from campaigns.admin.base import StrictIdAdmin
 from campaigns.models import Callback, CallbackState, Disposition
 from campaigns.services.floor.dispositions import add_default_dispositions, reschedule_callback
+from campaigns.validators import time_zone_names
 
 
 class DispositionInline(TabularInline):
@@ -28,8 +32,42 @@ class DispositionAdmin(StrictIdAdmin):
     list_select_related = ["campaign"]
 
 
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name if name in time_zone_names() else "UTC")
+
+
+class CallbackForm(forms.ModelForm):
+    """The due time shown and read as wall-clock time in the call back's own zone (the target's,
+    as the agent gave it), not the server's."""
+
+    class Meta:
+        model = Callback
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = _zone(self.initial.get("timezone") or "UTC")
+        value = self.initial.get("due_at")
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            self.initial["due_at"] = timezone.make_naive(value, zone)
+        self.fields["due_at"].help_text = (
+            f"In the call back's zone ({zone.key}): wall-clock time there")
+        self.fields["due_at"].label = "Due (in its zone)"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        value = cleaned.get("due_at")
+        if isinstance(value, dt.datetime):
+            # Django read the typed time in the server's zone: read it again in the call back's.
+            current = timezone.get_current_timezone()
+            wall = timezone.make_naive(value, current) if timezone.is_aware(value) else value
+            cleaned["due_at"] = wall.replace(tzinfo=_zone(cleaned.get("timezone") or "UTC"))
+        return cleaned
+
+
 @admin.register(Callback)
 class CallbackAdmin(StrictIdAdmin):
+    form = CallbackForm
     list_display = ["target", "campaign", "due_local", "timezone", "agent", "state", "created_at"]
     list_filter = ["state", "campaign"]
     list_select_related = ["target", "campaign", "agent"]

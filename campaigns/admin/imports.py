@@ -32,7 +32,12 @@ class ImportJobAdmin(StrictIdAdmin):
     exclude = ["data", "staged", "report_csv"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("data", "staged", "report_csv")
+        jobs = super().get_queryset(request).defer("data", "staged", "report_csv")
+        # A preview (dry run) is no import: listed only when the filter asks for dry runs.
+        if request.resolver_match and request.resolver_match.url_name.endswith(
+                "_changelist") and "dry_run__exact" not in request.GET:
+            jobs = jobs.filter(dry_run=False)
+        return jobs
 
     @admin.display(description="Progress")
     def progress_bar(self, obj: ImportJob) -> str:

@@ -120,7 +120,12 @@ class NodeAdmin(StrictIdAdmin):
 
 @admin.register(AgentGroup)
 class AgentGroupAdmin(StrictIdAdmin):
-    list_display = ["name", "description", "created_at"]
+    list_display = ["name", "description", "pause_codes_inline", "created_at"]
+
+    @admin.display(description="Pause codes")
+    def pause_codes_inline(self, obj: AgentGroup) -> str:
+        return ", ".join(obj.pause_code_list()) or "any reason"
+
     search_fields = ["name"]
 
 

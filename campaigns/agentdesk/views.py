@@ -87,7 +87,9 @@ def page(request: HttpRequest) -> HttpResponse:
     """The agent's desk."""
     agent = _agent(request)
     return render(request, "agentdesk/page.html", {"agent": agent,
-                                                   "poll_ms": POLL_MILLISECONDS},
+                                                   "poll_ms": POLL_MILLISECONDS,
+                                                   "pause_codes": agent.group.pause_code_list()
+                                                   if agent and agent.group_id else []},
                   status=200 if agent else 403)
 
 
@@ -178,7 +180,8 @@ def intent(request: HttpRequest, agent: Agent) -> JsonResponse:
     if wanted is None:
         return JsonResponse({"action": ["pause or resume"]}, status=400)
     try:
-        set_intent(agent, wanted, str(body.get("reason", "")), request.user.get_username())
+        set_intent(agent, wanted, str(body.get("reason", "")), request.user.get_username(),
+                   pause_codes_only=True)
     except InvalidIntent as exc:
         return JsonResponse({"reason": [str(exc)]}, status=400)
     return JsonResponse({"intent": wanted})

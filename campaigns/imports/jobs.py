@@ -72,6 +72,11 @@ def run_job(job: ImportJob, data: bytes | None = None) -> ImportJob:
     job.state = ImportState.RUNNING
     progress = _progress_writer(job, report)
     if not job.dry_run and job.staged is not None:  # the confirm step of a dry run
+        # Start from the preview's figures (confirm_staged put them on the job), so preview
+        # and result agree: the result adds what changed since (new duplicates, new blocks).
+        report.rows = job.rows_read
+        report.rejected_count = job.rejected
+        report.duplicate_count = job.duplicates
         import_staged(campaign, job.staged, progress=progress, report=report, actor=job.created_by)
         _finish(job, report, staged=None)
         return job
@@ -171,13 +176,18 @@ def confirm_staged(job: ImportJob, *, user: Any = None) -> ImportJob:
     # Compare-and-set: of two confirms of one preview (a double click), one stores the rows.
     if ImportJob.objects.filter(pk=job.pk, staged__isnull=False).update(staged=None) != 1:
         raise ImportFileError("This preview was imported already.", code="already_imported")
+    # The import's history shows the file's real figures: the rows the preview read, the
+    # lines it rejected and the duplicates it found (none of which were staged) carry over.
     confirm = ImportJob.objects.create(
         campaign_id=job.campaign_id,
         created_by=user if getattr(user, "pk", None) else None,
         source_name=job.source_name,
         source_format=job.source_format,
         encoding=job.encoding,
-        rows_total=len(staged),
+        rows_total=job.rows_read or len(staged),
+        rows_read=job.rows_read,
+        rejected=job.rejected,
+        duplicates=job.duplicates,
         staged=staged,
     )
     # A staged row costs about a tenth of a parsed one; the same threshold in rows.

@@ -39,6 +39,8 @@ class ParsedRow(NamedTuple):
     extension: str
     dtmf: str
     played: str
+    external_ref: str = ""
+    custom_data: dict[str, str] | None = None  # the other columns, kept as custom data
 
 
 class RejectedLine(NamedTuple):

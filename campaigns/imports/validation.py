@@ -141,7 +141,8 @@ class _Validator:
         if report.error_count != before:
             return None
         played = describe_dtmf(dtmf) if dtmf else "no digits"
-        report.add_parsed(ParsedRow(line, number, extension, dtmf, played))
+        report.add_parsed(ParsedRow(line, number, extension, dtmf, played, external_ref,
+                                    custom))
         return _Row(line, number, extension, external_ref, zone or derived_zone, custom)
 
 

@@ -8,10 +8,17 @@ from django.db import models
 
 from telephony import dialstring
 
+DEFAULT_PAUSE_CODES = "Break\nLunch\nTraining\nMeeting\nComfort break"
+
 
 class AgentGroup(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    pause_codes = models.TextField(
+        default=DEFAULT_PAUSE_CODES, blank=True,
+        help_text="The reasons an agent of this group may pause for, one per line (the agent "
+        "page offers them as a list; statistics add up pauses by them). Empty: any reason.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -19,6 +26,14 @@ class AgentGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def pause_code_list(self) -> list[str]:
+        """The group's pause codes, in order, without blanks or repeats."""
+        seen: dict[str, str] = {}  # lower-cased -> as first written: "lunch" repeats "Lunch"
+        for line in self.pause_codes.splitlines():
+            if line.strip():
+                seen.setdefault(line.strip()[:200].lower(), line.strip()[:200])
+        return list(seen.values())
 
 
 class Agent(models.Model):

@@ -28,7 +28,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -42,6 +42,7 @@ from campaigns.models import (
     Campaign,
     CampaignEvent,
     CampaignStatus,
+    Disposition,
     Outcome,
     Target,
     TargetState,
@@ -278,8 +279,10 @@ def recycle(
     actor: Any = None,
     reason: str = "",
     now: Now = None,
+    dispositions: list[int] | tuple[int, ...] = (),
 ) -> int:
-    """Lead recycling: targets whose last outcome is in `outcomes` go back to pending.
+    """Lead recycling: targets whose last outcome is in `outcomes`, or one of whose calls was
+    disposed as one of `dispositions` (ids), go back to pending.
 
     1. Check the outcomes are recyclable and the campaign is not cancelled.
     2. In one transaction, with the campaign row locked (a concurrent import or recycle waits):
@@ -290,7 +293,8 @@ def recycle(
     now = now or timezone.now()
     chosen = sorted(set(outcomes))
     refused = [value for value in chosen if value not in RECYCLABLE_OUTCOMES]
-    if not chosen:
+    disposed = sorted(set(dispositions))
+    if not chosen and not disposed:
         raise RecycleError("Choose at least one outcome to recycle.", code="no_outcome")
     if refused:
         raise RecycleError(
@@ -300,8 +304,12 @@ def recycle(
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status == S.CANCELLED:
             raise RecycleError("A cancelled campaign cannot be recycled.", code="cancelled")
+        which = Q(last_outcome__in=chosen)
+        if disposed:
+            which |= Q(id__in=CallAttempt.objects.filter(
+                campaign_id=campaign.pk, disposition_id__in=disposed).values("target_id"))
         reset = Target.objects.filter(
-            campaign_id=campaign.pk, state__in=RECYCLABLE_STATES, last_outcome__in=chosen
+            which, campaign_id=campaign.pk, state__in=RECYCLABLE_STATES
         ).update(state=TargetState.PENDING, attempts=0, next_attempt_at=None, updated_at=now)
         if not reset:
             raise RecycleError(
@@ -311,7 +319,9 @@ def recycle(
         _hold_uk_abandons(locked, now)
         passes = locked.passes + 1
         Campaign.objects.filter(pk=campaign.pk).update(passes=passes, updated_at=now)
-        labels = ", ".join(str(Outcome(value).label).lower() for value in chosen)
+        labels = ", ".join([str(Outcome(value).label).lower() for value in chosen] + [
+            f"disposed {label.lower()}" for label in Disposition.objects.filter(
+                id__in=disposed, campaign_id=campaign.pk).values_list("label", flat=True)])
         CampaignEvent.objects.create(
             campaign=campaign,
             from_status=locked.status,
@@ -328,6 +338,18 @@ def recycle(
             reopen(campaign, actor=actor, reason=f"recycled for pass {passes}", now=now)
     campaign.refresh_from_db()
     return reset
+
+
+def recyclable_counts(campaign: Campaign) -> tuple[dict[str, int], dict[int, int]]:
+    """How many finished targets each outcome and each disposition would recycle now."""
+    finished = Target.objects.filter(campaign_id=campaign.pk, state__in=RECYCLABLE_STATES)
+    by_outcome = dict(finished.filter(last_outcome__in=RECYCLABLE_OUTCOMES)
+                      .values_list("last_outcome").annotate(n=Count("id")).order_by())
+    by_disposition = dict(
+        CallAttempt.objects.filter(campaign_id=campaign.pk, disposition__isnull=False,
+                                   target__state__in=RECYCLABLE_STATES)
+        .values_list("disposition_id").annotate(n=Count("target_id", distinct=True)).order_by())
+    return by_outcome, by_disposition
 
 
 def start_due_campaigns(now: dt.datetime) -> list[int]:

@@ -1,5 +1,6 @@
 """A supervisor watches the floor in a real browser while the emulator places calls, sees a live
-call's duration tick, pauses an agent from the agents table, and that agent gets no more calls.
+call's duration tick (rows updated in place, never moving), pauses an agent from the agents
+table, and that agent gets no more calls.
 
 Everything is real: the live server, PostgreSQL, Redis, the emulated cluster over TCP, the
 listener, the results consumer, a Celery worker and beat as processes.
@@ -47,10 +48,19 @@ def test_supervisor_sees_states_change_a_call_tick_and_pauses_an_agent(
     page.goto(f"{base}/dashboard/floor/")
     page.wait_for_function("document.querySelectorAll('#floor-agents tbody tr').length === 3")
     page.evaluate("window.__notReloaded = true")
+    # Rows are updated in place: the same elements, in the same order, whatever the polls say.
+    page.evaluate("document.querySelectorAll('#floor-agents tbody tr')"
+                  ".forEach((row) => { row.__kept = true; })")
+    order = page.evaluate("[...document.querySelectorAll('#floor-agents tbody tr')]"
+                          ".map((row) => row.dataset.agent)")
     start_processes(world, worker_factory=celery_worker_factory, beat_factory=celery_beat_factory)
 
     # 1. The agents table changes state as calls connect.
     page.wait_for_selector("#floor-agents tbody tr[data-state=on_call]", timeout=60_000)
+    assert page.evaluate("[...document.querySelectorAll('#floor-agents tbody tr')]"
+                         ".every((row) => row.__kept === true)")
+    assert page.evaluate("[...document.querySelectorAll('#floor-agents tbody tr')]"
+                         ".map((row) => row.dataset.agent)") == order
     # 2. A live call appears and its duration ticks between polls.
     row = page.wait_for_selector("#floor-calls tbody tr", timeout=30_000)
     uuid = row.get_attribute("data-uuid")

@@ -43,7 +43,7 @@ def test_upload_previews_bad_lines_then_imports_the_good_rows(admin_client, camp
     ) in body
     assert (
         "<tr><td>6</td><td>+12125550102</td><td>204</td><td><code>204@200</code></td>"
-        "<td>press 204 (200 ms tones)</td></tr>"
+        "<td>press 204 (200 ms tones)</td><td>–</td><td>–</td></tr>"
     ) in body
     assert "Each comma (or p, or w in a number) pauses 2 s" in body
     assert '<strong id="would-create">2</strong>' in body

@@ -54,3 +54,11 @@ def test_the_import_is_a_button_beside_start(client, supervisor, campaign):
     controls = re.search(rb'<section class="sb-controls".*?</section>', body, re.S).group(0)
     assert b'id="control-start"' in controls
     assert reverse("admin:campaigns_campaign_import", args=[campaign.pk]).encode() in controls
+
+
+def test_recycle_leads_is_not_listed_under_export(client, supervisor, campaign):
+    client.force_login(supervisor)
+    body = client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content
+    exports = re.search(rb'<p id="campaign-exports">.*?</p>', body, re.S).group(0)
+    assert b"Recycle" not in exports
+    assert b'id="recycle-link"' in body

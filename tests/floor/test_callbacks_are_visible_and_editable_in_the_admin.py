@@ -1,10 +1,10 @@
-"""Callbacks in the admin: listed in the target's zone; an edited time moves the target."""
+"""Callbacks in the admin: listed and edited in the target's zone; an edited time moves the
+target."""
 
 import datetime as dt
 import zoneinfo
 
 import pytest
-from django.utils import timezone
 
 from campaigns.models import Callback, TargetState
 from tests import factories
@@ -23,11 +23,14 @@ def test_the_admin_lists_and_reschedules_a_callback(client):
     listing = client.get("/admin/campaigns/callback/")
     assert listing.status_code == 200
     assert b"2030-05-01 10:00" in listing.content  # shown in the target's zone, not UTC
+    # The change form shows the Tokyo wall-clock time, as its help text says.
+    form = client.get(f"/admin/campaigns/callback/{callback.pk}/change/")
+    assert form.context["adminform"].form.initial["due_at"] == dt.datetime(2030, 5, 1, 10, 0)
+    assert b"zone (Asia/Tokyo): wall-clock time there" in form.content
     later = due + dt.timedelta(hours=3)
     response = client.post(f"/admin/campaigns/callback/{callback.pk}/change/", {
         "campaign": campaign.pk, "target": target.pk, "agent": "",
-        "due_at_0": later.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d"),
-        "due_at_1": later.astimezone(timezone.get_current_timezone()).strftime("%H:%M:%S"),
+        "due_at_0": "2030-05-01", "due_at_1": "13:00:00",  # typed in Tokyo time
         "timezone": "Asia/Tokyo", "state": "scheduled", "notes": "moved by phone",
     })
     assert response.status_code == 302, response.content[:3000]

@@ -126,14 +126,34 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class RecycleSerializer(serializers.Serializer):
-    """Lead recycling: the finished outcomes to reset for another pass, and why."""
+    """Lead recycling: the finished outcomes or dispositions to reset for a new pass, and why."""
 
     outcomes = serializers.MultipleChoiceField(
         choices=lifecycle.RECYCLABLE_OUTCOMES,
         allow_empty=False,
+        required=False,
         help_text="Targets whose last outcome is one of these go back to pending",
     )
+    dispositions = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, allow_empty=False,
+        max_length=100,
+        help_text="Disposition codes: targets with a call disposed as one of these go back to "
+        "pending too (e.g. [\"wrong_person\"])",
+    )
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("outcomes") and not attrs.get("dispositions"):
+            raise serializers.ValidationError({"outcomes": ["This field is required."]})
+        codes = sorted(set(attrs.get("dispositions") or []))
+        campaign: Campaign = self.context["campaign"]
+        found = dict(campaign.dispositions.filter(code__in=codes).values_list("code", "id"))
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise serializers.ValidationError({"dispositions": [
+                f"not a disposition of this campaign: {', '.join(unknown)[:200]}"]})
+        attrs["disposition_ids"] = sorted(found.values())
+        return attrs
 
     def save(self, **kwargs: Any) -> dict[str, Any]:
         """Recycle; a refused one (cancelled, nothing matches, cannot dial) becomes a 409."""
@@ -141,7 +161,8 @@ class RecycleSerializer(serializers.Serializer):
         try:
             reset = lifecycle.recycle(
                 campaign,
-                sorted(self.validated_data["outcomes"]),
+                sorted(self.validated_data.get("outcomes") or []),
+                dispositions=self.validated_data["disposition_ids"],
                 actor=self.context["actor"],
                 reason=self.validated_data["reason"],
             )

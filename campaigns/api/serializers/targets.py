@@ -82,6 +82,10 @@ class ParsedRowSerializer(serializers.Serializer):
     extension = serializers.CharField(help_text="As stored: commas are the campaign's pause")
     dtmf = serializers.CharField(help_text="What FreeSWITCH is sent after answer")
     played = serializers.CharField(help_text="The DTMF in words")
+    external_ref = serializers.CharField(help_text="The row's reference (your CRM id)")
+    custom_data = serializers.DictField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="The row's other columns, kept as the target's custom data")
 
 
 class RejectedLineSerializer(serializers.Serializer):

@@ -73,14 +73,26 @@ def agent_presence(agents: Iterable[Agent]) -> dict[int, dict[str, Any]]:
     return {a.id: views[a.presence_key].as_dict() for a in agents}
 
 
-def set_intent(agent: Agent, intent: str, reason: str, actor: str) -> bool:
-    """Set an agent's intent (available / paused with a reason / logged_out); True if changed."""
+def set_intent(agent: Agent, intent: str, reason: str, actor: str, *,
+               pause_codes_only: bool = False) -> bool:
+    """Set an agent's intent (available / paused with a reason / logged_out); True if changed.
+
+    With `pause_codes_only` (the agent's own page) a pause reason must be one of the group's
+    pause codes, when it has any; a supervisor may give any reason ("coaching").
+    """
     if intent not in INTENTS:
         raise InvalidIntent(f"intent must be one of {', '.join(INTENTS)}")
     if intent == "paused" and not reason.strip():
         raise InvalidIntent("a pause needs a reason")
     if len(reason) > 200:
         raise InvalidIntent("reason is longer than 200 characters")
+    codes = agent.group.pause_code_list() if pause_codes_only and agent.group_id else []
+    if intent == "paused" and codes:
+        # The group's list, matched without regard to case and stored as the list spells it.
+        match = {code.lower(): code for code in codes}.get(reason.strip().lower())
+        if match is None:
+            raise InvalidIntent(f"choose one of this group's pause codes: {', '.join(codes)}")
+        reason = match
     checked: Intent = intent  # type: ignore[assignment]
     presence = store()
     try:

@@ -113,7 +113,9 @@
     }
   });
   $("pause").addEventListener("click", async () => {
-    const reason = window.prompt("Pause: reason", "break");
+    // The group's pause codes as a list (data.json pause_codes); free text only without one.
+    const select = $("pause-code");
+    const reason = select && select.options.length ? select.value : window.prompt("Pause: reason", "Break");
     if (reason) await post("intent/", { action: "pause", reason }).catch(() => {});
   });
   $("resume").addEventListener("click", () => post("intent/", { action: "resume" }).catch(() => {}));

@@ -104,11 +104,37 @@
     return wrap;
   }
 
+  // Rows are updated in place, keyed by agent or call: a poll changes the cells that changed and
+  // never moves a row under the pointer. New rows go at the end; the order is recomputed only
+  // when a header is clicked (resort) or on the first render.
+  const resort = { agents: true, calls: true };
+  function patchRows(tbody, table, items, keyOf, build) {
+    const existing = new Map([...tbody.rows].map((row) => [row.dataset.key, row]));
+    const wanted = new Set(items.map(keyOf));
+    for (const [key, row] of existing) if (!wanted.has(key)) row.remove();
+    const ordered = resort[table] ? sortRows(items, table) : items;
+    for (const item of ordered) {
+      const fresh = build(item);
+      fresh.dataset.key = keyOf(item);
+      const row = existing.get(fresh.dataset.key);
+      if (!row || resort[table]) { tbody.appendChild(row || fresh); if (!row) continue; }
+      Object.assign(row.dataset, fresh.dataset);
+      [...fresh.cells].forEach((cell, index) => {
+        const old = row.cells[index];
+        if (!old) row.appendChild(cell);
+        else if (old.textContent !== cell.textContent || old.className !== cell.className) {
+          row.replaceChild(cell, old);
+        }
+      });
+    }
+    resort[table] = false;
+  }
+
   function renderAgents(rows) {
     const tbody = document.querySelector("#floor-agents tbody");
     if (!tbody) return;
     const extra = elapsed();
-    tbody.replaceChildren(...sortRows(rows, "agents").map((a) => {
+    patchRows(tbody, "agents", rows, (a) => a.agent, (a) => {
       const row = document.createElement("tr");
       row.dataset.agent = a.agent;
       row.dataset.state = a.state;
@@ -124,7 +150,7 @@
       td(row, duration(a.talk_seconds_today));
       if (mayAct) td(row, agentActions(a));
       return row;
-    }));
+    });
   }
 
   function renderCalls(data) {
@@ -135,7 +161,7 @@
     if (count) count.textContent = data.calls_total > data.calls_shown
       ? `${data.calls_total.toLocaleString()} live (the ${data.calls_shown} longest shown)`
       : `${data.calls_total.toLocaleString()} live`;
-    tbody.replaceChildren(...sortRows(data.calls, "calls").map((c) => {
+    patchRows(tbody, "calls", data.calls, (c) => c.uuid, (c) => {
       const row = document.createElement("tr");
       row.dataset.uuid = c.uuid;
       td(row, c.number);
@@ -157,7 +183,7 @@
         td(row, button);
       }
       return row;
-    }));
+    });
   }
 
   function renderHealth(h) {
@@ -207,6 +233,7 @@
         th.addEventListener("click", () => {
           const key = th.dataset.sort;
           sorting[table] = { key, dir: sorting[table].key === key ? -sorting[table].dir : 1 };
+          resort[table] = true;
           if (last) { renderAgents(last.agents); renderCalls(last); }
         });
       });

@@ -54,12 +54,14 @@ def test_good_rows_are_created_and_bad_rows_reported_by_position(as_supervisor, 
             "do_not_call": [],
             "parsed": [
                 {"line": 1, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
-                 "played": "press 567 (200 ms tones)"},
+                 "played": "press 567 (200 ms tones)", "external_ref": "a",
+                 "custom_data": {"tier": "gold"}},
                 # Two commas: two phone pauses of the campaign's 2 s, kept exact in the row.
                 {"line": 3, "number": "+14155550101", "extension": ",,42", "dtmf": "WWWW42@200",
-                 "played": "wait 4 s, then press 42 (200 ms tones)"},
+                 "played": "wait 4 s, then press 42 (200 ms tones)", "external_ref": "",
+                 "custom_data": {}},
                 {"line": 5, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
-                 "played": "press 567 (200 ms tones)"},
+                 "played": "press 567 (200 ms tones)", "external_ref": "", "custom_data": {}},
             ],
             "rejected": [
                 {"line": 2, "text": '{"number": "+1415555010\\n"}'},

@@ -47,16 +47,18 @@ REPORT = {
     "do_not_call": [{"line": 7, "number": "+14155550199"}],
     # The preview: what each good row parsed to and will play, and the text of each bad line.
     "parsed": [
+        # With its reference and custom columns, as the target will hold them.
         {"line": 2, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
-         "played": "press 567 (200 ms tones)"},
+         "played": "press 567 (200 ms tones)", "external_ref": "crm-1",
+         "custom_data": {"note": "first"}},
         {"line": 3, "number": "+12125550100", "extension": "", "dtmf": "",
-         "played": "no digits"},
+         "played": "no digits", "external_ref": "crm-2", "custom_data": {}},
         {"line": 6, "number": "+14155550100", "extension": "567", "dtmf": "567@200",
-         "played": "press 567 (200 ms tones)"},
+         "played": "press 567 (200 ms tones)", "external_ref": "crm-5", "custom_data": {}},
         {"line": 7, "number": "+14155550199", "extension": "", "dtmf": "",
-         "played": "no digits"},
+         "played": "no digits", "external_ref": "crm-6", "custom_data": {}},
         {"line": 8, "number": "+14155550102", "extension": "89", "dtmf": "89@200",
-         "played": "press 89 (200 ms tones)"},
+         "played": "press 89 (200 ms tones)", "external_ref": "crm-7", "custom_data": {}},
     ],
     "rejected": [
         {"line": 4, "text": "not-a-number,,crm-3,"},
