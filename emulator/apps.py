@@ -20,6 +20,7 @@ from emulator.dialplan import (
     parse_inline,
     split_args,
 )
+from emulator.media import MEDIA_APPS, Media
 from emulator.wire import Command
 
 
@@ -28,6 +29,22 @@ class AppsNode(Protocol):
 
     profiles: tuple[str, ...]
     loop: asyncio.AbstractEventLoop
+
+    def emit(
+        self,
+        name: str,
+        build: Callable[[], list[tuple[str, str]]],
+        *,
+        subclass: str = "",
+        body: str = "",
+        calling: str = "",
+        head: list[tuple[str, str]] | None = None,
+        seq: int | None = None,
+        stamp: float | None = None,
+    ) -> None: ...
+
+    @property
+    def seq(self) -> int: ...
 
 
 class CallControl(Protocol):
@@ -135,6 +152,28 @@ class Applications:
 
     def __init__(self, calls: CallControl) -> None:
         self.calls = calls
+        self.media = Media(self)
+
+    # -- the media applications' host (emulator.media.MediaHost) -----------------------------
+
+    def emit(self, ch: Channel, name: str, *, state: str | None = None, **extra: str) -> None:
+        self.calls.emit(ch, name, state=state, **extra)
+
+    def later(self, ch: Channel, ms: int | float, fn: Callable[[], None]) -> None:
+        self.calls.later(ch, ms, fn)
+
+    def fire(
+        self, name: str, headers: list[tuple[str, str]], *, subclass: str = "",
+        seq: int | None = None, stamp: float | None = None,
+    ) -> tuple[int, float]:
+        """A non-channel event (DETECTED_TONE, avmd::*); returns its sequence and time."""
+        node = self.calls.node
+        stamp = time.time() if stamp is None else stamp
+        node.emit(name, lambda: headers, subclass=subclass, seq=seq, stamp=stamp)
+        return (node.seq if seq is None else seq), stamp
+
+    def complete_media(self, ch: Channel, app_uuid: str) -> None:
+        self._complete_if(ch, app_uuid)
 
     def run_next(self, ch: Channel) -> None:
         if ch.done or ch.hangup_cause or ch.current_app is not None:
@@ -154,6 +193,9 @@ class Applications:
         if name == "park":
             ch.parked = True
             self.calls.emit(ch, "CHANNEL_PARK")
+            self.media.on_park(ch)
+        elif name in MEDIA_APPS:
+            self.media.start(ch, name, app.arg, app_uuid)
         elif name == "bridge":
             self._bridge(ch, app.arg)
         elif name == "send_dtmf":
@@ -357,6 +399,7 @@ class Applications:
         ch.parked = True
         self.calls.set_state(ch, "CS_PARK")
         self.calls.emit(ch, "CHANNEL_PARK")
+        self.media.on_park(ch)
 
     def uuid_bridge(self, a_uuid: str, b_uuid: str) -> str:
         """uuid_bridge: join two live, answered legs (capture 35b)."""
@@ -402,6 +445,7 @@ class Applications:
         ch.dtmf_free_at = start + length_ms / 1000.0
         if tones:
             ch.variables["last_dtmf_duration"] = str(last_dtmf_duration(data, default_ms))
+            self.media.reschedule(ch)  # an attendant waiting for digits moves on
 
     def flush_pending_dtmf(self, ch: Channel) -> None:
         pending, ch.pending_dtmf = ch.pending_dtmf, []

@@ -23,6 +23,7 @@ from emulator.dialplan import (
     split_args,
 )
 from emulator.directory import Directory
+from emulator.media import MediaState
 from emulator.outcomes import Outcome, OutcomeTable, Phone, PhoneTable
 from emulator.registrar import Registrar
 from emulator.registrations import Registration
@@ -57,6 +58,22 @@ class CallHost(Protocol):
     def session_ended(self, ch: Channel) -> None: ...
 
     def emit_channel(self, ch: Channel, name: str, extra: dict[str, str]) -> None: ...
+
+    def emit(
+        self,
+        name: str,
+        build: Callable[[], list[tuple[str, str]]],
+        *,
+        subclass: str = "",
+        body: str = "",
+        calling: str = "",
+        head: list[tuple[str, str]] | None = None,
+        seq: int | None = None,
+        stamp: float | None = None,
+    ) -> None: ...
+
+    @property
+    def seq(self) -> int: ...
 
 
 class CallEngine:
@@ -220,6 +237,8 @@ class CallEngine:
         variables.setdefault("originate_endpoint", "sofia")
         variables["sip_profile_name"] = "gateway" if ep.kind == "gateway" else "internal"
         ch.variables = variables
+        if outcome.media:
+            ch.media_state = MediaState(script=outcome.media)
         self.channels[chan_uuid] = ch
         node.session_started()
         with contextlib.suppress(ValueError):
