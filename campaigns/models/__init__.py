@@ -2,7 +2,14 @@
 
 from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
-from campaigns.models.campaign import Campaign, CampaignEvent, CampaignMode, CampaignStatus
+from campaigns.models.campaign import (
+    Campaign,
+    CampaignEvent,
+    CampaignMode,
+    CampaignStatus,
+    ConnectPlan,
+    VoicemailAction,
+)
 from campaigns.models.cdr import CallDetailRecord, CallLeg
 from campaigns.models.donotcall import DoNotCall
 from campaigns.models.floor import (
@@ -30,6 +37,8 @@ __all__ = [
     "Campaign",
     "CampaignEvent",
     "CampaignMode",
+    "ConnectPlan",
+    "VoicemailAction",
     "CampaignStatus",
     "Disposition",
     "DispositionKind",

@@ -20,6 +20,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     caller_id_number = CallerIdNumberField(max_length=32, required=False, allow_blank=True)
     caller_id_name = CallerIdNameField(max_length=64, required=False, allow_blank=True)
     abandon_message = PromptField(max_length=200, required=False)
+    voicemail_message = PromptField(max_length=200, required=False)
 
     class Meta:
         model = Campaign
@@ -55,6 +56,17 @@ class CampaignSerializer(serializers.ModelSerializer):
             "abandon_message",
             "retry_abandoned_seconds",
             "dtmf_comma_pause_ms",
+            "connect_plan",
+            "listen_threshold",
+            "listen_silence_ms",
+            "listen_hits",
+            "listen_timeout_ms",
+            "person_max_ms",
+            "ring_timeout_seconds",
+            "voicemail_action",
+            "voicemail_message",
+            "retry_voicemail_seconds",
+            "retry_no_person_seconds",
             "passes",
             "status",
             "status_changed_at",
@@ -83,6 +95,11 @@ class CampaignSerializer(serializers.ModelSerializer):
         ends_at = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
         if starts_at and ends_at and ends_at <= starts_at:
             raise serializers.ValidationError({"ends_at": ["Must be later than starts_at."]})
+        mode = attrs.get("mode", getattr(self.instance, "mode", "target_first"))
+        plan = attrs.get("connect_plan", getattr(self.instance, "connect_plan", "blind"))
+        if mode == "agent_first" and plan != "blind":
+            raise serializers.ValidationError({"connect_plan": [
+                "agent_first sends the digits from the agent's leg: only 'blind' is possible."]})
         return attrs
 
 
