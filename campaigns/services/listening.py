@@ -117,6 +117,10 @@ def listen(event: Any, attempt: CallAttempt, at: dt.datetime,
     hits = _int(event.get("variable_wait_for_silence_listenhits"))
     timed_out = event.get("variable_wait_for_silence_timeout") == "true"
     row = CallAttempt.objects.only("connect_timeline", "heard").get(id=attempt.id)
+    if row.heard:
+        # Decided: this listen was cut short by our own transfer or kill (its variables are
+        # the previous listen's).
+        return "after_verdict"
     steps = list(row.connect_timeline or [])
     tone = any(s.get("step") == "ringback_tone" for s in steps)
     ringing = [s for s in steps if s.get("step") == "listen" and s.get("heard") == Heard.RINGBACK]
@@ -127,10 +131,8 @@ def listen(event: Any, attempt: CallAttempt, at: dt.datetime,
     note(attempt.id, {"key": f"listen:{number}", "step": "listen", "listen": number,
                       "at": _iso(at), "listen_hits": hits, "timeout": timed_out,
                       "heard": str(heard), "tone_heard": tone, "beep": beeped})
-    if floor is not None and heard == Heard.RINGBACK and not row.heard:
+    if floor is not None and heard == Heard.RINGBACK:
         floor.progress(str(attempt.uuid), at.timestamp(), phase="extension_ringing")
-    if row.heard:
-        return f"listen_{heard}"
     verdict = ""
     if heard in (Heard.PERSON, Heard.MACHINE):
         verdict = str(heard)
