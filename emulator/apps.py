@@ -77,6 +77,8 @@ class CallControl(Protocol):
 
 
 _BRIDGE_TIMEOUT_S = 60
+UUID_BRIDGE_UNPARK_MS = 20  # uuid_bridge: UNPARK +21 ms, CHANNEL_BRIDGE +61 ms (35b, 49-53)
+UUID_BRIDGE_MS = 60
 
 # switch_ivr_originate.c: DIALSTATUS for the causes it names; any other is the cause itself.
 DIALSTATUS = {
@@ -402,28 +404,41 @@ class Applications:
         self.media.on_park(ch)
 
     def uuid_bridge(self, a_uuid: str, b_uuid: str) -> str:
-        """uuid_bridge: join two live, answered legs (capture 35b)."""
+        """uuid_bridge: join two live, answered legs (captures 35b, 49-53).
+
+        The `+OK` goes out at once, before anything about the bridge is done; UNPARK and the
+        end of park follow about 20 ms later, EXECUTE `uuid_bridge` on both legs and
+        CHANNEL_BRIDGE (on the first uuid only) about 60 ms after the command."""
         a, b = self.calls.channels.get(a_uuid), self.calls.channels.get(b_uuid)
         if a is None or b is None or a.hangup_cause or b.hangup_cause:
             return "-ERR Invalid uuid\n" if a is None else "-ERR no such channel\n"
         a.partner, a.other_type = b, "originatee"
         b.partner, b.other_type = a, "originator"
         b.is_b_leg = True
-        for ch in (a, b):
-            if ch.parked:
-                ch.parked = False
-                self.calls.emit(ch, "CHANNEL_UNPARK")
-            self.complete(ch, then_run=False)
-        for ch, other in ((a, b), (b, a)):
-            # No EXECUTE_COMPLETE follows these: uuid_bridge is not an application here.
-            ch.state = "CS_SOFT_EXECUTE"
-            extra = {"Application": "uuid_bridge", "Application-Data": other.uuid}
-            self.calls.emit(ch, "CHANNEL_EXECUTE", **extra)
-        now = time.time()
-        a.bridged_at = b.bridged_at = now
-        self.calls.emit(
-            a, "CHANNEL_BRIDGE", **{"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid}
-        )
+
+        def unpark() -> None:
+            for ch in (a, b):
+                if ch.parked:
+                    ch.parked = False
+                    self.calls.emit(ch, "CHANNEL_UNPARK")
+                self.complete(ch, then_run=False)
+
+        def bridged() -> None:
+            if a.hangup_cause or b.hangup_cause:
+                return
+            for ch, other in ((a, b), (b, a)):
+                # No EXECUTE_COMPLETE follows these: uuid_bridge is not an application here.
+                ch.state = "CS_SOFT_EXECUTE"
+                extra = {"Application": "uuid_bridge", "Application-Data": other.uuid}
+                self.calls.emit(ch, "CHANNEL_EXECUTE", **extra)
+            now = time.time()
+            a.bridged_at = b.bridged_at = now
+            self.calls.emit(
+                a, "CHANNEL_BRIDGE", **{"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid}
+            )
+
+        self.calls.later(a, UUID_BRIDGE_UNPARK_MS, unpark)
+        self.calls.later(a, UUID_BRIDGE_MS, bridged)
         return f"+OK {b.uuid}\n"
 
     def unbridge(self, a: Channel, b: Channel) -> None:

@@ -173,26 +173,35 @@ def listens_for(thresholds: Thresholds, listening: Listening) -> tuple[int, int]
 
 
 def classify_listen(listen_hits: int, timed_out: bool, *, tone_heard: bool, ringing_seen: bool,
-                    beep: bool, thresholds: Thresholds) -> Heard:
+                    beep: bool, thresholds: Thresholds, tone_during: bool = False) -> Heard:
     """What one listen after the digits heard (pure: the evidence is stored beside it).
 
     1. A beep is a machine, whatever else was heard.
     2. Almost nothing loud is nothing (the listen timed out on silence).
+    2b. A sound during which tone_detect heard the ringback is ringback.
     3. A burst of about 100 loud frames is ringback once the tone was detected or ringing was
        already seen (the cadence); without either (tone_detect missed it, capture 47) only a
        burst as exact as a tone's (96-104 frames: speech is never that full) counts.
-    4. A listen that timed out while still loud never paused: a machine (a looping greeting).
-    5. A short utterance is a person; a longer one is a machine.
+    4. A short utterance is a person (one who picks up without ringing included).
+    5. A long sound before any ringing is not judged: the attendant may still be talking over
+       the digits (a greeting that never pauses, capture 44), and a machine that took the call
+       without ringing gives itself away by its beep (rule 1). Hanging up on a person is the
+       worse mistake.
+    6. A long sound after the ringing is a machine.
     """
     if beep:
         return Heard.MACHINE
     if listen_hits <= 2:
         return Heard.NOTHING
+    if tone_during:
+        # The ringback tone was detected inside this sound: whatever else it held (the end of
+        # an attendant's greeting running into the first burst), the extension is ringing.
+        return Heard.RINGBACK
     low, high = RINGBACK_BAND if (tone_heard or ringing_seen) else TONE_EXACT_BAND
     if low <= listen_hits <= high:
         return Heard.RINGBACK
-    if timed_out and listen_hits > thresholds.person_max_hits():
-        return Heard.MACHINE
     if listen_hits <= thresholds.person_max_hits():
         return Heard.PERSON
+    if not (tone_heard or ringing_seen):
+        return Heard.NOTHING
     return Heard.MACHINE

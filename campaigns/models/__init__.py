@@ -37,9 +37,8 @@ __all__ = [
     "Campaign",
     "CampaignEvent",
     "CampaignMode",
-    "ConnectPlan",
-    "VoicemailAction",
     "CampaignStatus",
+    "ConnectPlan",
     "Disposition",
     "DispositionKind",
     "DoNotCall",
@@ -50,4 +49,5 @@ __all__ = [
     "Target",
     "TargetState",
     "Trunk",
+    "VoicemailAction",
 ]

@@ -122,12 +122,17 @@ def listen(event: Any, attempt: CallAttempt, at: dt.datetime,
         # the previous listen's).
         return "after_verdict"
     steps = list(row.connect_timeline or [])
-    tone = any(s.get("step") == "ringback_tone" for s in steps)
+    tone_steps = [s for s in steps if s.get("step") == "ringback_tone"]
+    tone = bool(tone_steps)
+    # When this listen began: the previous listen's end, or the digits' (or the answer's).
+    earlier = [s["at"] for s in steps if s.get("step") in ("listen", "digits_done")]
+    began = max(earlier) if earlier else ""
+    tone_during = any(began <= s["at"] <= _iso(at) for s in tone_steps)
     ringing = [s for s in steps if s.get("step") == "listen" and s.get("heard") == Heard.RINGBACK]
     beeped = any(s.get("step") == "beep" for s in steps)
     thresholds = thresholds_of(attempt)
     heard = classify_listen(hits, timed_out, tone_heard=tone, ringing_seen=bool(ringing),
-                            beep=beeped, thresholds=thresholds)
+                            beep=beeped, thresholds=thresholds, tone_during=tone_during)
     note(attempt.id, {"key": f"listen:{number}", "step": "listen", "listen": number,
                       "at": _iso(at), "listen_hits": hits, "timeout": timed_out,
                       "heard": str(heard), "tone_heard": tone, "beep": beeped})

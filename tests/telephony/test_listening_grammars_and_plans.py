@@ -125,7 +125,10 @@ T = Thresholds()
     (148, False, True, True, False, Heard.MACHINE),  # a long greeting without the beep yet
     (40, False, True, True, True, Heard.MACHINE),  # any beep is a machine
     (1, True, True, True, False, Heard.NOTHING),  # silence after the ringback (46's last wait)
-    (397, True, False, False, False, Heard.MACHINE),  # never paused (44)
+    (397, True, True, True, False, Heard.MACHINE),  # never paused after the ringing
+    (397, True, False, False, False, Heard.NOTHING),  # the attendant still talking (44)
+    (148, False, False, False, False, Heard.NOTHING),  # no ring yet: wait for the beep
+    (148, False, False, False, True, Heard.MACHINE),  # ...which tells it
 ])
 def test_classification_follows_the_captures(hits, timed_out, tone, ringing, beep, heard):
     assert classify_listen(hits, timed_out, tone_heard=tone, ringing_seen=ringing, beep=beep,
