@@ -80,10 +80,11 @@ class CallAttempt(models.Model):
     # FreeSWITCH reported (greeting ends, digits, ringback, listens with their loud frames,
     # beep), and what the call was judged to be with the evidence (docs/media-aware-connect.md).
     connect_timeline = models.JSONField(
-        default=list, blank=True, help_text="The connect's steps: [{step, at, ...evidence}]"
+        default=list, blank=True, db_default=models.Value([], output_field=models.JSONField()),
+        help_text="The connect's steps: [{step, at, ...evidence}]",
     )
     heard = models.CharField(
-        max_length=16, blank=True, default="",
+        max_length=16, blank=True, default="", db_default="",
         help_text="agent_at_hello: person, machine or no_person, from connect_timeline",
     )
     hello_at = models.DateTimeField(

@@ -132,49 +132,51 @@ class Campaign(models.Model):
     # through telephony.listening's range-checked renderer.
     connect_plan = models.CharField(
         max_length=16, choices=ConnectPlan.choices, default=ConnectPlan.BLIND,
+        db_default=ConnectPlan.BLIND,
         help_text="blind: the settle delay, then the digits; attendant: each stage's digits once "
         "the attendant's prompt has finished (on its timeout the digits go anyway, and the "
         "attempt says so)",
     )
     listen_threshold = models.PositiveIntegerField(
-        default=200, validators=[MinValueValidator(50), MaxValueValidator(5000)],
+        default=200, db_default=200, validators=[MinValueValidator(50), MaxValueValidator(5000)],
         help_text="Energy of a loud 20 ms frame (mean absolute sample)",
     )
     listen_silence_ms = models.PositiveIntegerField(
-        default=600, validators=[MinValueValidator(300), MaxValueValidator(3000),
+        default=600, db_default=600, validators=[MinValueValidator(300), MaxValueValidator(3000),
                                  StepValueValidator(20)],
         help_text="Quiet that ends a prompt; must be longer than the greeting's own pauses "
         "(FreeSWITCH adds a fixed 500 ms)",
     )
     listen_hits = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        default=10, db_default=10, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Loud frames heard before quiet counts (skips the leading silence)",
     )
     listen_timeout_ms = models.PositiveIntegerField(
-        default=10_000, validators=[MinValueValidator(1000), MaxValueValidator(60_000)],
+        default=10_000, db_default=10_000, validators=[MinValueValidator(1000), MaxValueValidator(60_000)],
         help_text="Longest wait for one prompt to finish",
     )
     person_max_ms = models.PositiveIntegerField(
-        default=2400, validators=[MinValueValidator(600), MaxValueValidator(10_000)],
+        default=2400, db_default=2400, validators=[MinValueValidator(600), MaxValueValidator(10_000)],
         help_text="agent_at_hello: a first utterance with at most this much sound is a person; "
         "longer, or a beep, is a machine",
     )
     ring_timeout_seconds = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(6), MaxValueValidator(120)],
+        default=30, db_default=30, validators=[MinValueValidator(6), MaxValueValidator(120)],
         help_text="agent_at_hello: how long the extension may ring before the call is no_person",
     )
     voicemail_action = models.CharField(
         max_length=16, choices=VoicemailAction.choices, default=VoicemailAction.HANGUP,
+        db_default=VoicemailAction.HANGUP,
     )
     voicemail_message = models.CharField(
-        max_length=200, default="tone:400/200/660x3",
+        max_length=200, default="tone:400/200/660x3", db_default="tone:400/200/660x3",
         help_text="Left after the beep when the action is 'message': tone:... or file:...",
     )
     retry_voicemail_seconds = models.PositiveIntegerField(
-        default=7200, help_text="Delay before a number that reached voicemail is called again",
+        default=7200, db_default=7200, help_text="Delay before a number that reached voicemail is called again",
     )
     retry_no_person_seconds = models.PositiveIntegerField(
-        default=3600, help_text="Delay before a number whose extension nobody answered is called "
+        default=3600, db_default=3600, help_text="Delay before a number whose extension nobody answered is called "
         "again",
     )
 

@@ -53,6 +53,11 @@ ATTEMPT_COLUMNS = (
     ("hangup_cause", "hangup_cause"),
     ("billsec", "billsec"),
     ("counts_as_attempt", "counts_as_attempt"),
+    # Listening to the line: who answered the extension, when the person spoke, and every
+    # step with its evidence (JSON), so a supervisor can see why a call was called a machine.
+    ("heard", "heard"),
+    ("hello_at", "hello_at"),
+    ("connect_timeline", "connect_timeline"),
 )
 TARGET_COLUMNS = (
     ("target_id", "id"),

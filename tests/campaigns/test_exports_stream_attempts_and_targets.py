@@ -26,7 +26,7 @@ ATTEMPT_HEADER = [
     "attempt_id", "call_uuid", "campaign_id", "campaign", "target_id", "number", "extension",
     "attempt_number", "agent", "agent_sip_user", "node", "queued_at", "originated_at",
     "answered_at", "dtmf_sent_at", "bridged_at", "ended_at", "outcome", "hangup_cause",
-    "billsec", "counts_as_attempt",
+    "billsec", "counts_as_attempt", "heard", "hello_at", "connect_timeline",
 ]
 
 
@@ -70,7 +70,7 @@ def test_the_api_exports_the_filtered_cdr_as_csv(campaign, supervisor, calls):
          "+14155550100", ",,204", "1", "Agent 0", "1000", "fs1", "",
          "2026-03-02T15:00:00+00:00", "2026-03-02T15:00:04+00:00", "2026-03-02T15:00:05+00:00",
          "2026-03-02T15:00:09+00:00", "2026-03-02T15:01:10+00:00", "answered",
-         "NORMAL_CLEARING", "66", "true"],
+         "NORMAL_CLEARING", "66", "true", "", "", "[]"],
     ]
 
 
