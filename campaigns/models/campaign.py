@@ -152,11 +152,13 @@ class Campaign(models.Model):
         help_text="Loud frames heard before quiet counts (skips the leading silence)",
     )
     listen_timeout_ms = models.PositiveIntegerField(
-        default=10_000, db_default=10_000, validators=[MinValueValidator(1000), MaxValueValidator(60_000)],
+        default=10_000, db_default=10_000,
+        validators=[MinValueValidator(1000), MaxValueValidator(60_000)],
         help_text="Longest wait for one prompt to finish",
     )
     person_max_ms = models.PositiveIntegerField(
-        default=2400, db_default=2400, validators=[MinValueValidator(600), MaxValueValidator(10_000)],
+        default=2400, db_default=2400,
+        validators=[MinValueValidator(600), MaxValueValidator(10_000)],
         help_text="agent_at_hello: a first utterance with at most this much sound is a person; "
         "longer, or a beep, is a machine",
     )
@@ -173,11 +175,12 @@ class Campaign(models.Model):
         help_text="Left after the beep when the action is 'message': tone:... or file:...",
     )
     retry_voicemail_seconds = models.PositiveIntegerField(
-        default=7200, db_default=7200, help_text="Delay before a number that reached voicemail is called again",
+        default=7200, db_default=7200,
+        help_text="Delay before a number that reached voicemail is called again",
     )
     retry_no_person_seconds = models.PositiveIntegerField(
-        default=3600, db_default=3600, help_text="Delay before a number whose extension nobody answered is called "
-        "again",
+        default=3600, db_default=3600,
+        help_text="Delay before a number whose extension nobody answered is called again",
     )
 
     # The person who answered (target_first): how long an agent's phone may ring, how often and

@@ -563,11 +563,14 @@ class Results:
 def _connected(attempt: CallAttempt, at: dt.datetime) -> None:
     """The callee was bridged to the agent at `at`: store the callee's wait, clear the agent's
     run of missed calls."""
-    attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent"])
+    attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent", "hello_at"])
     # The callee's wait: from the answer, or from the extension sent in full (the answer was
-    # then the auto-attendant's, and the person comes after the digits).
+    # then the auto-attendant's, and the person comes after the digits); with the agent at the
+    # hello, from the hello (where the regulators' clock starts).
     start = max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t) if (
         attempt.answered_at or attempt.dtmf_sent_at) else None
+    if attempt.hello_at is not None:
+        start = attempt.hello_at
     if start is not None:
         wait_ms = max(0, int((at - start).total_seconds() * 1000))
         CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce, Least
 
 from campaigns.models import CallAttempt, Campaign, Outcome, Target, TargetState
 
@@ -95,7 +96,10 @@ def abandon_figures(campaign_id: int) -> dict[str, Any]:
     ABANDON_AFTER_MS (never connected, or connected later). Percentiles are read from the
     connected calls in order, by offset: two small queries, portable to SQLite.
     """
-    rows = CallAttempt.objects.filter(campaign_id=campaign_id, answered_at__isnull=False)
+    # With the agent at the hello, the attendant's answer is no person: only a heard person
+    # counts as answered (the clock starts at the hello; machines and no_person are no abandon).
+    rows = CallAttempt.objects.filter(campaign_id=campaign_id, answered_at__isnull=False).exclude(
+        campaign__mode="agent_at_hello", heard__in=("machine", "no_person", ""))
     counts = rows.aggregate(
         answered=Count("id"),
         abandoned=Count("id", filter=Q(bridged_at__isnull=True)
@@ -116,4 +120,19 @@ def abandon_figures(campaign_id: int) -> dict[str, Any]:
         "abandoned": abandoned,
         "abandon_rate": round(abandoned / answered, 4) if answered else None,
         "answer_to_agent_ms": {"p50": percentile(0.5), "p95": percentile(0.95)},
+        "agent_seconds_saved": agent_seconds_saved(campaign_id),
     }
+
+
+def agent_seconds_saved(campaign_id: int) -> int:
+    """Agent time the agent at the hello saved: target_first would have bridged the agent once
+    the extension was out, so the agent would have listened from the digits to the hello (a
+    person), or to the end of the call (a machine, or an extension nobody answered)."""
+    listened = ExpressionWrapper(
+        Least(Coalesce("hello_at", "ended_at"), F("ended_at")) - F("dtmf_sent_at"),
+        output_field=DurationField())
+    total = CallAttempt.objects.filter(
+        campaign_id=campaign_id, campaign__mode="agent_at_hello", dtmf_sent_at__isnull=False,
+        ended_at__isnull=False,
+    ).aggregate(saved=Sum(listened))["saved"]
+    return max(0, round(total.total_seconds())) if total else 0
