@@ -412,9 +412,16 @@ class Applications:
         a, b = self.calls.channels.get(a_uuid), self.calls.channels.get(b_uuid)
         if a is None or b is None or a.hangup_cause or b.hangup_cause:
             return "-ERR Invalid uuid\n" if a is None else "-ERR no such channel\n"
+        old = b.partner if b.partner is not None and b.other_type and b.bridged_at else None
         a.partner, a.other_type = b, "originatee"
         b.partner, b.other_type = a, "originator"
         b.is_b_leg = True
+        if old is not None and old is not a and not old.hangup_cause:
+            # The agent leg was already bridged: not refused; its first callee is dropped and
+            # hung up, the new one takes the agent (capture 53).
+            old.partner, old.other_type, old.last_other = None, "", b
+            self.unbridge(old, b)
+            self.calls.hangup(old, "NORMAL_CLEARING")
 
         def unpark() -> None:
             for ch in (a, b):

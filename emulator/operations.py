@@ -281,6 +281,8 @@ class NodeOps:
         reg = self._find(user, domain)
         event = self.node.registrar.drop(reg)
         self.node.calls.phone_gone(reg)  # a row that lingers has no phone behind it (27)
+        # Its calls stay up until their media timeout (capture 50).
+        self.node.calls.phone_died(reg.user)
         return {"event": event}
 
     def sweep(self) -> JSON:
