@@ -154,7 +154,7 @@ def compute_campaign_snapshot(campaign: Campaign, now: dt.datetime) -> dict[str,
         },
         "answer_rate": answer_rate(outcomes),
         # abandoned, abandon_rate (regulators' 2 s rule), answer_to_agent_ms p50/p95
-        **abandon_figures(campaign.pk),
+        **abandon_figures(campaign.pk, campaign.mode),
         "calls_per_minute": _minute_series(per_minute, now, RATE_WINDOW_MINUTES),
         "hangup_causes": [{"cause": row["hangup_cause"], "calls": row["n"]} for row in causes],
         "hangup_cause_window_minutes": CAUSE_WINDOW_MINUTES,

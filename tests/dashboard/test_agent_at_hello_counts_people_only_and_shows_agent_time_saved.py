@@ -30,7 +30,7 @@ def test_people_only_count_and_the_saved_agent_time_is_shown(db):
     make_attempt(make_target(campaign), answered_at=_at(0), dtmf_sent_at=_at(5),
                  hello_at=_at(12), ended_at=_at(13), heard="person", outcome=Outcome.ABANDONED)
 
-    figures = abandon_figures(campaign.pk)
+    figures = abandon_figures(campaign.pk, campaign.mode)
 
     assert (figures["abandoned"], figures["abandon_rate"]) == (1, 0.5)
     assert figures["answer_to_agent_ms"] == {"p50": 400, "p95": 400}
@@ -43,7 +43,7 @@ def test_target_first_saves_nothing(db):
     campaign = make_campaign(mode="target_first")
     make_attempt(make_target(campaign), answered_at=_at(0), dtmf_sent_at=_at(5),
                  bridged_at=_at(6), ended_at=_at(60), outcome=Outcome.ANSWERED)
-    assert abandon_figures(campaign.pk)["agent_seconds_saved"] == 0
+    assert abandon_figures(campaign.pk, campaign.mode)["agent_seconds_saved"] == 0
 
 
 def test_the_floor_names_each_listening_state():

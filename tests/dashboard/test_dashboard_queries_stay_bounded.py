@@ -24,7 +24,7 @@ def test_campaign_snapshot_query_count_does_not_grow_with_targets(
     targets = make_targets("pending", 300)
     for target in targets[:60]:
         make_attempt(target, "busy", "USER_BUSY")
-    assert small == 6  # states, outcomes, per minute, causes, abandon counts, agent time saved
+    assert small == 5  # states, outcomes, per minute, causes, abandon counts
     assert _queries_for(campaign) == small
 
 
