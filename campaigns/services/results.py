@@ -196,6 +196,8 @@ class Results:
         }.get(event.name)
         if handler is None:
             return "ignored"
+        if event.name == "CHANNEL_PARK" and not event.get(f"variable_{LISTEN_VARIABLE}"):
+            return "ignored"  # only the end of a listening plan matters (no lookup for the rest)
         attempt = self._attempt_for(event)
         if attempt is None:
             return "unknown_call"
