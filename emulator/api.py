@@ -383,6 +383,16 @@ def _uuid_bridge(node: ApiHost, args: str, done: Done, job: str) -> str:
     return node.calls.apps.uuid_bridge(words[0], words[1])
 
 
+def _avmd(node: ApiHost, args: str, done: Done, job: str) -> str:
+    words = args.split()
+    if len(words) != 2:
+        return "-ERR, unknown command\n"
+    ch = node.calls.channels.get(words[0])
+    if ch is None:
+        return NO_CHANNEL
+    return node.calls.apps.media.avmd_api(ch, words[1])
+
+
 def _global_getvar(node: ApiHost, args: str, done: Done, job: str) -> str:
     values = {
         "core_uuid": node.core_uuid,
@@ -445,6 +455,7 @@ _API: dict[str, Handler] = {
     "uuid_setvar": _uuid_setvar,
     "uuid_transfer": _uuid_transfer,
     "uuid_bridge": _uuid_bridge,
+    "avmd": _avmd,
     "global_getvar": _global_getvar,
     "hostname": _hostname,
     "uptime": _uptime,

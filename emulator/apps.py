@@ -20,6 +20,7 @@ from emulator.dialplan import (
     parse_inline,
     split_args,
 )
+from emulator.media import MEDIA_APPS, Media
 from emulator.wire import Command
 
 
@@ -28,6 +29,22 @@ class AppsNode(Protocol):
 
     profiles: tuple[str, ...]
     loop: asyncio.AbstractEventLoop
+
+    def emit(
+        self,
+        name: str,
+        build: Callable[[], list[tuple[str, str]]],
+        *,
+        subclass: str = "",
+        body: str = "",
+        calling: str = "",
+        head: list[tuple[str, str]] | None = None,
+        seq: int | None = None,
+        stamp: float | None = None,
+    ) -> None: ...
+
+    @property
+    def seq(self) -> int: ...
 
 
 class CallControl(Protocol):
@@ -60,6 +77,8 @@ class CallControl(Protocol):
 
 
 _BRIDGE_TIMEOUT_S = 60
+UUID_BRIDGE_UNPARK_MS = 20  # uuid_bridge: UNPARK +21 ms, CHANNEL_BRIDGE +61 ms (35b, 49-53)
+UUID_BRIDGE_MS = 60
 
 # switch_ivr_originate.c: DIALSTATUS for the causes it names; any other is the cause itself.
 DIALSTATUS = {
@@ -135,6 +154,28 @@ class Applications:
 
     def __init__(self, calls: CallControl) -> None:
         self.calls = calls
+        self.media = Media(self)
+
+    # -- the media applications' host (emulator.media.MediaHost) -----------------------------
+
+    def emit(self, ch: Channel, name: str, *, state: str | None = None, **extra: str) -> None:
+        self.calls.emit(ch, name, state=state, **extra)
+
+    def later(self, ch: Channel, ms: int | float, fn: Callable[[], None]) -> None:
+        self.calls.later(ch, ms, fn)
+
+    def fire(
+        self, name: str, headers: list[tuple[str, str]], *, subclass: str = "",
+        seq: int | None = None, stamp: float | None = None,
+    ) -> tuple[int, float]:
+        """A non-channel event (DETECTED_TONE, avmd::*); returns its sequence and time."""
+        node = self.calls.node
+        stamp = time.time() if stamp is None else stamp
+        node.emit(name, lambda: headers, subclass=subclass, seq=seq, stamp=stamp)
+        return (node.seq if seq is None else seq), stamp
+
+    def complete_media(self, ch: Channel, app_uuid: str) -> None:
+        self._complete_if(ch, app_uuid)
 
     def run_next(self, ch: Channel) -> None:
         if ch.done or ch.hangup_cause or ch.current_app is not None:
@@ -154,6 +195,9 @@ class Applications:
         if name == "park":
             ch.parked = True
             self.calls.emit(ch, "CHANNEL_PARK")
+            self.media.on_park(ch)
+        elif name in MEDIA_APPS:
+            self.media.start(ch, name, app.arg, app_uuid)
         elif name == "bridge":
             self._bridge(ch, app.arg)
         elif name == "send_dtmf":
@@ -357,30 +401,51 @@ class Applications:
         ch.parked = True
         self.calls.set_state(ch, "CS_PARK")
         self.calls.emit(ch, "CHANNEL_PARK")
+        self.media.on_park(ch)
 
     def uuid_bridge(self, a_uuid: str, b_uuid: str) -> str:
-        """uuid_bridge: join two live, answered legs (capture 35b)."""
+        """uuid_bridge: join two live, answered legs (captures 35b, 49-53).
+
+        The `+OK` goes out at once, before anything about the bridge is done; UNPARK and the
+        end of park follow about 20 ms later, EXECUTE `uuid_bridge` on both legs and
+        CHANNEL_BRIDGE (on the first uuid only) about 60 ms after the command."""
         a, b = self.calls.channels.get(a_uuid), self.calls.channels.get(b_uuid)
         if a is None or b is None or a.hangup_cause or b.hangup_cause:
             return "-ERR Invalid uuid\n" if a is None else "-ERR no such channel\n"
+        old = b.partner if b.partner is not None and b.other_type and b.bridged_at else None
         a.partner, a.other_type = b, "originatee"
         b.partner, b.other_type = a, "originator"
         b.is_b_leg = True
-        for ch in (a, b):
-            if ch.parked:
-                ch.parked = False
-                self.calls.emit(ch, "CHANNEL_UNPARK")
-            self.complete(ch, then_run=False)
-        for ch, other in ((a, b), (b, a)):
-            # No EXECUTE_COMPLETE follows these: uuid_bridge is not an application here.
-            ch.state = "CS_SOFT_EXECUTE"
-            extra = {"Application": "uuid_bridge", "Application-Data": other.uuid}
-            self.calls.emit(ch, "CHANNEL_EXECUTE", **extra)
-        now = time.time()
-        a.bridged_at = b.bridged_at = now
-        self.calls.emit(
-            a, "CHANNEL_BRIDGE", **{"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid}
-        )
+        if old is not None and old is not a and not old.hangup_cause:
+            # The agent leg was already bridged: not refused; its first callee is dropped and
+            # hung up, the new one takes the agent (capture 53).
+            old.partner, old.other_type, old.last_other = None, "", b
+            self.unbridge(old, b)
+            self.calls.hangup(old, "NORMAL_CLEARING")
+
+        def unpark() -> None:
+            for ch in (a, b):
+                if ch.parked:
+                    ch.parked = False
+                    self.calls.emit(ch, "CHANNEL_UNPARK")
+                self.complete(ch, then_run=False)
+
+        def bridged() -> None:
+            if a.hangup_cause or b.hangup_cause:
+                return
+            for ch, other in ((a, b), (b, a)):
+                # No EXECUTE_COMPLETE follows these: uuid_bridge is not an application here.
+                ch.state = "CS_SOFT_EXECUTE"
+                extra = {"Application": "uuid_bridge", "Application-Data": other.uuid}
+                self.calls.emit(ch, "CHANNEL_EXECUTE", **extra)
+            now = time.time()
+            a.bridged_at = b.bridged_at = now
+            self.calls.emit(
+                a, "CHANNEL_BRIDGE", **{"Bridge-A-Unique-ID": a.uuid, "Bridge-B-Unique-ID": b.uuid}
+            )
+
+        self.calls.later(a, UUID_BRIDGE_UNPARK_MS, unpark)
+        self.calls.later(a, UUID_BRIDGE_MS, bridged)
         return f"+OK {b.uuid}\n"
 
     def unbridge(self, a: Channel, b: Channel) -> None:
@@ -402,6 +467,7 @@ class Applications:
         ch.dtmf_free_at = start + length_ms / 1000.0
         if tones:
             ch.variables["last_dtmf_duration"] = str(last_dtmf_duration(data, default_ms))
+            self.media.reschedule(ch)  # an attendant waiting for digits moves on
 
     def flush_pending_dtmf(self, ch: Channel) -> None:
         pending, ch.pending_dtmf = ch.pending_dtmf, []

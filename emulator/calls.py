@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -25,6 +26,7 @@ from emulator.dialplan import (
     split_args,
 )
 from emulator.directory import Directory
+from emulator.media import MediaState
 from emulator.outcomes import Outcome, OutcomeTable, Phone, PhoneTable
 from emulator.registrar import Registrar
 from emulator.registrations import Registration
@@ -63,6 +65,29 @@ class CallHost(Protocol):
     def session_ended(self, ch: Channel) -> None: ...
 
     def emit_channel(self, ch: Channel, name: str, extra: dict[str, str]) -> None: ...
+
+    def emit(
+        self,
+        name: str,
+        build: Callable[[], list[tuple[str, str]]],
+        *,
+        subclass: str = "",
+        body: str = "",
+        calling: str = "",
+        head: list[tuple[str, str]] | None = None,
+        seq: int | None = None,
+        stamp: float | None = None,
+    ) -> None: ...
+
+    @property
+    def seq(self) -> int: ...
+
+
+RTP_TIMEOUT_MS = 300_000  # internal.xml's vanilla rtp-timeout-sec (capture 50A)
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("true", "yes", "on", "1")
 
 
 class CallEngine:
@@ -231,6 +256,8 @@ class CallEngine:
         variables.setdefault("originate_endpoint", "sofia")
         variables["sip_profile_name"] = "gateway" if ep.kind == "gateway" else "internal"
         ch.variables = variables
+        if outcome.media:
+            ch.media_state = MediaState(script=outcome.media)
         self.channels[chan_uuid] = ch
         node.session_started()
         with contextlib.suppress(ValueError):
@@ -360,6 +387,17 @@ class CallEngine:
                 on_loop(lambda: fail(reply.cause, str(reply.status), "recv_refuse"))
 
         threading.Thread(target=work, name=f"proxy-leg-{ch.uuid}", daemon=True).start()
+    def phone_died(self, user: str) -> int:
+        """The agent's phone process died (kill -9): its live legs get no event at all, until
+        the media timeout: `media_timeout` ms from the channel's variables, else the profile's
+        RTP timeout (300 s); then CHANNEL_HANGUP `MEDIA_TIMEOUT`, send_bye (capture 50)."""
+        legs = [c for c in self.channels.values()
+                if c.agent_user == user and c.answered_at and not c.hangup_cause]
+        for leg in legs:
+            raw = leg.variables.get("media_timeout", "")
+            ms = int(raw) if raw.isdigit() and int(raw) > 0 else RTP_TIMEOUT_MS
+            self.later(leg, ms + 40, functools.partial(self.hangup, leg, "MEDIA_TIMEOUT"))
+        return len(legs)
 
     def phone_gone(self, reg: Registration) -> None:
         """The phone behind a registration died; dialling the row (while it lingers) gets the
@@ -437,6 +475,23 @@ class CallEngine:
         partner = ch.partner
         bridged = partner is not None and bool(ch.other_type) and bool(ch.bridged_at)
         ringing: Channel | None = None
+        if (partner is not None and not partner.hangup_cause and not ch.is_b_leg and bridged
+                and partner.answered_at and _true(partner.variables.get("park_after_bridge"))):
+            # An agent session (uuid_bridge to a leg with park_after_bridge): the agent leg
+            # parks again in the same millisecond, then the callee's UNBRIDGE and its end
+            # (captures 49, 52). Stale variables stay on the agent leg.
+            kept = partner
+            kept.partner, kept.other_type, kept.is_b_leg = None, "", False
+            kept.last_other, kept.history_partner = ch, ch.uuid
+            kept.variables["last_bridge_hangup_cause"] = cause
+            kept.variables["bridge_hangup_cause"] = cause
+            kept.variables["signal_bond"] = ch.uuid
+            self.apps.park(kept)
+            self.apps.unbridge(ch, kept)
+            if ch.current_app is not None:
+                self.apps.complete(ch, then_run=False)
+            self._finish(ch)
+            return
         if partner is not None and not partner.hangup_cause and not ch.is_b_leg:
             # A hangs up: B goes down with it (HANGUP(A), HANGUP(B), UNBRIDGE(A), ...).
             partner.cancel_timers()

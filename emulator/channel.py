@@ -123,6 +123,7 @@ class Channel:
     cid_flipped: bool = False
     network_addr: str = ""
     bare: bool = False  # a session that never got a caller profile (file 19's lone DESTROY)
+    media_state: Any = None  # emulator.media.MediaState when the far end plays a timeline
 
     def cancel_timers(self) -> None:
         """Stop every pending timer of this leg."""

@@ -87,6 +87,10 @@ class EmulatorControl:
         """DTMF log of one channel."""
         return self.get(node, "dtmf", uuid=uuid)
 
+    def media(self, node: str, uuid: str) -> Any:
+        """A far end's placed media timeline and the sound each digit went over."""
+        return self.get(node, "media", uuid=uuid)
+
     def set_outcome(self, pattern: str, node: str | None = None, **outcome: Any) -> Any:
         """Script a number / `prefix*` / `*` on one node or on all of them."""
         if node is None:

@@ -61,6 +61,10 @@ CALLING: dict[str, tuple[str, str, str]] = {
     "CHANNEL_UNBRIDGE": ("switch_ivr_bridge.c", "switch_ivr_multi_threaded_bridge", "1879"),
     "CHANNEL_UNPARK": ("switch_ivr.c", "switch_ivr_park", "1213"),
     "HEARTBEAT": ("switch_core.c", "send_heartbeat", "95"),
+    "DETECTED_TONE": ("switch_ivr_async.c", "tone_detect_callback", "4270"),
+    "avmd::start": ("mod_avmd.c", "avmd_fire_event", "700"),
+    "avmd::beep": ("mod_avmd.c", "avmd_fire_event", "700"),
+    "avmd::stop": ("mod_avmd.c", "avmd_fire_event", "700"),
     "sofia::expire": ("sofia_reg.c", "sofia_reg_del_callback", "726"),
     "sofia::pre_register": ("sofia_reg.c", "sofia_reg_handle_register_token", "1810"),
     "sofia::register": ("sofia_reg.c", "sofia_reg_handle_register_token", "2059"),
@@ -288,12 +292,19 @@ class Node:
         body: str = "",
         calling: str = "",
         head: list[tuple[str, str]] | None = None,
+        seq: int | None = None,
+        stamp: float | None = None,
     ) -> None:
-        """Fire an event; the sequence always advances, headers are built only for listeners."""
-        self.seq += 1
+        """Fire an event; the sequence always advances, headers are built only for listeners.
+
+        `seq` and `stamp` deliver a second copy of an event already fired (the session-queue
+        copies of DETECTED_TONE and avmd::*, captures 45-47c): same Event-Sequence and time,
+        and the node's sequence does not advance."""
+        if seq is None:
+            self.seq += 1
         targets = self._targets(name, subclass)
         if targets:
-            self._deliver(targets, name, build, subclass, body, calling, head)
+            self._deliver(targets, name, build, subclass, body, calling, head, seq, stamp)
 
     def _deliver(
         self,
@@ -304,8 +315,10 @@ class Node:
         body: str,
         calling: str,
         head: list[tuple[str, str]] | None,
+        seq: int | None = None,
+        stamp: float | None = None,
     ) -> None:
-        now = time.time()
+        now = time.time() if stamp is None else stamp
         local, gmt = self._dates(now)
         where = CALLING.get(calling or subclass or name, _UNKNOWN_CALLER)
         headers: list[tuple[str, str]] = [("Event-Subclass", subclass)] if subclass else []
@@ -318,7 +331,7 @@ class Node:
             ("Event-Calling-File", where[0]),
             ("Event-Calling-Function", where[1]),
             ("Event-Calling-Line-Number", where[2]),
-            ("Event-Sequence", str(self.seq)),
+            ("Event-Sequence", str(self.seq if seq is None else seq)),
         ]
         if head:
             headers.extend(head)

@@ -24,7 +24,7 @@ class NodeOps:
     # Operations that only read state (HTTP GET); every other public one is a POST.
     READ = frozenset(
         {
-            "stats", "commands", "channels", "channel", "dtmf", "agents", "outcomes",
+            "stats", "commands", "channels", "channel", "dtmf", "media", "agents", "outcomes",
             "agent_phones", "directory",
         }
     )  # fmt: skip
@@ -100,7 +100,15 @@ class NodeOps:
                     break
         if ch is None:
             raise ControlError(f"no channel {uuid}")
-        return ch.to_dict(True)
+        out = ch.to_dict(True)
+        if ch.media_state is not None:
+            out["media"] = self.node.calls.apps.media.log(ch)
+        return out
+
+    def media(self, uuid: str) -> JSON:
+        """A far end's placed media timeline and, per digit sent, the sound it went over."""
+        return self.channel(uuid).get("media") or {"timeline": [], "digits": [],
+                                                    "digits_over_sound": 0}
 
     def dtmf(self, uuid: str) -> JSON:
         """The DTMF log of one channel: digit, played_at, duration_ms, source."""
@@ -273,6 +281,8 @@ class NodeOps:
         reg = self._find(user, domain)
         event = self.node.registrar.drop(reg)
         self.node.calls.phone_gone(reg)  # a row that lingers has no phone behind it (27)
+        # Its calls stay up until their media timeout (capture 50).
+        self.node.calls.phone_died(reg.user)
         return {"event": event}
 
     def sweep(self) -> JSON:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from emulator.media import Segment, parse_media
+
 # SIP status the far end "sent" for each failure cause, for variable_sip_term_status.
 SIP_STATUS = {
     "USER_BUSY": "486",
@@ -43,6 +45,7 @@ class Outcome:
     cause: the hangup cause for kind "cause" (and overrides the others' cause if set).
     sip_status: the far end's final response; for kind "reject" or "failure" without a cause it
     picks the cause as sofia does (404 UNALLOCATED_NUMBER, 480 NO_USER_RESPONSE, ...).
+    media: what the far end plays from its answer on (emulator.media.Segment list).
     """
 
     kind: str = "answer"
@@ -53,8 +56,10 @@ class Outcome:
     fail_ms: int = 20
     cause: str = ""
     sip_status: str = ""
+    media: tuple[Segment, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "media", parse_media(self.media))
         if self.kind not in KINDS:
             raise ValueError(f"unknown outcome kind {self.kind!r}")
         if self.kind == "cause" and not self.cause:
@@ -93,7 +98,9 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the control API."""
-        return asdict(self)
+        out = asdict(self)
+        out["media"] = [s.to_dict() for s in self.media]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outcome:

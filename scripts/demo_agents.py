@@ -11,6 +11,7 @@ import logging
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from emulator.control import EmulatorControl, EmulatorControlError
 
@@ -18,13 +19,38 @@ log = logging.getLogger("demo.agents")
 
 # Far-end behaviour by the first digit after the demo's number base (demo_seed.target_number):
 # most answer and talk for a few seconds, the rest show every outcome class on the dashboard.
+def _attendant(bursts: int, then: str) -> list[dict[str, Any]]:
+    """An auto-attendant (greeting with a pause, waiting for the 3-digit extension), the
+    extension's ringback, then a person's hello or a voicemail greeting and its beep."""
+    media: list[dict[str, Any]] = [
+        {"kind": "silence", "ms": 200},
+        {"kind": "speech", "ms": 1600, "label": "greeting"},
+        {"kind": "silence", "ms": 280},
+        {"kind": "speech", "ms": 1200, "label": "greeting"},
+        {"kind": "await_digits", "digits": 3, "ms": 12_000},
+        {"kind": "silence", "ms": 300},
+    ]
+    for i in range(bursts):
+        media += [{"kind": "ringback", "ms": 2000, "label": "ringback"},
+                  {"kind": "silence", "ms": 4000 if i < bursts - 1 else 700}]
+    if then == "hello":
+        media += [{"kind": "speech", "ms": 1200, "label": "hello"}]
+    else:
+        media += [{"kind": "speech", "ms": 3400, "label": "voicemail"},
+                  {"kind": "silence", "ms": 300}, {"kind": "beep", "ms": 500, "label": "beep"}]
+    return media
+
+
+# The answering far ends are attendants with extensions (docs/media-aware-connect.md): the
+# demo campaign sends each extension once the greeting has finished.
 OUTCOMES_BY_DIGIT = {
-    0: {"kind": "answer", "answer_ms": 1500, "hangup_ms": 6000},
-    1: {"kind": "answer", "answer_ms": 2500, "hangup_ms": 9000},
-    2: {"kind": "answer", "answer_ms": 800, "hangup_ms": 4000},
-    3: {"kind": "answer", "answer_ms": 3000, "hangup_ms": 7000},
-    4: {"kind": "answer", "answer_ms": 1200, "hangup_ms": 12000},
-    5: {"kind": "answer", "answer_ms": 2000, "hangup_ms": 5000},
+    0: {"kind": "answer", "answer_ms": 1500, "hangup_ms": 16000, "media": _attendant(1, "hello")},
+    1: {"kind": "answer", "answer_ms": 2500, "hangup_ms": 22000, "media": _attendant(2, "hello")},
+    2: {"kind": "answer", "answer_ms": 800, "hangup_ms": 12000, "media": _attendant(0, "hello")},
+    3: {"kind": "answer", "answer_ms": 3000, "hangup_ms": 16000,
+        "media": _attendant(1, "voicemail")},
+    4: {"kind": "answer", "answer_ms": 1200, "hangup_ms": 20000, "media": _attendant(1, "hello")},
+    5: {"kind": "answer", "answer_ms": 2000, "hangup_ms": 14000, "media": _attendant(0, "hello")},
     6: {"kind": "busy", "fail_ms": 700},
     7: {"kind": "no_answer", "ring_ms": 300},
     8: {"kind": "unallocated", "fail_ms": 200},

@@ -37,6 +37,8 @@ CAMPAIGN_SETTINGS = {
     "calls_per_second": 5, "originate_timeout": 15, "max_attempts": 3,
     "retry_busy_seconds": 30, "retry_no_answer_seconds": 45, "retry_failed_seconds": 60,
     "dtmf_settle_ms": 500, "dtmf_duration_ms": 150,
+    # The far ends are attendants: each extension goes once the greeting has finished.
+    "connect_plan": "attendant",
 }
 
 

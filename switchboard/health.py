@@ -71,7 +71,7 @@ def _cdr() -> dict[str, object]:
     calls still flow, but a lost event then leaves an answered call's outcome unknown."""
     import datetime as dt
 
-    from campaigns.services.cdr_watch import RISK, nodes_without_cdrs
+    from campaigns.services.reporting.cdr_watch import RISK, nodes_without_cdrs
 
     try:
         silent = nodes_without_cdrs(dt.datetime.now(tz=dt.UTC))

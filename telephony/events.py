@@ -18,7 +18,11 @@ SUBSCRIBED_EVENTS: tuple[str, ...] = (
     "CHANNEL_HANGUP_COMPLETE",
     "CHANNEL_EXECUTE_COMPLETE",
     "CHANNEL_PARK",
+    "DETECTED_TONE",  # tone_detect: the ringback heard (media-aware connect, capture 45)
 )
+
+# CUSTOM subclasses the listener writes to the events stream for the results side.
+MEDIA_SUBCLASSES: tuple[str, ...] = ("avmd::beep",)
 
 # CUSTOM subclasses that feed the presence store (the TCP-drop subclass is a setting).
 PRESENCE_SUBCLASSES: tuple[str, ...] = (

@@ -22,7 +22,13 @@ STATE_WORDS = {
     "answered": "Answered",
     "sending_digits": "Sending digits",
     "connected": "Connected",
+    # Listening to the line (telephony.listening): where an answered call is before an agent.
+    "attendant": "Attendant speaking",
+    "extension_ringing": "Extension ringing",
+    "person": "Person",
+    "machine": "Machine",
 }
+PHASES = frozenset({"attendant", "sending_digits", "extension_ringing", "person", "machine"})
 
 
 def _s(value: Any) -> str:
@@ -31,12 +37,16 @@ def _s(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def call_state(answered: bool, has_extension: bool, digits_done: bool, bridged: bool) -> str:
-    """The one word for where a call is: digits pending outrank a bridge (agent_first)."""
+def call_state(answered: bool, has_extension: bool, digits_done: bool, bridged: bool,
+               phase: str = "") -> str:
+    """The one word for where a call is: digits pending outrank a bridge (agent_first); the
+    listening phases (attendant, extension ringing, person, machine) refine "answered"."""
     if answered and has_extension and not digits_done:
-        return "sending_digits"
+        return "attendant" if phase == "attendant" else "sending_digits"
     if bridged:
         return "connected"
+    if answered and phase in ("extension_ringing", "person", "machine"):
+        return phase
     return "answered" if answered else "ringing"
 
 
@@ -99,20 +109,25 @@ class LiveCalls:
             c.hset(self.by_agent, call.agent, call.uuid)
 
     def progress(self, uuid: str, now: float, *, answered: bool = False,
-                 digits_done: bool = False, bridged: bool = False) -> str | None:
-        """Note answer / digits sent / bridge; return the new state (None: call not live)."""
+                 digits_done: bool = False, bridged: bool = False,
+                 phase: str = "") -> str | None:
+        """Note answer / digits sent / bridge / a listening phase; return the new state (None:
+        call not live)."""
         key = self._key(uuid)
         flags = {"answered": answered, "digits_done": digits_done, "bridged": bridged}
         updates: dict[Any, Any] = {name: "1" for name, on in flags.items() if on}
+        if phase in PHASES:
+            updates["phase"] = phase
         pipe = self.client.pipeline(transaction=True)
         if updates:
             pipe.hset(key, mapping=updates)
-        pipe.hmget(key, "answered", "extension", "digits_done", "bridged", "state", "number")
+        pipe.hmget(key, "answered", "extension", "digits_done", "bridged", "state", "number",
+                   "phase")
         row = [_s(v) for v in pipe.execute()[-1]]
         if not row[5]:
             self.client.delete(key)  # hset on a finished call created a stub: drop it
             return None
-        state = call_state(row[0] == "1", bool(row[1]), row[2] == "1", row[3] == "1")
+        state = call_state(row[0] == "1", bool(row[1]), row[2] == "1", row[3] == "1", row[6])
         if state != row[4]:
             self.client.hset(key, mapping={"state": state, "state_at": repr(now)})
         return state

@@ -36,6 +36,7 @@ from telephony.dialstring import validate_sip_profile
 from telephony.errors import ESLError
 from telephony.eventlog import EventLog
 from telephony.events import (
+    MEDIA_SUBCLASSES,
     SUBSCRIBED_EVENTS,
     Heartbeat,
     TcpDropFormat,
@@ -102,7 +103,8 @@ class NodeFeed(threading.Thread):
             if not self.owned.wait(0.5):
                 continue
             stream = EventStream(
-                self.node, SUBSCRIBED_EVENTS, presence_subclasses(self.config.drop),
+                self.node, SUBSCRIBED_EVENTS,
+                [*presence_subclasses(self.config.drop), *MEDIA_SUBCLASSES],
                 on_connect=self._on_connect, on_disconnect=self._on_disconnect,
                 timeout=self.config.command_timeout, connect_timeout=self.config.connect_timeout,
                 backoff=Backoff(maximum=self.config.backoff_max))
@@ -244,7 +246,8 @@ class NodeFeed(threading.Thread):
                 self.listener.announce(name, "NODE_CONNECTED", core,
                                        {"restarted": True, "previous": previous})
                 self._reconcile_now(stream)
-            if event.name in self._channel_names:
+            if event.name in self._channel_names or (
+                    event.name == "CUSTOM" and event.subclass in MEDIA_SUBCLASSES):
                 # The XADD and the node's last-appended id in one script (telephony.eventlog):
                 # reconcile waits while the consumer has not caught up with this node.
                 self.listener.event_log.append(

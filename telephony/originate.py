@@ -63,6 +63,18 @@ from telephony.dialstring import (
     validate_var_name,
     validate_var_value,
 )
+from telephony.listening import (
+    LISTEN_VARIABLE,
+    ConnectPlan,
+    Listening,
+    Thresholds,
+    attendant_apps,
+    listens_for,
+    render_wait_for_silence,
+    ringback_key,
+    validate_connect_plan,
+    validate_thresholds,
+)
 
 MIN_TIMEOUT_S = 1
 MAX_TIMEOUT_S = 600
@@ -84,6 +96,9 @@ ABANDON_PLAYED_MARK = "switchboard_abandon"
 class Mode(enum.StrEnum):
     TARGET_FIRST = "target_first"
     AGENT_FIRST = "agent_first"
+    # No agent is reserved until a person says hello (telephony.listening; DESIGN "Listening
+    # to the line"). The name is shared with the pacer: keep it.
+    AGENT_AT_HELLO = "agent_at_hello"
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,9 @@ class OriginateRequest:
     extra_vars: tuple[tuple[str, str], ...] = field(default=())
     # The agent is registered with a SIP proxy: its leg goes there, from whichever node dials.
     agent_proxy: AgentProxy | None = None
+    connect_plan: str = ConnectPlan.BLIND  # blind (settle delay) | attendant (listen first)
+    listening: Listening = field(default=Listening())
+    thresholds: Thresholds = field(default=Thresholds())  # agent_at_hello: person vs machine
 
 
 @dataclass(frozen=True)
@@ -174,9 +192,12 @@ def render_originate(request: OriginateRequest) -> str:
     gateway = validate_gateway(request.gateway)
     number = validate_e164(request.number)
     prefix = validate_dial_prefix(request.dial_prefix) if request.dial_prefix else ""
-    agent = agent_leg(request.agent_user, request.agent_domain, request.agent_proxy)
+    agent = ""
+    if mode is not Mode.AGENT_AT_HELLO:  # no agent is chosen before the hello
+        agent = agent_leg(request.agent_user, request.agent_domain, request.agent_proxy)
     timeout = str(_check_int(request.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "originate timeout"))
     settle = _check_int(request.settle_ms, 0, MAX_SETTLE_MS, "DTMF settle delay")
+    plan = validate_connect_plan(request.connect_plan)
     dtmf = dtmf_string(request)
 
     common: list[tuple[str, str]] = [("attempt_id", attempt_id), ("ignore_early_media", "true")]
@@ -192,20 +213,31 @@ def render_originate(request: OriginateRequest) -> str:
         common.append((validate_var_name(name), validate_var_value(value)))
     trunk_leg = f"sofia/gateway/{gateway}/{prefix}{number}"
 
-    if mode is Mode.TARGET_FIRST:
+    if mode in (Mode.TARGET_FIRST, Mode.AGENT_AT_HELLO):
         a_vars = [("origination_uuid", call_uuid), ("originate_timeout", timeout), *common,
                   ("continue_on_fail", "true"), ("hangup_after_bridge", "true")]
         apps = [f"set:transfer_ringback={RINGBACK}"]
         if dtmf:
-            if settle:
-                apps.append(f"sleep:{settle}")
-            apps.append(f"send_dtmf:{dtmf}")
-            apps.append(f"sleep:{dtmf_length_ms(dtmf)}")
+            if plan is ConnectPlan.ATTENDANT:
+                apps += attendant_apps(request.extension, request.listening,
+                                       tone_ms=request.tone_ms, pause_ms=request.pause_ms,
+                                       comma_ms=request.comma_ms)
+            else:
+                if settle:
+                    apps.append(f"sleep:{settle}")
+                apps.append(f"send_dtmf:{dtmf}")
+                apps.append(f"sleep:{dtmf_length_ms(dtmf)}")
             apps.append(f"set:{DTMF_SENT_MARK}=sent")
-        apps += _agent_plan(agent, request.agent_timeout_s, request.hold_ms,
-                            request.abandon_prompt)
+        if mode is Mode.AGENT_AT_HELLO:
+            apps += _listen_plan(request.attempt_id, request.listening, request.thresholds)
+        else:
+            apps += _agent_plan(agent, request.agent_timeout_s, request.hold_ms,
+                                request.abandon_prompt)
         return f"originate {_vars(a_vars)}{trunk_leg} 'm:|:{'|'.join(apps)}' inline"
 
+    if plan is not ConnectPlan.BLIND:
+        # The agent's leg carries the plan in agent_first: nothing can listen before the bridge.
+        raise DialstringError("agent_first campaigns send the digits blind (connect plan blind)")
     b_uuid = validate_uuid(request.b_leg_uuid)
     # Leg A is the agent's phone: it rings for the agent ring timeout, the target's for the
     # campaign's originate timeout.
@@ -220,6 +252,42 @@ def render_originate(request: OriginateRequest) -> str:
     if dtmf:
         b_vars.append(("execute_on_answer", f"send_dtmf:{validate_dtmf(_pauses(settle) + dtmf)}"))
     return f"originate {_vars(a_vars)}{agent} &bridge({_vars(b_vars)}{trunk_leg})"
+
+
+def _listen_plan(attempt_id: int, listening: Listening, thresholds: Thresholds) -> list[str]:
+    """agent_at_hello, after the digits: arm the beep and ringback detectors (a per-attempt key:
+    DETECTED_TONE names no call), then listen sound by sound; the results side classifies each
+    listen and acts (agent, voicemail, no person) with `uuid_transfer`, which ends the listen
+    running then. Parked at the end: the results side ends a call nobody answered."""
+    validate_thresholds(thresholds)
+    count, per_listen = listens_for(thresholds, listening)
+    ring_s = thresholds.ring_timeout_s + count * per_listen // 1000
+    apps = ["avmd_start", f"tone_detect:{ringback_key(attempt_id)} 440,480 r +{ring_s}"]
+    for number in range(1, count + 1):
+        apps.append(f"set:{LISTEN_VARIABLE}={number}")
+        apps.append(render_wait_for_silence(listening, per_listen))
+    apps.append("park")
+    return apps
+
+
+def render_hello_transfer(call_uuid: str, agent_user: str, agent_domain: str,
+                          answer_within_s: int, abandon_prompt: str,
+                          agent_proxy: AgentProxy | None = None) -> str:
+    """agent_at_hello: `uuid_transfer` of the person to the agent reserved at the hello, with a
+    ring allowance in whole seconds (leg_timeout counts epoch seconds: within N), then at once
+    the abandon message (no hold: the regulators' 2 s started at the hello) and its played
+    mark (the compliance proof)."""
+    agent = agent_leg(agent_user, agent_domain, agent_proxy)
+    ring = _check_int(answer_within_s, 1, 120, "agent answer allowance")
+    plan = (f"bridge:{{leg_timeout={ring}}}{agent}|playback:{render_prompt(abandon_prompt)}"
+            f"|set:{ABANDON_PLAYED_MARK}=played|hangup:NORMAL_CLEARING")
+    return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"
+
+
+def render_voicemail_transfer(call_uuid: str, message: str) -> str:
+    """A machine: leave the campaign's message (after the beep), then hang up."""
+    plan = f"playback:{render_prompt(message)}|hangup:NORMAL_CLEARING"
+    return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"
 
 
 def _hold(hold_ms: int) -> list[str]:

@@ -8,6 +8,7 @@ notices a fork and reconnects).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from typing import Any
 
@@ -23,6 +24,8 @@ from telephony.errors import ESLError
 from telephony.pacing import Pacer
 from telephony.presence import PresenceStore
 from workers.pool import get_pool
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -92,6 +95,19 @@ def request_failover(attempt_id: int) -> None:
     app.signature(DIAL_FAILOVER, args=(attempt_id,)).apply_async()
 
 
+def act_on_heard(attempt_id: int, heard: str) -> None:
+    """agent_at_hello: connect the person, or end the machine's or nobody's call, from this
+    process at once (a Celery hop would spend the regulators' 2 s in a queue)."""
+    from campaigns.services.call_path.hello import act
+
+    try:
+        done = act(attempt_id, heard, dialer())
+    except Exception:
+        log.exception("acting on attempt %s (%s) failed", attempt_id, heard)
+        return
+    log.info("attempt %s heard %s: %s", attempt_id, heard, done)
+
+
 def results() -> Results:
     """The results applier over the shared presence store and pacer."""
     client = redis_client(settings.REDIS_URL)
@@ -102,4 +118,5 @@ def results() -> Results:
         redis=client,
         prefix=prefix,
         on_agent_failed=request_failover,
+        on_heard=act_on_heard,
     )

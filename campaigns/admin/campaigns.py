@@ -193,6 +193,24 @@ class CampaignAdmin(CampaignPages, StrictIdAdmin):
             },
         ),
         (
+            "Listening to the line (attendant plan, agent at the hello)",
+            {
+                "fields": [
+                    "connect_plan",
+                    "listen_threshold",
+                    "listen_silence_ms",
+                    "listen_hits",
+                    "listen_timeout_ms",
+                    "person_max_ms",
+                    "ring_timeout_seconds",
+                    "voicemail_action",
+                    "voicemail_message",
+                    "retry_voicemail_seconds",
+                    "retry_no_person_seconds",
+                ]
+            },
+        ),
+        (
             "The person who answered (target_first agent failover and abandons)",
             {
                 "fields": [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign
-from campaigns.services import compliance
+from campaigns.services.reporting import compliance
 
 MAX_DAYS = 400  # one query per day for the 24-hour rows: bounded
 

@@ -24,9 +24,9 @@ from campaigns.errors import IllegalTransition
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
 from campaigns.services.campaign_buttons import CONTROLS, DESTRUCTIVE, campaign_controls
-from campaigns.services.cdr_watch import nodes_without_cdrs
 from campaigns.services.floor.snapshot import compute_health, floor_snapshot
 from campaigns.services.reporting import exports
+from campaigns.services.reporting.cdr_watch import nodes_without_cdrs
 from campaigns.services.reporting.dashboard import campaign_snapshot, system_snapshot
 
 POLL_MILLISECONDS = 1500

@@ -3,14 +3,15 @@
 from campaigns.models.agents import Agent, AgentGroup
 from campaigns.models.attempts import CallAttempt, Outcome
 from campaigns.models.campaign import (
-    AGENT_AT_HELLO,
     AbandonFormula,
     Campaign,
     CampaignEvent,
     CampaignMode,
     CampaignStatus,
+    ConnectPlan,
     DialMode,
     UnknownOutcome,
+    VoicemailAction,
 )
 from campaigns.models.cdr import CallDetailRecord, CallLeg
 from campaigns.models.donotcall import DoNotCall
@@ -27,7 +28,6 @@ from campaigns.models.infrastructure import Node, Trunk
 from campaigns.models.target import Target, TargetState
 
 __all__ = [
-    "AGENT_AT_HELLO",
     "DEFAULT_DISPOSITIONS",
     "AbandonFormula",
     "Agent",
@@ -42,6 +42,7 @@ __all__ = [
     "CampaignEvent",
     "CampaignMode",
     "CampaignStatus",
+    "ConnectPlan",
     "DialMode",
     "Disposition",
     "DispositionKind",
@@ -54,4 +55,5 @@ __all__ = [
     "TargetState",
     "Trunk",
     "UnknownOutcome",
+    "VoicemailAction",
 ]

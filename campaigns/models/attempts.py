@@ -27,6 +27,10 @@ class Outcome(models.TextChoices):
     # Reconcile found no live channel and no CDR: the callee may have answered. Counted, and
     # dialled again only after the campaign's no-answer delay (a later CDR corrects it).
     UNKNOWN = "unknown", "Unknown (outcome lost)"
+    # agent_at_hello: a machine answered the extension (hung up on, or the message left).
+    VOICEMAIL = "voicemail", "Voicemail"
+    # agent_at_hello: the extension rang out, or the attendant never connected.
+    NO_PERSON = "no_person", "No person (the extension did not answer)"
 
 
 class CallAttempt(models.Model):
@@ -82,6 +86,21 @@ class CallAttempt(models.Model):
         help_text="When the abandon message finished playing (the plan's own mark after it)")
     agent_failovers = models.PositiveSmallIntegerField(
         default=0, help_text="Other agents tried after an agent's phone failed this call"
+    )
+    # Listening to the line: each step of the connect with its real time and what
+    # FreeSWITCH reported (greeting ends, digits, ringback, listens with their loud frames,
+    # beep), and what the call was judged to be with the evidence (docs/media-aware-connect.md).
+    connect_timeline = models.JSONField(
+        default=list, blank=True, db_default=models.Value([], output_field=models.JSONField()),
+        help_text="The connect's steps: [{step, at, ...evidence}]",
+    )
+    heard = models.CharField(
+        max_length=16, blank=True, default="", db_default="",
+        help_text="agent_at_hello: person, machine or no_person, from connect_timeline",
+    )
+    hello_at = models.DateTimeField(
+        null=True, blank=True, help_text="agent_at_hello: when the person was heard (the "
+        "abandon clock starts here)",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, StepValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -22,11 +22,20 @@ WEEKDAYS_MON_FRI = 0b0011111  # bit 0 = Monday ... bit 6 = Sunday
 class CampaignMode(models.TextChoices):
     AGENT_FIRST = "agent_first", "Agent first (ring the agent, then dial the target)"
     TARGET_FIRST = "target_first", "Target first (dial, send the extension, then bridge the agent)"
+    AGENT_AT_HELLO = "agent_at_hello", (
+        "Agent at the hello (no agent held until a person speaks, then bridged at once)"
+    )
 
 
-# The late-binding connect mode (issue 18, built in parallel): no agent is reserved before a
-# person says hello. Over-dialling (predictive, ratio) needs it; the lead reconciles the enum.
-AGENT_AT_HELLO = "agent_at_hello"
+class ConnectPlan(models.TextChoices):
+    BLIND = "blind", "Blind (the settle delay, then the digits)"
+    ATTENDANT = "attendant", "Attendant (wait for each prompt to finish, then its digits)"
+
+
+class VoicemailAction(models.TextChoices):
+    HANGUP = "hangup", "Hang up"
+    MESSAGE = "message", "Leave the campaign's message after the beep"
+
 
 
 UK_NO_REDIAL_SECONDS = 72 * 3600
@@ -139,6 +148,62 @@ class Campaign(models.Model):
     )
     passes = models.PositiveIntegerField(
         default=1, help_text="Passes over the list: lead recycling starts another"
+    )
+
+    # Listening to the line (docs/media-aware-connect.md): when the digits go, and, with the
+    # agent at the hello, who answered the extension. Every number reaches wait_for_silence
+    # through telephony.listening's range-checked renderer.
+    connect_plan = models.CharField(
+        max_length=16, choices=ConnectPlan.choices, default=ConnectPlan.BLIND,
+        db_default=ConnectPlan.BLIND,
+        help_text="blind: the settle delay, then the digits; attendant: each stage's digits once "
+        "the attendant's prompt has finished (on its timeout the digits go anyway, and the "
+        "attempt says so)",
+    )
+    listen_threshold = models.PositiveIntegerField(
+        default=200, db_default=200, validators=[MinValueValidator(50), MaxValueValidator(5000)],
+        help_text="Energy of a loud 20 ms frame (mean absolute sample)",
+    )
+    listen_silence_ms = models.PositiveIntegerField(
+        default=600, db_default=600, validators=[MinValueValidator(300), MaxValueValidator(3000),
+                                 StepValueValidator(20)],
+        help_text="Quiet that ends a prompt; must be longer than the greeting's own pauses "
+        "(FreeSWITCH adds a fixed 500 ms)",
+    )
+    listen_hits = models.PositiveIntegerField(
+        default=10, db_default=10, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Loud frames heard before quiet counts (skips the leading silence)",
+    )
+    listen_timeout_ms = models.PositiveIntegerField(
+        default=10_000, db_default=10_000,
+        validators=[MinValueValidator(1000), MaxValueValidator(60_000)],
+        help_text="Longest wait for one prompt to finish",
+    )
+    person_max_ms = models.PositiveIntegerField(
+        default=2400, db_default=2400,
+        validators=[MinValueValidator(600), MaxValueValidator(10_000)],
+        help_text="agent_at_hello: a first utterance with at most this much sound is a person; "
+        "longer, or a beep, is a machine",
+    )
+    ring_timeout_seconds = models.PositiveIntegerField(
+        default=30, db_default=30, validators=[MinValueValidator(6), MaxValueValidator(120)],
+        help_text="agent_at_hello: how long the extension may ring before the call is no_person",
+    )
+    voicemail_action = models.CharField(
+        max_length=16, choices=VoicemailAction.choices, default=VoicemailAction.HANGUP,
+        db_default=VoicemailAction.HANGUP,
+    )
+    voicemail_message = models.CharField(
+        max_length=200, default="tone:400/200/660x3", db_default="tone:400/200/660x3",
+        help_text="Left after the beep when the action is 'message': tone:... or file:...",
+    )
+    retry_voicemail_seconds = models.PositiveIntegerField(
+        default=7200, db_default=7200,
+        help_text="Delay before a number that reached voicemail is called again",
+    )
+    retry_no_person_seconds = models.PositiveIntegerField(
+        default=3600, db_default=3600,
+        help_text="Delay before a number whose extension nobody answered is called again",
     )
 
     # The person who answered (target_first): how long an agent's phone may ring, how often and
@@ -314,9 +379,10 @@ class Campaign(models.Model):
 
     def pacing_errors(self) -> dict[str, list[str]]:
         """Why the pacing settings cannot work together ({} when they can)."""
-        if self.dial_mode in (DialMode.PREDICTIVE, DialMode.RATIO) and self.mode != AGENT_AT_HELLO:
+        late = CampaignMode.AGENT_AT_HELLO
+        if self.dial_mode in (DialMode.PREDICTIVE, DialMode.RATIO) and self.mode != late:
             return {"dial_mode": [f"{DialMode(self.dial_mode).label.split(' (')[0]} dialling "
-                                  f"needs the {AGENT_AT_HELLO} connect mode: no agent may be "
+                                  f"needs the {late.value} connect mode: no agent may be "
                                   "reserved before a person answers."]}
         return {}
 
@@ -337,6 +403,7 @@ class Campaign(models.Model):
             ("timezone", validate_time_zone),
             ("default_region", validate_region),
             ("abandon_message", grammar_validator(dialstring.validate_prompt)),
+            ("voicemail_message", grammar_validator(dialstring.validate_prompt)),
         ]
         for field, check in checks:
             try:
@@ -347,6 +414,9 @@ class Campaign(models.Model):
             errors.setdefault("ends_at", []).append("Must be later than the start date.")
         for field, messages in self.pacing_errors().items():
             errors.setdefault(field, []).extend(messages)
+        if self.mode == CampaignMode.AGENT_FIRST and self.connect_plan != ConnectPlan.BLIND:
+            errors.setdefault("connect_plan", []).append(
+                "agent_first sends the digits from the agent's leg: only 'blind' is possible.")
         if errors:
             raise ValidationError(errors)
 

@@ -34,6 +34,12 @@ def _form_data(trunk, group, **overrides):
         # What the add form pre-fills from the model (agent-leg failover and abandons).
         "agent_ring_timeout": 15, "max_agent_failovers": 2, "failover_window_seconds": 20,
         "abandon_message": "tone:500/500/480+620x4", "retry_abandoned_seconds": 3600,
+        # ...and listening to the line.
+        "connect_plan": "blind", "listen_threshold": 200, "listen_silence_ms": 600,
+        "listen_hits": 10, "listen_timeout_ms": 10000, "person_max_ms": 2400,
+        "ring_timeout_seconds": 30, "voicemail_action": "hangup",
+        "voicemail_message": "tone:400/200/660x3", "retry_voicemail_seconds": 7200,
+        "retry_no_person_seconds": 3600,
         "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
         "events-MIN_NUM_FORMS": 0, "events-MAX_NUM_FORMS": 1000,
         "dispositions-TOTAL_FORMS": 0, "dispositions-INITIAL_FORMS": 0,

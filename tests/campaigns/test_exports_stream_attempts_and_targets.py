@@ -28,7 +28,8 @@ ATTEMPT_HEADER = [
     "attempt_number", "agent", "agent_sip_user", "node", "queued_at", "originated_at",
     "answered_at", "dtmf_sent_at", "bridged_at", "ended_at", "outcome", "hangup_cause",
     "billsec", "counts_as_attempt", "agent_leg_cause", "disposition", "disposition_label",
-    "disposition_notes", "disposed_at", "callback_at", "callback_timezone",
+    "disposition_notes", "disposed_at", "callback_at", "callback_timezone", "heard", "hello_at",
+    "connect_timeline",
 ]
 
 
@@ -72,7 +73,7 @@ def test_the_api_exports_the_filtered_cdr_as_csv(campaign, supervisor, calls):
          "+14155550100", ",,204", "1", "Agent 0", "1000", "fs1", "",
          "2026-03-02T15:00:00+00:00", "2026-03-02T15:00:04+00:00", "2026-03-02T15:00:05+00:00",
          "2026-03-02T15:00:09+00:00", "2026-03-02T15:01:10+00:00", "answered",
-         "NORMAL_CLEARING", "66", "true", "", "", "", "", "", "", ""],
+         "NORMAL_CLEARING", "66", "true", "", "", "", "", "", "", "", "", "", "[]"],
     ]
 
 

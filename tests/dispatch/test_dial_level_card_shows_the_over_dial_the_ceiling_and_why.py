@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from campaigns.models import AGENT_AT_HELLO, Campaign
+from campaigns.models import Campaign, CampaignMode
 from campaigns.services.call_path import dispatch
 from campaigns.services.floor.snapshot import compute_health
 from tests.dispatch.pacing_world import history
@@ -22,7 +22,7 @@ def test_the_dial_level_card_shows_the_pacers_over_dial_and_why(
     now = dt.datetime.now(tz=dt.UTC)
     campaign = running_campaign(presence_store, now, agents=10, dial_mode="predictive",
                                 abandon_ceiling_pct="2.50")
-    Campaign.objects.filter(pk=campaign.pk).update(mode=AGENT_AT_HELLO)
+    Campaign.objects.filter(pk=campaign.pk).update(mode=CampaignMode.AGENT_AT_HELLO)
     campaign.refresh_from_db()
     history(campaign, now, persons=200, failures=400)
     add_targets(campaign, 100)
@@ -41,7 +41,7 @@ def test_the_dial_level_card_shows_the_pacers_over_dial_and_why(
 
 
 @pytest.mark.parametrize(("dial_mode", "mode", "why"), [
-    ("progressive", AGENT_AT_HELLO, "progressive: one call per free agent"),
+    ("progressive", CampaignMode.AGENT_AT_HELLO, "progressive: one call per free agent"),
     ("ratio", "target_first", "ratio needs the agent_at_hello connect mode: progressive"),
 ])
 def test_an_unpaced_campaign_says_why_it_is_progressive(dispatch_settings, presence_store,

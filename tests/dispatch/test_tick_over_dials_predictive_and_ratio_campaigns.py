@@ -8,9 +8,8 @@ import datetime as dt
 
 import pytest
 
-from campaigns.models import AGENT_AT_HELLO
-from campaigns.services import dispatch_pacing
-from campaigns.services.call_path import dispatch
+from campaigns.models import CampaignMode
+from campaigns.services.call_path import dispatch, dispatch_pacing
 from tests.dispatch.pacing_world import history
 from tests.dispatch.world import add_targets, running_campaign
 
@@ -35,7 +34,7 @@ def test_a_paced_campaign_places_more_calls_than_free_agents(
         ratio):
     campaign = running_campaign(presence_store, now, agents=AGENTS, dial_mode=dial_mode,
                                 dial_ratio=ratio)
-    campaign.__class__.objects.filter(pk=campaign.pk).update(mode=AGENT_AT_HELLO)
+    campaign.__class__.objects.filter(pk=campaign.pk).update(mode=CampaignMode.AGENT_AT_HELLO)
     history(campaign, now)
     add_targets(campaign, 100)
 
@@ -57,7 +56,7 @@ def test_a_paced_campaign_places_more_calls_than_free_agents(
 def test_a_progressive_campaign_places_one_call_per_free_agent(
         dispatch_settings, presence_store, django_capture_on_commit_callbacks, now):
     campaign = running_campaign(presence_store, now, agents=AGENTS)
-    campaign.__class__.objects.filter(pk=campaign.pk).update(mode=AGENT_AT_HELLO)
+    campaign.__class__.objects.filter(pk=campaign.pk).update(mode=CampaignMode.AGENT_AT_HELLO)
     history(campaign, now)
     add_targets(campaign, 100)
 

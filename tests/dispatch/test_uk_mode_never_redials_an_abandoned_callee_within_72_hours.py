@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from campaigns.models import Outcome, TargetState
-from campaigns.services import compliance
+from campaigns.services.reporting import compliance
 from tests.dispatch.captured_calls import call_world, capture_events, job_for
 
 pytestmark = pytest.mark.integration

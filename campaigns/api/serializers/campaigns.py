@@ -29,6 +29,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         "The days it dials: a list of day names (\"mon\", \"Tuesday\") or ISO numbers "
         "(1 = Monday ... 7 = Sunday), or the bit mask (bit 0 = Monday ... bit 6 = Sunday). "
         "Read back as the bit mask."))
+    voicemail_message = PromptField(max_length=200, required=False)
 
     class Meta:
         model = Campaign
@@ -65,6 +66,17 @@ class CampaignSerializer(serializers.ModelSerializer):
             "retry_abandoned_seconds",
             "unknown_outcome",
             "dtmf_comma_pause_ms",
+            "connect_plan",
+            "listen_threshold",
+            "listen_silence_ms",
+            "listen_hits",
+            "listen_timeout_ms",
+            "person_max_ms",
+            "ring_timeout_seconds",
+            "voicemail_action",
+            "voicemail_message",
+            "retry_voicemail_seconds",
+            "retry_no_person_seconds",
             "passes",
             "dial_mode",
             "abandon_ceiling_pct",
@@ -105,6 +117,11 @@ class CampaignSerializer(serializers.ModelSerializer):
         probe = Campaign(**{name: value for name, value in current.items() if value is not None})
         if errors := probe.pacing_errors():
             raise serializers.ValidationError(errors)
+        mode = attrs.get("mode", getattr(self.instance, "mode", "target_first"))
+        plan = attrs.get("connect_plan", getattr(self.instance, "connect_plan", "blind"))
+        if mode == "agent_first" and plan != "blind":
+            raise serializers.ValidationError({"connect_plan": [
+                "agent_first sends the digits from the agent's leg: only 'blind' is possible."]})
         return attrs
 
 

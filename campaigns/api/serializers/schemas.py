@@ -71,5 +71,9 @@ class CampaignStatsSerializer(serializers.Serializer):
     abandon_rate = serializers.FloatField(
         allow_null=True, help_text="abandoned / answered calls (the regulators' figure)")
     answer_to_agent_ms = AnswerToAgentSerializer(
-        help_text="From the answer (or the extension sent in full) to the agent connected")
+        help_text="From the answer (or the extension sent in full; with the agent at the hello, "
+        "from the hello) to the agent connected")
+    agent_seconds_saved = serializers.IntegerField(
+        help_text="agent_at_hello: agent time not spent listening to attendants, ringback and "
+        "machines (from the digits to the hello, or to the end of a call with no person)")
     hangup_causes = HangupCauseSerializer(many=True, help_text="The ten most frequent")

@@ -57,8 +57,10 @@ from telephony.config import NodeConfig, ProxyConfig
 from telephony.dialstring import DialstringError, validate_prompt
 from telephony.errors import ESLError, NotSent
 from telephony.floor import LiveCall, LiveCalls
+from telephony.listening import Listening, Thresholds
 from telephony.originate import AgentProxy, Mode, OriginateRequest, render_originate
 from telephony.pacing import Scope, campaign_scope, node_call_capacity, node_scope, trunk_scope
+from telephony.presence import Reservation
 
 log = logging.getLogger(__name__)
 
@@ -363,7 +365,14 @@ class Dialer:
         usable, ready_nodes = self._usable_nodes(node_hint, excluded | misconfigured, ts)
         reservation = None
         wanted = getattr(self, "_callback_agents", {}).get(target.id)
-        if wanted and usable:
+        if campaign.mode == CampaignMode.AGENT_AT_HELLO:
+            # No agent is held before the hello (results: the agent is reserved when a person
+            # speaks); the call only needs a node. An empty token is what "no agent" means to
+            # the results side and the failover.
+            nodes = ready_nodes or usable
+            if nodes:
+                reservation = Reservation("", nodes[0], "")
+        elif wanted and usable:
             reservation = self.presence.reserve(personal_group(wanted), usable, ts, lease)
         if reservation is None and ready_nodes:
             reservation = self.presence.reserve(campaign.agent_group.name, ready_nodes, ts, lease)
@@ -380,7 +389,8 @@ class Dialer:
             campaign_scope(campaign.id, campaign.calls_per_second),
         ]
         if not self._take_tokens(buckets, ready, node_hint, results):
-            self.presence.release(reservation.token, self.clock(), 0)
+            if reservation.token:
+                self.presence.release(reservation.token, self.clock(), 0)
             self._requeue(target, now, PACED_RETRY_SECONDS)
             return "paced"
         # Not in the live sets until the batch is flushed: count it against max sessions now.
@@ -424,7 +434,8 @@ class Dialer:
             for item in batch:
                 results[item.target.id] = "error"
                 with contextlib.suppress(Exception):
-                    self.presence.release(item.reservation.token, self.clock(), 0)
+                    if item.reservation.token:
+                        self.presence.release(item.reservation.token, self.clock(), 0)
             return
         try:
             to_send = self._book(batch, results)
@@ -513,13 +524,17 @@ class Dialer:
                 hold_ms=campaign.failover_window_seconds * 1000,
                 abandon_prompt=campaign.abandon_message,
                 agent_proxy=self.agent_proxy(item.reservation.via),
+                connect_plan=campaign.connect_plan,
+                listening=listening_of(campaign),
+                thresholds=thresholds_of(campaign),
             )
             try:
                 validate_prompt(campaign.abandon_message)
             except DialstringError as exc:
                 # The campaign's setting, not the target: nothing dialled, nothing counted.
                 log.warning("campaign %s abandon message refused: %s", campaign.id, exc)
-                self.presence.release(item.reservation.token, self.clock(), 0)
+                if item.reservation.token:
+                    self.presence.release(item.reservation.token, self.clock(), 0)
                 self._end_attempt(attempt, Outcome.CONFIG_ERROR, "INVALID_PROMPT", False)
                 self._set_state(target, TargetState.RETRY_WAIT, self._now(),
                                 next_attempt_at=self._now() + dt.timedelta(
@@ -532,7 +547,8 @@ class Dialer:
             except DialstringError as exc:
                 # A value that fails the grammar is the target's fault and never gets better.
                 log.warning("target %s refused by the dial-string grammar: %s", target.id, exc)
-                self.presence.release(item.reservation.token, self.clock(), 0)
+                if item.reservation.token:
+                    self.presence.release(item.reservation.token, self.clock(), 0)
                 self._end_attempt(attempt, Outcome.INVALID_NUMBER, "INVALID_NUMBER_FORMAT", True)
                 self._set_state(target, TargetState.FAILED, self._now(),
                                 last_outcome=Outcome.INVALID_NUMBER)
@@ -615,7 +631,8 @@ class Dialer:
         if not forget_call(self.redis, self.prefix, call_uuid):
             return "placed"  # the results side already finished it: the node did take it
         self.pacer.remove_call(record.scopes, call_uuid)
-        self.presence.release(record.token, self.clock(), 0)
+        if record.token:
+            self.presence.release(record.token, self.clock(), 0)
         self._end_attempt(attempt, Outcome.NODE_FAILURE, "NODE_LOST", False)
         excluded.add(node)
         return "node_failed"
@@ -638,6 +655,18 @@ class Dialer:
         Target.objects.filter(id=target.id, state=TargetState.DIALING).update(
             state=state, updated_at=now, **fields
         )
+
+
+def listening_of(campaign: Campaign) -> Listening:
+    """The campaign's wait_for_silence numbers (range-checked again when rendered)."""
+    return Listening(threshold=campaign.listen_threshold, silence_ms=campaign.listen_silence_ms,
+                     listen_hits=campaign.listen_hits, timeout_ms=campaign.listen_timeout_ms)
+
+
+def thresholds_of(campaign: Campaign) -> Thresholds:
+    """The campaign's person/machine heuristic and ring allowance."""
+    return Thresholds(person_max_ms=campaign.person_max_ms,
+                      ring_timeout_s=campaign.ring_timeout_seconds)
 
 
 def campaign_configuration_error(campaign: Campaign) -> str | None:

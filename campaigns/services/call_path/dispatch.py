@@ -43,7 +43,8 @@ from django.db.models import Count
 from redis.exceptions import LockNotOwnedError
 
 from campaigns.models import Agent, Campaign, CampaignStatus, Target, TargetState
-from campaigns.services import dispatch_pacing, lifecycle
+from campaigns.services import lifecycle
+from campaigns.services.call_path import dispatch_pacing
 from campaigns.services.call_path.dispatch_budget import (
     Limits,
     all_zones,

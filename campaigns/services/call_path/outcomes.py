@@ -29,6 +29,8 @@ class Retry(enum.StrEnum):
     FAILED = "failed"  # after the campaign's failure delay, counted
     ELSEWHERE = "elsewhere"  # soon, on any healthy node, NOT counted as an attempt
     ABANDONED = "abandoned"  # answered, no agent connected: after the abandon delay, counted
+    VOICEMAIL = "voicemail"  # agent_at_hello, a machine: after the voicemail delay, counted
+    NO_PERSON = "no_person"  # agent_at_hello, nobody took the extension: its delay, counted
     UNKNOWN = "unknown"  # after the campaign's no-answer delay, NOT counted (it may have answered)
 
 
@@ -64,6 +66,8 @@ ABANDONED = OutcomeClass(Outcome.ABANDONED, Retry.ABANDONED)
 # target keeps its attempt: retried after the abandon delay, uncounted.
 ABANDONED_BY_US = OutcomeClass(Outcome.ABANDONED, Retry.ABANDONED, ours=True)
 CANCELLED = OutcomeClass(Outcome.CANCELLED, Retry.FINAL)
+VOICEMAIL = OutcomeClass(Outcome.VOICEMAIL, Retry.VOICEMAIL)
+NO_PERSON = OutcomeClass(Outcome.NO_PERSON, Retry.NO_PERSON)
 # Reconcile could prove nothing (no live channel, no CDR): the callee may have answered, so the
 # target waits the no-answer delay (never dialled again soon after a possible answer). Not
 # counted (it may be our loss, not the callee's), capped like the other uncounted failures.

@@ -46,19 +46,22 @@ from campaigns.models import (
     Campaign,
     CampaignMode,
     CampaignStatus,
+    ConnectPlan,
     Outcome,
     Target,
     TargetState,
     UnknownOutcome,
 )
 from campaigns.services import lifecycle
-from campaigns.services.call_path import penalties
+from campaigns.services.call_path import listening, penalties
 from campaigns.services.call_path.outcomes import (
     ABANDONED,
     ABANDONED_BY_US,
     ANSWERED,
     CANCELLED,
     CONFIG,
+    NO_PERSON,
+    VOICEMAIL,
     Leg,
     OutcomeClass,
     Penalty,
@@ -70,6 +73,7 @@ from campaigns.services.floor.dispositions import disposed_target_fields
 from telephony.call_records import CALL_TTL_SECONDS, forget_call, load_call, replace_call
 from telephony.dialstring import DialstringError, dtmf_length_ms
 from telephony.floor import LiveCalls
+from telephony.listening import LISTEN_VARIABLE, Heard, attempt_of_ringback_key
 from telephony.originate import ABANDON_PLAYED_MARK, DTMF_SENT_MARK
 
 log = logging.getLogger(__name__)
@@ -174,6 +178,10 @@ class Results:
     # callee holds: workers/ wires it to the failover task. None: the plan's own hold and
     # abandon message take over (tests of the results side alone).
     on_agent_failed: Callable[[int], None] | None = None
+    # Called after commit with (attempt id, person | machine | no_person) when agent_at_hello
+    # has heard who answered: workers/ wires it to campaigns.services.call_path.hello.act in
+    # this process.
+    on_heard: Callable[[int, str], None] | None = None
 
     def _live(self) -> LiveCalls:
         """The floor's live-call list (same Redis and prefix as the call records)."""
@@ -189,9 +197,14 @@ class Results:
             "CHANNEL_BRIDGE": self._bridge,
             "CHANNEL_EXECUTE_COMPLETE": self._execute_complete,
             "CHANNEL_HANGUP_COMPLETE": self._hangup_complete,
+            "CHANNEL_PARK": self._park,
+            "DETECTED_TONE": self._tone,
+            "CUSTOM": self._custom,
         }.get(event.name)
         if handler is None:
             return "ignored"
+        if event.name == "CHANNEL_PARK" and not event.get(f"variable_{LISTEN_VARIABLE}"):
+            return "ignored"  # only the end of a listening plan matters (no lookup for the rest)
         # One transaction per event; every Redis effect is registered with on_commit and runs
         # after it. A Redis failure there propagates: the consumer leaves the entry pending and
         # replays it, and each handler re-runs its effects on a replay (they are idempotent).
@@ -207,6 +220,10 @@ class Results:
         if event.name == "BACKGROUND_JOB":
             job = event.get("Job-UUID")
             return rows.filter(job_uuid=job).first() if _is_uuid(job) else None
+        if event.name == "DETECTED_TONE":
+            # The event fired at detection has no Unique-ID: our per-attempt key is the link.
+            key_attempt = attempt_of_ringback_key(event.get("Detected-Tone"))
+            return rows.filter(id=key_attempt).first() if key_attempt else None
         attempt_id = event.get("variable_attempt_id")
         if attempt_id.isdigit():
             return rows.filter(id=int(attempt_id)).first()
@@ -248,8 +265,9 @@ class Results:
             answered_at=event.at or now
         )
         call_uuid = str(attempt.uuid)
-        transaction.on_commit(
-            lambda: self._live().progress(call_uuid, now.timestamp(), answered=True))
+        phase = "attendant" if attempt.campaign.connect_plan == ConnectPlan.ATTENDANT else ""
+        transaction.on_commit(lambda: self._live().progress(
+            call_uuid, now.timestamp(), answered=True, phase=phase))
         return "answered"
 
     def _bridge(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
@@ -274,12 +292,23 @@ class Results:
 
     def _execute_complete(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
         app = event.get("Application")
-        target_first = attempt.campaign.mode == CampaignMode.TARGET_FIRST
+        target_first = attempt.campaign.mode in (CampaignMode.TARGET_FIRST,
+                                                 CampaignMode.AGENT_AT_HELLO)
         if app == "set" and event.get("Application-Data").startswith(f"{ABANDON_PLAYED_MARK}="):
             # The plan's own mark after the abandon message: the compliance evidence's proof.
             CallAttempt.objects.filter(id=attempt.id, abandon_message_at__isnull=True).update(
                 abandon_message_at=event.at or now)
             return "abandon_message_played"
+        if target_first and app == "wait_for_silence" and self._is_leg_a(event, attempt):
+            if event.get(f"variable_{LISTEN_VARIABLE}"):
+                return listening.listen(event, attempt, event.at or now, self.on_heard,
+                                        self._live())
+            return listening.prompt_end(event, attempt, event.at or now)
+        if target_first and app == "send_dtmf" and self._is_leg_a(event, attempt):
+            call_uuid = str(attempt.uuid)
+            transaction.on_commit(lambda: self._live().progress(
+                call_uuid, now.timestamp(), phase="sending_digits"))
+            return listening.digits(event, attempt, event.at or now)
         if target_first and app == "set" and self._is_leg_a(event, attempt) and event.get(
                 "Application-Data").startswith(f"{DTMF_SENT_MARK}="):
             # Runs only after the sleep of the rendered DTMF length: every digit is out. A leg
@@ -287,10 +316,13 @@ class Results:
             CallAttempt.objects.filter(id=attempt.id, dtmf_sent_at__isnull=True).update(
                 dtmf_sent_at=event.at or now
             )
+            listening.digits_done(attempt, event.at or now)
             # The floor's call leaves "Sending digits" (else it would outrank the bridge).
             self._digits_done(str(attempt.uuid), now)
             return "dtmf_sent"
         if target_first and app == "bridge" and self._is_leg_a(event, attempt):
+            if attempt.campaign.mode == CampaignMode.AGENT_AT_HELLO:
+                return "hello_bridge_ended"  # no failover: the abandon message plays at once
             return self._agent_leg_ended(event, attempt, now)
         if app != "send_dtmf" or target_first:
             return "ignored"
@@ -312,6 +344,27 @@ class Results:
     def _digits_done(self, call_uuid: str, now: dt.datetime) -> None:
         transaction.on_commit(
             lambda: self._live().progress(call_uuid, now.timestamp(), digits_done=True))
+
+    def _park(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
+        """agent_at_hello: the plan parked after its last listen, nobody heard."""
+        if (attempt.campaign.mode == CampaignMode.AGENT_AT_HELLO and self._is_leg_a(event, attempt)
+                and event.get(f"variable_{LISTEN_VARIABLE}")):
+            return listening.plan_ended(attempt, event.at or now, self.on_heard)
+        return "ignored"
+
+    def _tone(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
+        """DETECTED_TONE with the attempt's ringback key (either copy: the step is keyed)."""
+        if attempt.ended_at is not None:
+            return "ignored"
+        call_uuid = str(attempt.uuid)
+        transaction.on_commit(lambda: self._live().progress(
+            call_uuid, now.timestamp(), phase="extension_ringing"))
+        return listening.ringback_tone(attempt, event.at or now, event.get("Event-Sequence"))
+
+    def _custom(self, event: StreamEvent, attempt: CallAttempt, now: dt.datetime) -> str:
+        if event.get("Event-Subclass") != "avmd::beep" or not self._is_leg_a(event, attempt):
+            return "ignored"
+        return listening.beep(event, attempt, event.at or now)
 
     def _agent_leg_ended(self, event: StreamEvent, attempt: CallAttempt,
                          now: dt.datetime) -> str:
@@ -399,6 +452,19 @@ class Results:
                     answered_at=answered)
                 _connected(attempt, bridged)
                 attempt.bridged_at = bridged
+        if attempt.bridged_at is None and mode == CampaignMode.AGENT_AT_HELLO and (
+                attempt.heard != Heard.PERSON):
+            # Nobody to connect: a machine (hung up on, or the message left), or nobody
+            # answered the extension (or the attendant hung up before anyone did).
+            klass = VOICEMAIL if attempt.heard == Heard.MACHINE else NO_PERSON
+            if not attempt.heard:
+                listening.note(attempt.id, {"key": "verdict", "step": listening.NO_PERSON,
+                                            "at": (event.at or now).isoformat(),
+                                            "reason": "hung up before anyone was heard"})
+                CallAttempt.objects.filter(id=attempt.id, heard="").update(
+                    heard=listening.NO_PERSON)
+            return self.finish(attempt, cause, klass, now, billsec=billsec,
+                               answered_at=answered)
         if attempt.bridged_at is None:
             # Answered, never connected: the callee hung up first (ORIGINATOR_CANCEL on the
             # agent leg, capture 28), heard the abandon message, or FreeSWITCH hung up with the
@@ -581,6 +647,8 @@ class Results:
                 Retry.BUSY: campaign.retry_busy_seconds,
                 Retry.NO_ANSWER: campaign.retry_no_answer_seconds,
                 Retry.ABANDONED: campaign.abandon_retry_seconds(),
+                Retry.VOICEMAIL: campaign.retry_voicemail_seconds,
+                Retry.NO_PERSON: campaign.retry_no_person_seconds,
             }.get(klass.retry, campaign.retry_failed_seconds)
         if retry_after is not None and campaign.status in (
             CampaignStatus.CANCELLED, CampaignStatus.COMPLETED
@@ -672,11 +740,14 @@ def release_unreleased(results: Results, now: dt.datetime, *, limit: int = 500) 
 def _connected(attempt: CallAttempt, at: dt.datetime) -> None:
     """The callee was bridged to the agent at `at`: store the callee's wait, clear the agent's
     run of missed calls."""
-    attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent"])
+    attempt.refresh_from_db(fields=["answered_at", "dtmf_sent_at", "agent", "hello_at"])
     # The callee's wait: from the answer, or from the extension sent in full (the answer was
-    # then the auto-attendant's, and the person comes after the digits).
+    # then the auto-attendant's, and the person comes after the digits); with the agent at the
+    # hello, from the hello (where the regulators' clock starts).
     start = max(t for t in (attempt.answered_at, attempt.dtmf_sent_at) if t) if (
         attempt.answered_at or attempt.dtmf_sent_at) else None
+    if attempt.hello_at is not None:
+        start = attempt.hello_at
     if start is not None:
         wait_ms = max(0, int((at - start).total_seconds() * 1000))
         CallAttempt.objects.filter(id=attempt.id).update(answer_to_agent_ms=wait_ms)

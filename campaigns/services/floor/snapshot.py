@@ -20,16 +20,16 @@ from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from campaigns.models import (
-    AGENT_AT_HELLO,
     Agent,
     CallAttempt,
     Campaign,
+    CampaignMode,
     CampaignStatus,
     DialMode,
     Outcome,
     TargetState,
 )
-from campaigns.services.dispatch_pacing import last_decision, paced
+from campaigns.services.call_path.dispatch_pacing import last_decision, paced
 from campaigns.services.floor.presence import store as presence_store
 from telephony.floor import LiveCalls
 from telephony.presence_views import AgentPresence
@@ -312,7 +312,8 @@ def pacing_card(campaign: Campaign) -> dict[str, Any]:
     if campaign.dial_mode == DialMode.PROGRESSIVE:
         card["why"] = "progressive: one call per free agent"
     elif not paced(campaign):
-        card["why"] = f"{campaign.dial_mode} needs the {AGENT_AT_HELLO} connect mode: progressive"
+        card["why"] = (f"{campaign.dial_mode} needs the {CampaignMode.AGENT_AT_HELLO.value} "
+                       "connect mode: progressive")
     else:
         card["decision"] = last_decision(campaign.pk)
         card["why"] = (card["decision"] or {}).get("reason") or "no decision in the last 30 s"

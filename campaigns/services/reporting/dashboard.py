@@ -32,7 +32,7 @@ from campaigns.models import (
     TargetState,
     Trunk,
 )
-from campaigns.services.cdr_watch import nodes_without_cdrs
+from campaigns.services.reporting.cdr_watch import nodes_without_cdrs
 from campaigns.services.reporting.stats import CALLEE_OUTCOMES, abandon_figures
 
 CACHE_SECONDS = 2
@@ -155,7 +155,7 @@ def compute_campaign_snapshot(campaign: Campaign, now: dt.datetime) -> dict[str,
         },
         "answer_rate": answer_rate(outcomes),
         # abandoned, abandon_rate (regulators' 2 s rule), answer_to_agent_ms p50/p95
-        **abandon_figures(campaign.pk),
+        **abandon_figures(campaign.pk, campaign.mode),
         "calls_per_minute": _minute_series(per_minute, now, RATE_WINDOW_MINUTES),
         "hangup_causes": [{"cause": row["hangup_cause"], "calls": row["n"]} for row in causes],
         "hangup_cause_window_minutes": CAUSE_WINDOW_MINUTES,

@@ -80,6 +80,11 @@ ATTEMPT_COLUMNS = (
     ("disposed_at", "disposed_at"),
     ("callback_at", "callback_due"),
     ("callback_timezone", "callback_zone"),
+    # Listening to the line: who answered the extension, when the person spoke, and every
+    # step with its evidence (JSON), so a supervisor can see why a call was called a machine.
+    ("heard", "heard"),
+    ("hello_at", "hello_at"),
+    ("connect_timeline", "connect_timeline"),
 )
 TARGET_COLUMNS = (
     ("target_id", "id"),

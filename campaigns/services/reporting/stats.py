@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce, Least
 
 from campaigns.models import CallAttempt, Campaign, Outcome, Target, TargetState
 
@@ -69,7 +70,7 @@ def campaign_stats(campaign: Campaign) -> dict[str, Any]:
     )
     finished = sum(outcomes[str(outcome)] for outcome in CALLEE_OUTCOMES)
     answered = outcomes[str(Outcome.ANSWERED)]
-    abandon = abandon_figures(campaign.pk)
+    abandon = abandon_figures(campaign.pk, campaign.mode)
     return {
         "campaign": campaign.pk,
         "status": campaign.status,
@@ -88,22 +89,34 @@ def campaign_stats(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def abandon_figures(campaign_id: int) -> dict[str, Any]:
+def abandon_figures(campaign_id: int, mode: str = "") -> dict[str, Any]:
     """Abandon rate (regulators' definition) and answer-to-agent percentiles for a campaign.
 
     Answered = the callee's leg was answered. Abandoned = answered and no agent connected within
     ABANDON_AFTER_MS (never connected, or connected later). Percentiles are read from the
     connected calls in order, by offset: two small queries, portable to SQLite.
+    With the agent at the hello (`mode`), the attendant's answer is no person: only a heard
+    person counts as answered (the clock starts at the hello; machines and nobody are no
+    abandon), and the same query sums the agent time saved (`agent_seconds_saved`).
     """
-    rows = CallAttempt.objects.filter(campaign_id=campaign_id, answered_at__isnull=False)
-    counts = rows.aggregate(
-        answered=Count("id"),
-        abandoned=Count("id", filter=Q(bridged_at__isnull=True)
-                        | Q(answer_to_agent_ms__gt=ABANDON_AFTER_MS)),
-        connected=Count("id", filter=Q(answer_to_agent_ms__isnull=False)),
+    hello = mode == "agent_at_hello"
+    person = Q(answered_at__isnull=False) & (Q(heard="person") if hello else Q())
+    # What target_first would have cost: the agent bridged once the extension was out, listening
+    # until the hello (a person) or the end (a machine, or an extension nobody answered).
+    listened = ExpressionWrapper(
+        Least(Coalesce("hello_at", "ended_at"), F("ended_at")) - F("dtmf_sent_at"),
+        output_field=DurationField())
+    counts = CallAttempt.objects.filter(campaign_id=campaign_id).aggregate(
+        answered=Count("id", filter=person),
+        abandoned=Count("id", filter=person & (Q(bridged_at__isnull=True)
+                                               | Q(answer_to_agent_ms__gt=ABANDON_AFTER_MS))),
+        connected=Count("id", filter=person & Q(answer_to_agent_ms__isnull=False)),
+        saved=Sum(listened, filter=Q(dtmf_sent_at__isnull=False, ended_at__isnull=False)),
     )
     answered, abandoned = counts["answered"] or 0, counts["abandoned"] or 0
-    waits = rows.filter(answer_to_agent_ms__isnull=False).order_by("answer_to_agent_ms")
+    waits = CallAttempt.objects.filter(person, campaign_id=campaign_id,
+                                       answer_to_agent_ms__isnull=False).order_by(
+                                           "answer_to_agent_ms")
 
     def percentile(fraction: float) -> int | None:
         n = counts["connected"] or 0
@@ -112,8 +125,10 @@ def abandon_figures(campaign_id: int) -> dict[str, Any]:
         index = min(n - 1, max(0, int(fraction * n + 0.999999) - 1))  # nearest rank
         return int(waits.values_list("answer_to_agent_ms", flat=True)[index])
 
+    saved = counts["saved"] if hello else None
     return {
         "abandoned": abandoned,
         "abandon_rate": round(abandoned / answered, 4) if answered else None,
         "answer_to_agent_ms": {"p50": percentile(0.5), "p95": percentile(0.95)},
+        "agent_seconds_saved": max(0, round(saved.total_seconds())) if saved else 0,
     }

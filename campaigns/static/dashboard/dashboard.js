@@ -67,6 +67,7 @@
     setText("abandon-rate", `${percent(data.abandon_rate)} (${data.abandoned})`);
     const wait = data.answer_to_agent_ms;
     setText("answer-to-agent", wait.p50 === null ? "– (no call connected yet)" : `${wait.p50} / ${wait.p95} ms`);
+    setText("agent-time-saved", data.agent_seconds_saved ? `${Math.round(data.agent_seconds_saved / 60)} min (${data.agent_seconds_saved} s)` : "–");
     setText("cause-window", data.hangup_cause_window_minutes);
     setText("group-available", `${data.agents.available} / ${data.agents.registered}`);
     setText("group-on-call", data.agents.on_call);

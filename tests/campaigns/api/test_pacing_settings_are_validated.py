@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.models import AGENT_AT_HELLO, Campaign
+from campaigns.models import Campaign, CampaignMode
 
 NEEDS_HELLO = ("{} dialling needs the agent_at_hello connect mode: no agent may be reserved "
                "before a person answers.")
@@ -69,7 +69,7 @@ def test_good_pacing_settings_are_stored_and_shown(as_supervisor, trunk, agent_g
 
 def test_a_campaign_in_agent_at_hello_mode_may_switch_to_predictive(as_supervisor, campaign):
     # The connect mode itself comes with issue 18; set it on the row as that branch will.
-    Campaign.objects.filter(pk=campaign.pk).update(mode=AGENT_AT_HELLO)
+    Campaign.objects.filter(pk=campaign.pk).update(mode=CampaignMode.AGENT_AT_HELLO)
 
     response = as_supervisor.patch(f"/api/campaigns/{campaign.pk}/",
                                    {"dial_mode": "ratio", "dial_ratio": "2.5"}, format="json")
@@ -80,7 +80,8 @@ def test_a_campaign_in_agent_at_hello_mode_may_switch_to_predictive(as_superviso
 
 
 def test_leaving_agent_at_hello_under_predictive_is_refused(as_supervisor, campaign):
-    Campaign.objects.filter(pk=campaign.pk).update(mode=AGENT_AT_HELLO, dial_mode="predictive")
+    Campaign.objects.filter(pk=campaign.pk).update(mode=CampaignMode.AGENT_AT_HELLO,
+                                                   dial_mode="predictive")
 
     response = as_supervisor.patch(f"/api/campaigns/{campaign.pk}/", {"mode": "target_first"},
                                    format="json")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0009_i16data_results_durability'),
+        ('campaigns', '0009_results_durability'),
     ]
 
     operations = [

@@ -20,8 +20,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Q
 
-from campaigns.models import AGENT_AT_HELLO, Agent, CallAttempt, Campaign, DialMode, Outcome
-from campaigns.services import compliance
+from campaigns.models import Agent, CallAttempt, Campaign, CampaignMode, DialMode, Outcome
+from campaigns.services.reporting import compliance
 from telephony import predictive
 
 MEASURE_ATTEMPTS = 600  # the most recent resolved attempts the rates come from
@@ -33,7 +33,8 @@ SETTLE = dt.timedelta(seconds=60)  # every call has resolved this long after it 
 
 def paced(campaign: Campaign) -> bool:
     """Whether the tick asks the pacer (predictive or ratio, with late binding)."""
-    return campaign.dial_mode != DialMode.PROGRESSIVE and campaign.mode == AGENT_AT_HELLO
+    return (campaign.dial_mode != DialMode.PROGRESSIVE
+            and campaign.mode == CampaignMode.AGENT_AT_HELLO)
 
 
 def settings_for(campaign: Campaign) -> predictive.PacerSettings:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0009_i16access_access_and_newcomer'),
+        ('campaigns', '0011_media_aware_connect'),
     ]
 
     operations = [
