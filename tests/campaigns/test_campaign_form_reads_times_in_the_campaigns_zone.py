@@ -40,6 +40,10 @@ def _form_data(trunk, group, **overrides):
         "ring_timeout_seconds": 30, "voicemail_action": "hangup",
         "voicemail_message": "tone:400/200/660x3", "retry_voicemail_seconds": 7200,
         "retry_no_person_seconds": 3600,
+        # ...what an unknown outcome does, and the pacing under the abandon ceiling.
+        "unknown_outcome": "hold", "dial_mode": "progressive", "abandon_ceiling_pct": "3.00",
+        "abandon_formula": "us_30d", "dial_ratio": "1.00", "amd_false_positive_pct": "0.00",
+        "record_retention_days": 1827,
         "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
         "events-MIN_NUM_FORMS": 0, "events-MAX_NUM_FORMS": 1000,
         "dispositions-TOTAL_FORMS": 0, "dispositions-INITIAL_FORMS": 0,

@@ -36,7 +36,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
@@ -54,9 +53,9 @@ from campaigns.services.call_path.dispatch_budget import (
 )
 from campaigns.services.call_path.dispatch_claim import claim_due_targets, reap_queued
 from campaigns.services.call_path.nodes import configured_nodes
+from campaigns.services.call_path.stores import pacer, presence, redis_client
 from telephony import predictive
-from telephony.pacing import Pacer, campaign_scope, node_scope, trunk_scope
-from telephony.presence import PresenceStore
+from telephony.pacing import campaign_scope, node_scope, trunk_scope
 
 log = logging.getLogger(__name__)
 
@@ -65,26 +64,6 @@ IN_FLIGHT = (TargetState.QUEUED, TargetState.DIALING)
 
 __all__ = ["Limits", "TickReport", "batches", "claim_due_targets", "node_room", "reap_queued",
            "run_tick", "tick"]
-
-
-@functools.cache
-def _client(url: str) -> redis.Redis:
-    """One connection pool per process and Redis URL."""
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
-
-
-def redis_client() -> redis.Redis:
-    return _client(settings.REDIS_URL)
-
-
-def pacer() -> Pacer:
-    """Buckets and live-call sets under this deployment's prefix."""
-    return Pacer(redis_client(), settings.REDIS_KEY_PREFIX)
-
-
-def presence() -> PresenceStore:
-    return PresenceStore(redis_client(), settings.REDIS_KEY_PREFIX,
-                         proxies=[proxy.name for proxy in settings.SIP_PROXIES])
 
 
 @dataclass

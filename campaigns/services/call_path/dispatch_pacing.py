@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from campaigns.models import Agent, CallAttempt, Campaign, CampaignMode, DialMode, Outcome
+from campaigns.services.call_path.stores import presence, redis_client
 from campaigns.services.reporting import compliance
 from telephony import predictive
 
@@ -48,8 +49,6 @@ def settings_for(campaign: Campaign) -> predictive.PacerSettings:
 
 def agents_outlook(campaign: Campaign, epoch: float, usable: set[str]) -> list[predictive.Agent]:
     """The group's available agents on usable nodes, with when each is expected free."""
-    from campaigns.services.call_path.dispatch import presence
-
     keys = [f"{u}@{d}" for u, d in Agent.objects.filter(
         group_id=campaign.agent_group_id, enabled=True).values_list("sip_user", "sip_domain")]
     out = []
@@ -136,8 +135,6 @@ def _key(campaign_id: int) -> str:
 def publish(campaign: Campaign, decision: predictive.Decision, in_flight_calls: int,
             now: dt.datetime) -> None:
     """Keep the last decision (for the dial-level card) for CARD_TTL_SECONDS."""
-    from campaigns.services.call_path.dispatch import redis_client
-
     card = {
         "at": now.timestamp(), "dial_mode": campaign.dial_mode, "calls": decision.calls,
         "level": decision.level, "reason": decision.reason, "in_flight": in_flight_calls,
@@ -150,8 +147,6 @@ def publish(campaign: Campaign, decision: predictive.Decision, in_flight_calls: 
 
 def last_decision(campaign_id: int) -> dict[str, object] | None:
     """The last decision published for the campaign (None when none is fresh)."""
-    from campaigns.services.call_path.dispatch import redis_client
-
     raw = redis_client().get(_key(campaign_id))
     return json.loads(raw) if raw else None
 
