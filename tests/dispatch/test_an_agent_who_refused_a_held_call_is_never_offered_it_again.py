@@ -51,7 +51,8 @@ def test_the_refusing_agent_free_again_is_not_offered_the_held_callee(
     # Nobody but the refusing agent could take it: the abandon message now, no second ring.
     assert fail_over(attempt.id, Dialer(world, commands), now=later) == ("abandoned", 0.0)
     assert commands.sent == [("fs1", f"uuid_transfer {A} 'm:|:playback:/srv/sounds/sorry.wav|"
-                                     "hangup:NORMAL_CLEARING' inline")]
+                                     "set:switchboard_abandon=played|hangup:NORMAL_CLEARING' "
+                                     "inline")]
     assert world.store.snapshot(["1001@127.0.0.1"], later)["1001@127.0.0.1"].routable
 
 

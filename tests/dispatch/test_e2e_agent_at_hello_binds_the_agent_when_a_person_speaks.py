@@ -156,6 +156,9 @@ def test_a_person_with_no_agent_free_hears_the_abandon_message_within_2_s(
     (attempt,) = CallAttempt.objects.filter(target=target)
     assert (attempt.heard, attempt.agent_id, attempt.bridged_at) == ("person", None, None)
     (abandon,) = commands(world, "uuid_transfer")
-    assert "playback:tone_stream://%(200,200,480);loops=1|hangup:NORMAL_CLEARING" in (
-        abandon["command"])
+    assert ("playback:tone_stream://%(200,200,480);loops=1|set:switchboard_abandon=played|"
+            "hangup:NORMAL_CLEARING") in abandon["command"]
     assert 0 <= abandon["t"] - attempt.hello_at.timestamp() < 2.0
+    # The compliance proof: the plan's own mark after the message played to its end.
+    wait_for(lambda: CallAttempt.objects.filter(id=attempt.id, abandon_message_at__isnull=False)
+             .exists(), 30, "the abandon message's played mark", world.logs)
