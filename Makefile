@@ -61,7 +61,7 @@ test: venv lint services browser
 # Redis, nothing started; the service URLs point nowhere so a test that reaches one fails.
 test-fast: venv
 	DATABASE_URL=postgres://nobody:nothing@127.0.0.1:9/none REDIS_URL=redis://127.0.0.1:9/0 \
-		$(PY) -m pytest -q -n 2 -m unit $(PYTEST_ARGS)
+		$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

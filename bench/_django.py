@@ -20,6 +20,9 @@ def own_postgres_database(name: str, redis_prefix: str | None = None) -> Iterato
     os.environ["TEST_DATABASE_NAME"] = f"{name}_{os.getpid()}"
     if redis_prefix is not None:
         os.environ["REDIS_KEY_PREFIX"] = f"{redis_prefix}-{os.getpid()}"
+        # Broker queues of its own too: a test run or another bench on the same Redis database
+        # must not take this bench's tasks, nor its workers theirs.
+        os.environ["CELERY_BROKER_KEY_PREFIX"] = f"{redis_prefix}-{os.getpid()}:"
 
     import django
 

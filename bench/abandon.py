@@ -36,7 +36,7 @@ from switchboard.children import exit_on_signals  # noqa: E402
 
 QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
 AGENTS = int(os.environ.get("BENCH_ABANDON_AGENTS", "10" if QUICK else "24"))
-TARGETS = int(os.environ.get("BENCH_ABANDON_TARGETS", "16" if QUICK else "80"))
+TARGETS = int(os.environ.get("BENCH_ABANDON_TARGETS", "12" if QUICK else "80"))
 DEADLINE_SECONDS = float(os.environ.get("BENCH_ABANDON_SECONDS", "90"))
 DOMAIN = "bench.example"
 REDIS_URL = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")

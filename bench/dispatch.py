@@ -50,6 +50,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
 os.environ["DJANGO_SETTINGS_MODULE"] = "switchboard.settings"
 os.environ["TEST_DATABASE_NAME"] = BENCH_DB
 os.environ["REDIS_KEY_PREFIX"] = PREFIX
+# Broker queues of its own: a test run or another bench on the same Redis database must not
+# take this bench's tasks, nor its workers theirs.
+os.environ["CELERY_BROKER_KEY_PREFIX"] = f"{PREFIX}:"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 

@@ -61,7 +61,7 @@ from switchboard.children import Child, exit_on_signals, free_port, popen, stop_
 FAULTS = ["worker_sigkill", "node_stop_start", "node_silent", "listener_kill9",
           "consumer_kill9", "redis_flush_stream", "redis_restart", "postgres_restart"]
 QUICK = "--quick" in sys.argv[1:]  # seconds, small sizes: the suite's check that figures print
-TARGETS = 16 if QUICK else 100
+TARGETS = 12 if QUICK else 100
 ROUND_DEADLINE_S = 150.0
 CDR_PASSWORD = "bench-cdr-secret"
 

@@ -3,8 +3,9 @@ and write it as JSON (var/bench/latest.json, the previous run kept as previous.j
 
     .venv/bin/python bench/run.py [--quick] [--only floor,dashboard] [--out var/bench/latest.json]
 
-Each bench runs as its own process (its progress goes to var/bench/<bench>.log); a bench that
-fails or leaves a documented figure unprinted is shown as such and makes the exit status 1.
+Each bench runs as its own process (its progress goes to var/bench/<bench>[.quick].log); a
+bench that fails or leaves a documented figure unprinted is shown as such and makes the exit
+status 1.
 Goals (bench/figures.toml) are for the full sizes and are never pass/fail: a loaded machine
 misses them.
 """
@@ -67,8 +68,8 @@ def main() -> int:
     for bench in chosen:
         script = f"bench/{bench}.py"
         print(f"== {script}{' --quick' if args.quick else ''}", file=sys.stderr, flush=True)
-        status, stdout, seconds = run_bench(script, args.quick,
-                                            out_path.parent / f"{bench}.log", args.timeout)
+        log = out_path.parent / f"{bench}{'.quick' if args.quick else ''}.log"
+        status, stdout, seconds = run_bench(script, args.quick, log, args.timeout)
         pairs, missing, extra = match(specs[bench], parse(stdout))
         failed |= status != 0 or bool(missing)
         for spec, figure in pairs:

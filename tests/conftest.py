@@ -19,6 +19,10 @@ import uuid
 import pytest
 import redis
 
+from tests.xdist_world import isolate_worker
+
+isolate_worker()  # under pytest-xdist: this worker's own key prefix and broker keys
+
 # Tests hash passwords by the hundred; PBKDF2's million rounds cost about half a second each
 # on this machine and prove nothing a test checks. The defaults stay after it, so a hash made
 # with them still verifies.

@@ -7,6 +7,7 @@ Shared by the dispatch fixtures (Celery worker and beat), the presence fixtures 
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ class Process(Child):
     `stop_all` stops many at once.
     """
 
-    def __init__(self, argv: list[str], env: dict[str, str], kind: str) -> None:
-        super().__init__(argv, env=env, cwd=ROOT, name=kind, stdin=None)
+    def __init__(self, argv: list[str], env: dict[str, str], kind: str,
+                 stop_signal: int = signal.SIGTERM) -> None:
+        super().__init__(argv, env=env, cwd=ROOT, name=kind, stdin=None, stop_signal=stop_signal)
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:

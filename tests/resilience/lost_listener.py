@@ -24,7 +24,8 @@ def start_web(world) -> tuple[Process, str]:
     port = free_port()
     env = {**world.env, "CDR_USERNAME": CDR_USER, "CDR_PASSWORD": CDR_PASSWORD}
     web = Process([sys.executable, "-m", "gunicorn", "switchboard.wsgi", "-b",
-                   f"127.0.0.1:{port}", "-w", "2", "--threads", "4"], env, "web")
+                   f"127.0.0.1:{port}", "-w", "2", "--threads", "4"], env, "web",
+                  stop_signal=signal.SIGINT)  # gunicorn's quick shutdown, not 30 s graceful
     web.wait_for("Booting worker", timeout=30)
     return web, f"http://127.0.0.1:{port}"
 

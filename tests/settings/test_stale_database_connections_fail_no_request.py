@@ -7,6 +7,7 @@ request after it fails, so the test shows the guard is what saves it.
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 import time
@@ -18,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.processes import Process, process_environment
+from tests.processes import Process, process_environment, stop_all
 
 
 def free_port() -> int:
@@ -71,14 +72,14 @@ def web(transactional_db, redis_url, key_prefix):
             ],
             env,
             "web",
+            stop_signal=signal.SIGINT,  # gunicorn's quick shutdown: no 30 s graceful wait
         )
         started.append(proc)
         proc.wait_for("Booting worker", timeout=60)
         return f"http://127.0.0.1:{port}"
 
     yield start
-    for proc in started:
-        proc.stop()
+    stop_all(started)
 
 
 def token_for_a_viewer() -> str:
