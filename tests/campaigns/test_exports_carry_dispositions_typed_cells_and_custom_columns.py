@@ -51,17 +51,22 @@ def _get(supervisor, url: str) -> bytes:
     return b"".join(response.streaming_content)
 
 
+LISTENING = ("heard", "hello_at", "connect_timeline")
+
+
 def test_the_csv_carries_the_disposition_notes_call_back_and_custom_columns(
         campaign, supervisor, disposed):
     attempt, busy = disposed
     body = _get(supervisor, f"/api/attempts/export/csv/?campaign={campaign.pk}")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8")[1:])))
     header = list(rows[0])
-    assert header[-11:] == ["disposition", "disposition_label", "disposition_notes",
+    # The disposition's columns, then what was heard on the line (issue 18), then custom data.
+    assert header[-14:] == ["disposition", "disposition_label", "disposition_notes",
                             "disposed_at", "callback_at", "callback_timezone",
+                            "heard", "hello_at", "connect_timeline",
                             "company", "employees", "custom.number", "region", "tags"]
     first, second = rows
-    assert {k: first[k] for k in header[-11:]} == {
+    assert {k: first[k] for k in header[-14:] if k not in LISTENING} == {
         "disposition": "call_back", "disposition_label": "Call back",
         "disposition_notes": "wants the manager", "disposed_at": "2026-03-02T15:01:00+00:00",
         # The call back still owed (the cancelled one is not it).

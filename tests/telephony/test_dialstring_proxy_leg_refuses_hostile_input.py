@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from telephony.dialstring import ESL_METACHARACTERS, DialstringError, render_proxy_leg
-from telephony.originate import AgentProxy, Mode, OriginateRequest, agent_leg, render_originate
+from telephony.originate import (
+    AgentProxy,
+    Mode,
+    OriginateRequest,
+    agent_leg,
+    render_hello_transfer,
+    render_originate,
+)
 
 HOSTILE = ["10\n00", "1000,1001", "1000}", "1000'", "10 00", "1000&x", "1000|x", "", "1000;x",
            "1000@evil", "1000:5060"]
@@ -48,7 +55,8 @@ def test_the_user_leg_is_kept_without_a_proxy():
     assert agent_leg("1000", "127.0.0.1", None) == "user/1000@127.0.0.1"
 
 
-@pytest.mark.parametrize("mode", list(Mode))
+# agent_at_hello names no agent at originate time (its hello transfer goes through the proxy).
+@pytest.mark.parametrize("mode", [m for m in Mode if m is not Mode.AGENT_AT_HELLO])
 def test_originate_sends_the_agent_leg_to_the_proxy(mode):
     request = OriginateRequest(
         mode=mode, attempt_id=1, call_uuid="11111111-2222-3333-4444-555555555555",
@@ -61,3 +69,18 @@ def test_originate_sends_the_agent_leg_to_the_proxy(mode):
     assert "user/1000" not in command
     leg = command.split("sofia/internal/1000@", 1)[1]
     assert not set(leg.split()[0].split("|")[0].rstrip(")")) & (ESL_METACHARACTERS - set(":"))
+
+
+def test_the_hello_transfer_dials_the_agent_through_the_proxy():
+    command = render_hello_transfer("11111111-2222-3333-4444-555555555555", "1000",
+                                    "agents.sb.test", 2, "tone:500/500/480+620x1",
+                                    AgentProxy("10.0.0.2", 5060, "tcp"))
+    assert "'m:|:bridge:{leg_timeout=2}sofia/internal/1000@10.0.0.2:5060;transport=tcp|" in command
+    assert "user/1000" not in command
+
+
+@pytest.mark.parametrize("user", HOSTILE)
+def test_the_hello_transfer_refuses_a_hostile_agent(user):
+    with pytest.raises(DialstringError):
+        render_hello_transfer("11111111-2222-3333-4444-555555555555", user, "agents.sb.test", 2,
+                              "tone:500/500/480+620x1", AgentProxy("10.0.0.2", 5060))
