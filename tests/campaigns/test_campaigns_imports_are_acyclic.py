@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.import_cycles import find_cycle
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -49,33 +51,6 @@ def imports_of(path: Path, name: str, modules: dict[str, Path]) -> set[str]:
 def import_graph(root: Path, package: str) -> dict[str, set[str]]:
     modules = module_names(root, package)
     return {name: imports_of(path, name, modules) for name, path in modules.items()}
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str]:
-    """One import cycle as a path (first module repeated at the end), or [] when acyclic."""
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
-    stack: list[str] = []
-
-    def visit(mod: str) -> list[str]:
-        state[mod] = 1
-        stack.append(mod)
-        for dep in sorted(graph.get(mod, ())):
-            if state.get(dep) == 1:
-                return stack[stack.index(dep) :] + [dep]
-            if dep not in state:
-                cycle = visit(dep)
-                if cycle:
-                    return cycle
-        stack.pop()
-        state[mod] = 2
-        return []
-
-    for mod in sorted(graph):
-        if mod not in state:
-            cycle = visit(mod)
-            if cycle:
-                return cycle
-    return []
 
 
 def test_the_cycle_finder_sees_a_circle_hidden_in_a_function(tmp_path: Path) -> None:

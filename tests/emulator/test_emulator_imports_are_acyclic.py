@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.import_cycles import find_cycle
+
 PACKAGE = Path(__file__).resolve().parents[2] / "emulator"
 
 
@@ -27,33 +29,6 @@ def _imports(path: Path) -> set[str]:
 def import_graph() -> dict[str, set[str]]:
     modules = {f"emulator.{p.stem}": p for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
     return {name: _imports(path) & modules.keys() for name, path in modules.items()}
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str]:
-    """One import cycle as a path (first module repeated at the end), or [] when acyclic."""
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
-    stack: list[str] = []
-
-    def visit(mod: str) -> list[str]:
-        state[mod] = 1
-        stack.append(mod)
-        for dep in sorted(graph.get(mod, ())):
-            if state.get(dep) == 1:
-                return stack[stack.index(dep) :] + [dep]
-            if dep not in state:
-                cycle = visit(dep)
-                if cycle:
-                    return cycle
-        stack.pop()
-        state[mod] = 2
-        return []
-
-    for mod in sorted(graph):
-        if mod not in state:
-            cycle = visit(mod)
-            if cycle:
-                return cycle
-    return []
 
 
 def test_the_cycle_finder_finds_a_type_checking_cycle(tmp_path: Path) -> None:
