@@ -1,7 +1,7 @@
 """End to end, `agent_at_hello`: real avmd takes a ringback burst for a beep, and the call goes on.
 
 On real FreeSWITCH 1.10.12 (lab, 2026-12-08, far ends of captures 45 and 46), `avmd::beep` came
-0.2-0.5 s into a 440+480 Hz ringback burst (`Frequency` 443-450) in 2 of 2 calls: once in the
+0.2-0.5 s into a 440+480 Hz ringback burst (`Frequency` 443-450) in 4 of 6 calls, e.g. in the
 second burst before "Hello? This is Bob.", once in the first burst before a voicemail greeting.
 The product used to call that a machine and hang up on the person. A beep heard inside a sound
 that is a ringback burst is the ringback: the person still gets the agent at the hello, and a
