@@ -265,6 +265,10 @@ class CallEngine:
         with contextlib.suppress(ValueError):
             # `{leg_timeout=N}` in a bridge string: whole seconds, like originate_timeout (29).
             timeout_s = int(variables.get("leg_timeout", timeout_s))
+        # On a plain sofia leg (an agent through the proxy) leg_timeout is switch_ivr_originate's
+        # per-leg check, `elapsed > N`: N to N+1 s, ALLOTTED_TIMEOUT (lab: 2.57 s for 2). A user/
+        # leg is originated again inside mod_dptools with it as the call timeout (`>=`, 29).
+        per_leg = "leg_timeout" in variables and ep.kind == "sofia"
         ignore_early = variables.get("ignore_early_media", "false") == "true"
         ch.fail_cb = on_fail
 
@@ -331,12 +335,13 @@ class CallEngine:
                 return
             if up[0] and not ignore_early:
                 return
-            fail("NO_ANSWER", "487", "send_cancel", timeout=True)
+            fail("ALLOTTED_TIMEOUT" if per_leg else "NO_ANSWER", "487", "send_cancel",
+                 timeout=True)
 
         # switch_ivr_originate.c gives up when `epoch seconds now - at start >= timeout`: a
         # timeout of N ends the ringing between N-1 and N s after the leg started (2.3 s for 3 in
         # capture 11, 4.85 and 4.69 s for leg_timeout=5 in 29 and 29b).
-        limit_ms = (int(now) + timeout_s - now) * 1000
+        limit_ms = (int(now) + timeout_s + (1 if per_leg else 0) - now) * 1000
         if outcome.answers:
             if outcome.ring_ms is not None and outcome.ring_ms <= outcome.answer_ms:
                 self.later(ch, outcome.ring_ms, ring)

@@ -46,6 +46,8 @@ LEVELS = {
 TONE_FREQS = {"ringback": frozenset({440, 480}), "beep": frozenset({1000})}
 DETECT_MS = {"ringback": 780, "beep": 94}  # tone_detect: 574-993 ms (45-47c), 94 ms (45)
 AVMD_BEEP_MS = 154  # avmd::beep after the beep began (45)
+BEEP_FREQUENCY = "950.504857"  # avmd's Frequency for the 1 kHz beep (45)
+MISTAKEN_BEEP_FREQUENCY = "443.199984"  # ...for a ringback burst it took for a beep (lab)
 DETECT_AUDIO_LAG_S = 0.14  # detect_audio onsets 132-144 ms late (48)
 DETECT_SILENCE_LAG_S = 0.03  # detect_silence: hits x 20 ms plus this after the end (326-341 ms)
 COPY_GAP_S = 0.02  # queued copies leave one per 20 ms once park runs (45)
@@ -60,6 +62,8 @@ class Segment:
     label: what it is for the log (greeting, prompt, hello, voicemail). hits: the loud frames
     wait_for_silence counts over it (default: every frame of a tone, 82 % of a phrase's).
     detectable: tone_detect hears this tone. detect_ms: how late tone_detect reports it.
+    avmd_ms: avmd takes this segment for a beep, this many ms after it begins (real avmd did so
+    on the 440+480 Hz ringback: `Frequency` 443-450, 0.2-0.5 s into a burst; lab 2026-12-08).
     """
 
     kind: str
@@ -69,14 +73,16 @@ class Segment:
     detectable: bool = True
     detect_ms: int | None = None
     digits: int = 0
+    avmd_ms: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in SEGMENT_KINDS:
             raise ValueError(
                 f"unknown media segment kind {self.kind!r}; one of {list(SEGMENT_KINDS)}"
             )
-        if self.ms < 0 or (self.hits is not None and self.hits < 0) or self.digits < 0:
-            raise ValueError("media segment ms, hits and digits must be >= 0")
+        if (self.ms < 0 or (self.hits is not None and self.hits < 0) or self.digits < 0
+                or (self.avmd_ms is not None and self.avmd_ms < 0)):
+            raise ValueError("media segment ms, hits, digits and avmd_ms must be >= 0")
         if self.kind == "await_digits" and self.digits < 1:
             raise ValueError("an await_digits segment needs digits >= 1")
 
@@ -424,10 +430,16 @@ class Media:
             if state.avmd_handle is not None:
                 state.avmd_handle.cancel()
                 state.avmd_handle = None
-            beep = _first_kind(spans, "beep", state.avmd_started)
+            beep = _first_beep(spans, state.avmd_started)
             if beep is not None:
-                when = max(beep.start, state.avmd_started) + AVMD_BEEP_MS / 1000.0
-                state.avmd_handle = self._at(ch, when - now, lambda: self._avmd_beep(ch))
+                if beep.segment.kind == "beep":
+                    when = max(beep.start, state.avmd_started) + AVMD_BEEP_MS / 1000.0
+                    frequency = BEEP_FREQUENCY
+                else:  # avmd mistaking a tone for a beep
+                    when = beep.start + (beep.segment.avmd_ms or 0) / 1000.0
+                    frequency = MISTAKEN_BEEP_FREQUENCY
+                state.avmd_handle = self._at(
+                    ch, when - now, functools.partial(self._avmd_beep, ch, frequency))
 
     def _at(self, ch: Channel, delay_s: float, fn: Callable[[], None]) -> Any:
         handles_before = len(ch.timers)
@@ -457,7 +469,7 @@ class Media:
         self._queue_copy(ch, "CUSTOM", "avmd::start", own, seq, stamp)
         self.reschedule(ch)
 
-    def _avmd_beep(self, ch: Channel) -> None:
+    def _avmd_beep(self, ch: Channel, frequency: str = "") -> None:
         state = self._ensure(ch)
         if not state.avmd_started or state.avmd_beep:
             return
@@ -468,7 +480,7 @@ class Media:
         ch.variables["avmd_total_time"] = str(int((now - state.avmd_started) * 1000))
         own = [
                 *self._avmd_headers(ch),
-            ("Beep-Status", "DETECTED"), ("Frequency", "950.504857"),
+            ("Beep-Status", "DETECTED"), ("Frequency", frequency or BEEP_FREQUENCY),
             ("Frequency-variance", "0.000009"), ("Amplitude", "24178.485417"),
             ("Amplitude-variance", "2.777497"),
             ("Detection-time", str(int((now - state.avmd_started) * 1_000_000))),
@@ -598,8 +610,14 @@ def _first_tone(
     return None
 
 
-def _first_kind(spans: list[Span], kind: str, after: float) -> Span | None:
+def _first_beep(spans: list[Span], after: float) -> Span | None:
+    """The first span avmd reports as a beep: a beep, or a tone it mistakes for one (avmd_ms),
+    whose report time is still ahead of `after`."""
     for span in spans:
-        if span.segment.kind == kind and span.end > after:
+        if span.segment.kind == "beep" and span.end > after:
+            return span
+        mistaken = span.segment.avmd_ms
+        if mistaken is not None and span.start + mistaken / 1000.0 >= after:
             return span
     return None
+

@@ -176,7 +176,11 @@ def classify_listen(listen_hits: int, timed_out: bool, *, tone_heard: bool, ring
                     beep: bool, thresholds: Thresholds, tone_during: bool = False) -> Heard:
     """What one listen after the digits heard (pure: the evidence is stored beside it).
 
-    1. A beep is a machine, whatever else was heard.
+    1. A ringback burst is ringback even when avmd called a beep during it: real avmd takes
+       the 440 Hz of the ringback for a beep (lab, FreeSWITCH 1.10.12: `avmd::beep` with
+       `Frequency` 443-450 inside a burst in 2 of 2 calls), and a beep would hang up on the
+       person whose hello comes after the ringing. A burst is 2b or 3 below.
+    1b. Otherwise a beep is a machine, whatever else was heard.
     2. Almost nothing loud is nothing (the listen timed out on silence).
     2b. A sound during which tone_detect heard the ringback is ringback.
     3. A burst of about 100 loud frames is ringback once the tone was detected or ringing was
@@ -189,17 +193,15 @@ def classify_listen(listen_hits: int, timed_out: bool, *, tone_heard: bool, ring
        worse mistake.
     6. A long sound after the ringing is a machine.
     """
+    low, high = RINGBACK_BAND if (tone_heard or ringing_seen) else TONE_EXACT_BAND
+    if listen_hits > 2 and (tone_during or low <= listen_hits <= high):
+        # The ringback tone was detected inside this sound (whatever else it held: the end of
+        # an attendant's greeting running into the first burst), or it was a burst's length.
+        return Heard.RINGBACK
     if beep:
         return Heard.MACHINE
     if listen_hits <= 2:
         return Heard.NOTHING
-    if tone_during:
-        # The ringback tone was detected inside this sound: whatever else it held (the end of
-        # an attendant's greeting running into the first burst), the extension is ringing.
-        return Heard.RINGBACK
-    low, high = RINGBACK_BAND if (tone_heard or ringing_seen) else TONE_EXACT_BAND
-    if low <= listen_hits <= high:
-        return Heard.RINGBACK
     if listen_hits <= thresholds.person_max_hits():
         return Heard.PERSON
     if not (tone_heard or ringing_seen):

@@ -151,6 +151,18 @@ def agent_leg(user: str, domain: str, proxy: AgentProxy | None) -> str:
     return render_proxy_leg(proxy.profile, user, proxy.host, proxy.port, proxy.transport)
 
 
+def leg_timeout_for(seconds: int, proxy: AgentProxy | None) -> int:
+    """The `leg_timeout` that makes an agent leg give up within `seconds` of its start.
+
+    A `user/` leg is originated again inside mod_dptools, whose originate counts the timeout
+    with `>=` on epoch seconds: N gives up N-1 to N s after the leg starts (captures 29, 29b:
+    4.85 and 4.69 s for 5; cause NO_ANSWER). A leg through the proxy is a plain sofia leg, and
+    switch_ivr_originate's per-leg check is `elapsed > N`: N gives up N to N+1 s later, cause
+    ALLOTTED_TIMEOUT (lab, FreeSWITCH 1.10.12: 2.57 s for 2). So the proxy leg gets one less.
+    """
+    return seconds if proxy is None else max(1, seconds - 1)
+
+
 def _check_int(value: int, low: int, high: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise DialstringError(f"{what} must be a whole number from {low} to {high}")
@@ -232,7 +244,7 @@ def render_originate(request: OriginateRequest) -> str:
             apps += _listen_plan(request.attempt_id, request.listening, request.thresholds)
         else:
             apps += _agent_plan(agent, request.agent_timeout_s, request.hold_ms,
-                                request.abandon_prompt)
+                                request.abandon_prompt, request.agent_proxy)
         return f"originate {_vars(a_vars)}{trunk_leg} 'm:|:{'|'.join(apps)}' inline"
 
     if plan is not ConnectPlan.BLIND:
@@ -278,7 +290,8 @@ def render_hello_transfer(call_uuid: str, agent_user: str, agent_domain: str,
     the abandon message (no hold: the regulators' 2 s started at the hello) and its played
     mark (the compliance proof)."""
     agent = agent_leg(agent_user, agent_domain, agent_proxy)
-    ring = _check_int(answer_within_s, 1, 120, "agent answer allowance")
+    ring = leg_timeout_for(_check_int(answer_within_s, 1, 120, "agent answer allowance"),
+                           agent_proxy)
     plan = (f"bridge:{{leg_timeout={ring}}}{agent}|playback:{render_prompt(abandon_prompt)}"
             f"|set:{ABANDON_PLAYED_MARK}=played|hangup:NORMAL_CLEARING")
     return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"
@@ -301,9 +314,11 @@ def _hold(hold_ms: int) -> list[str]:
     return apps
 
 
-def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: str) -> list[str]:
+def _agent_plan(agent: str, agent_timeout_s: int, hold_ms: int, abandon_prompt: str,
+                proxy: AgentProxy | None = None) -> list[str]:
     """Bridge the agent with a ring timeout; else hold, then the abandon message, then hang up."""
-    leg_timeout = _check_int(agent_timeout_s, 5, 120, "agent ring timeout")
+    leg_timeout = leg_timeout_for(_check_int(agent_timeout_s, 5, 120, "agent ring timeout"),
+                                  proxy)
     hold = _check_int(hold_ms, 0, MAX_HOLD_MS, "failover hold")
     apps = [f"bridge:{{leg_timeout={leg_timeout}}}{agent}"]
     apps += _hold(hold)
@@ -317,7 +332,7 @@ def render_agent_transfer(call_uuid: str, agent_user: str, agent_domain: str,
                           agent_proxy: AgentProxy | None = None) -> str:
     """`uuid_transfer` of a held callee to another agent (capture 35), with the same fallback."""
     agent = agent_leg(agent_user, agent_domain, agent_proxy)
-    plan = "|".join(_agent_plan(agent, agent_timeout_s, hold_ms, abandon_prompt))
+    plan = "|".join(_agent_plan(agent, agent_timeout_s, hold_ms, abandon_prompt, agent_proxy))
     return f"uuid_transfer {validate_uuid(call_uuid)} 'm:|:{plan}' inline"
 
 

@@ -124,6 +124,8 @@ T = Thresholds()
     (148, False, True, True, True, Heard.MACHINE),  # voicemail greeting and beep (45)
     (148, False, True, True, False, Heard.MACHINE),  # a long greeting without the beep yet
     (40, False, True, True, True, Heard.MACHINE),  # any beep is a machine
+    (100, False, True, True, True, Heard.RINGBACK),  # avmd took a burst for a beep (lab)
+    (100, False, True, False, True, Heard.RINGBACK),  # ...the first burst (lab)
     (1, True, True, True, False, Heard.NOTHING),  # silence after the ringback (46's last wait)
     (397, True, True, True, False, Heard.MACHINE),  # never paused after the ringing
     (397, True, False, False, False, Heard.NOTHING),  # the attendant still talking (44)

@@ -98,9 +98,12 @@ def ringback_tone(attempt: CallAttempt, at: dt.datetime, sequence: str) -> str:
 
 
 def beep(event: Any, attempt: CallAttempt, at: dt.datetime) -> str:
-    """avmd::beep: a voicemail beep."""
-    added = note(attempt.id, {"key": "beep", "step": "beep", "at": _iso(at),
-                              "frequency": event.get("Frequency")})
+    """avmd::beep: a voicemail beep, or avmd mistaking a ringback burst for one (lab): each
+    beep is kept (keyed by its Event-Sequence, which its queued copy repeats), so a real beep
+    after a false one is not lost as a duplicate."""
+    sequence = event.get("Event-Sequence") or ""
+    added = note(attempt.id, {"key": f"beep:{sequence}" if sequence else "beep", "step": "beep",
+                              "at": _iso(at), "frequency": event.get("Frequency")})
     return "beep" if added else "duplicate"
 
 
@@ -129,7 +132,11 @@ def listen(event: Any, attempt: CallAttempt, at: dt.datetime,
     began = max(earlier) if earlier else ""
     tone_during = any(began <= s["at"] <= _iso(at) for s in tone_steps)
     ringing = [s for s in steps if s.get("step") == "listen" and s.get("heard") == Heard.RINGBACK]
-    beeped = any(s.get("step") == "beep" for s in steps)
+    # A beep belongs to the sound it was heard in: one heard before the end of a listen
+    # judged ringback was avmd mistaking the ringback for a beep, and is not held against
+    # what is heard after it.
+    rang_until = max((s["at"] for s in ringing), default="")
+    beeped = any(s.get("step") == "beep" and s["at"] > rang_until for s in steps)
     thresholds = thresholds_of(attempt)
     heard = classify_listen(hits, timed_out, tone_heard=tone, ringing_seen=bool(ringing),
                             beep=beeped, thresholds=thresholds, tone_during=tone_during)
