@@ -26,7 +26,7 @@ def world(process_env, redis_client, key_prefix, settings):
     built = build_world(process_env, redis_client, key_prefix, agents_per_node=1, node_cps=20)
     for node in built.nodes:
         built.cluster.node(node).call("set_outcome", pattern="+1415777*", kind="answer",
-                                      answer_ms=100, hangup_ms=5000)
+                                      answer_ms=100, hangup_ms=12_000)
     yield built
     stop_world(built)
 
