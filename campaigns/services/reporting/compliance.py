@@ -2,11 +2,13 @@
 the AMD false-positive estimate, the abandon message's proof, and the UK 72-hour redial rule.
 
 Definitions (docs/predictive-pacing.md; the figures a regulator asks for):
-- live answered: attempts a person answered (PERSON_AT set), machines excluded;
+- live answered: attempts a person answered, machines excluded: with the agent at the hello
+  (`agent_at_hello`, the mode the pacer paces) a heard person (PERSON_AT, `hello_at`), since the
+  attendant's answer is nobody's; in the other modes the callee's answer;
 - abandoned: live answered with no agent within 2 s (never connected and finished, or connected
   later than 2 s), as in `stats.abandon_figures`;
-- machines: attempts classified as answering machines (outcome `machine`, the late-binding
-  connect mode's value, issue 18); the AMD false-positive estimate is machines x the campaign's
+- machines: attempts classified as answering machines (heard `machine` at the hello, or the
+  outcome `machine`); the AMD false-positive estimate is machines x the campaign's
   stated false-positive share; the UK formula counts it as abandoned persons, the US one not;
 - message played: abandoned attempts whose plan reached its own mark after the abandon message
   (`abandon_message_at`).
