@@ -230,6 +230,12 @@ def test_a_predictive_campaign_over_dials_within_the_abandon_ceiling_and_doubles
     for a in dropped:
         assert a.abandon_message_at is not None, (a.id, a.connect_timeline)
     print(f"abandoned {len(dropped)}")
+    for a in dropped:  # what the pacer had decided just before each abandon
+        before = [c for c in cards if c["at"] <= a.hello_at.timestamp()]
+        card = before[-1] if before else {}
+        print(f"  abandon at +{(a.hello_at - started).total_seconds():.1f} s: level "
+              f"{card.get('level')} in flight {card.get('in_flight')} calls {card.get('calls')}"
+              f" reason {card.get('reason')}")
 
     # 6. The dial-level card: predictive, the ceiling and a reason.
     assert card_view, "no card with a level above 1 was read"
