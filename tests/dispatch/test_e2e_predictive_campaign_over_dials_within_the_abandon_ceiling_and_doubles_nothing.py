@@ -48,13 +48,15 @@ world = agent_world_fixture(agents=12, nodes=2)
 PERSONS, MACHINES, RING_OUT, BUSY = "+4420790001", "+4420790002", "+4420790003", "+4420790004"
 # Per 20 targets: 7 persons, 5 machines, 3 that ring out, 5 busy (35 % persons).
 MIX = [PERSONS] * 7 + [MACHINES] * 5 + [RING_OUT] * 3 + [BUSY] * 5
-TARGETS = 160
-HISTORY_PERSONS, HISTORY_FAILURES = 320, 480
+TARGETS = 100
+HISTORY = 800  # 280 persons, 200 machines, 120 rang out, 200 busy
 
 
 def _script_far_ends(world: World) -> None:
-    # A person after the attendant and one ring; hangs up 14 s after the answer (a talk of ~6 s).
-    callee(world, PERSONS + "*", kind="answer", answer_ms=40, hangup_ms=14_000,
+    # A person after the attendant and one ring (~8 s); hangs up 24 s after the answer (a talk
+    # of ~15 s, long enough that a results side lagging a few seconds on this loaded machine
+    # still finds the callee there).
+    callee(world, PERSONS + "*", kind="answer", answer_ms=40, hangup_ms=24_000,
            media=attendant(then=ringback(1) + HELLO))
     callee(world, MACHINES + "*", kind="answer", answer_ms=40, hangup_ms=30_000,
            media=attendant(then=ringback(1) + VOICEMAIL))
@@ -64,28 +66,38 @@ def _script_far_ends(world: World) -> None:
 
 
 def _seed_history(campaign: Any, now: dt.datetime) -> None:
-    """Attempts dialled 2 to 20 minutes ago: persons bridged at once (talks of 5-9 s), and
-    failures after 8-12 s. Their targets are completed, so the run never dials them."""
-    n = HISTORY_PERSONS + HISTORY_FAILURES
+    """Attempts dialled 2 to 20 minutes ago, in the run's own mix and timings (the pacer learns
+    only from calls dialled a minute before, so over the run it paces from these): persons
+    heard 7-9 s after the dial and bridged at once (talks of 14-17 s), machines ended after
+    10 s, extensions that rang out after 17 s, busy lines at once. Their targets are completed,
+    so the run never dials them."""
+    n = HISTORY
     targets = Target.objects.bulk_create(
         Target(campaign=campaign, number=f"+4420780{i:05d}", extension="3",
                state=TargetState.COMPLETED) for i in range(n))
     rows = []
     for i, target in enumerate(targets):
         created = now - dt.timedelta(minutes=2) - dt.timedelta(seconds=1.3 * i)
-        if i < HISTORY_PERSONS:
+        kind = MIX[i % len(MIX)]
+        if kind == PERSONS:
             hello = created + dt.timedelta(seconds=7 + i % 3)
             rows.append(CallAttempt(
                 target=target, campaign=campaign, attempt_number=1, outcome=Outcome.ANSWERED,
                 answered_at=created + dt.timedelta(seconds=0.2), heard="person", hello_at=hello,
                 bridged_at=hello + dt.timedelta(seconds=0.6), answer_to_agent_ms=600,
-                ended_at=hello + dt.timedelta(seconds=6 + i % 4)))
+                ended_at=hello + dt.timedelta(seconds=14 + i % 4)))
+        elif kind == BUSY:
+            rows.append(CallAttempt(target=target, campaign=campaign, attempt_number=1,
+                                    outcome=Outcome.BUSY,
+                                    ended_at=created + dt.timedelta(seconds=0.1)))
         else:
-            outcome = (Outcome.BUSY, Outcome.NO_PERSON)[i % 2]
+            machine = kind == MACHINES
             rows.append(CallAttempt(
-                target=target, campaign=campaign, attempt_number=1, outcome=outcome,
-                heard="no_person" if outcome == Outcome.NO_PERSON else "",
-                ended_at=created + dt.timedelta(seconds=8 + i % 5)))
+                target=target, campaign=campaign, attempt_number=1,
+                outcome=Outcome.VOICEMAIL if machine else Outcome.NO_PERSON,
+                answered_at=created + dt.timedelta(seconds=0.2),
+                heard="machine" if machine else "no_person",
+                ended_at=created + dt.timedelta(seconds=10 if machine else 17)))
     made = CallAttempt.objects.bulk_create(rows)
     for i, attempt in enumerate(made):  # created_at is auto_now_add
         attempt.created_at = now - dt.timedelta(minutes=2) - dt.timedelta(seconds=1.3 * i)
@@ -184,7 +196,15 @@ def test_a_predictive_campaign_over_dials_within_the_abandon_ceiling_and_doubles
     # 2. The abandon rate under the UK formula stays within the ceiling.
     evidence = compliance.evidence(campaign, started - dt.timedelta(hours=1), ended)
     print(f"evidence {evidence}")
-    assert evidence.live_answered > HISTORY_PERSONS
+    assert evidence.live_answered > HISTORY * len([k for k in MIX if k == PERSONS]) // len(MIX)
+    dropped = [a for a in attempts if a.hello_at and a.bridged_at is None]
+    if evidence.abandon_rate_uk is None or evidence.abandon_rate_uk > 0.03:
+        for a in dropped[:3]:
+            print(a.id, a.agent_id, a.hello_at, a.ended_at, a.connect_timeline[-5:])
+        for p in world.processes:
+            print(f"--- {p.kind}")
+            print("\n".join(line for line in p.log().splitlines()
+                            if "WARN" in line or "ERROR" in line or "hello" in line)[-6000:])
     assert evidence.abandon_rate_uk is not None and evidence.abandon_rate_uk <= 0.03
     # The window's rate after each person and each machine (1 % of machines counted as
     # abandoned persons), in the order they were heard: never above the ceiling.
@@ -216,7 +236,6 @@ def test_a_predictive_campaign_over_dials_within_the_abandon_ceiling_and_doubles
     assert _overlapping(_spans(bridged, ended)) == []
 
     # 4. No person dialled again after an abandon inside the run (UK: 72 hours).
-    dropped = [a for a in attempts if a.hello_at and a.bridged_at is None]
     for a in dropped:
         assert not [b for b in attempts if b.target_id == a.target_id
                     and b.created_at > a.created_at], a.target_id
@@ -226,7 +245,7 @@ def test_a_predictive_campaign_over_dials_within_the_abandon_ceiling_and_doubles
             assert target.next_attempt_at >= a.ended_at + dt.timedelta(hours=71)
 
     # 5. The abandon message's proof on every abandoned call that played it (the callee stays
-    # 14 s after the answer, the message is a fraction of a second).
+    # 24 s after the answer, the message is a fraction of a second).
     for a in dropped:
         assert a.abandon_message_at is not None, (a.id, a.connect_timeline)
     print(f"abandoned {len(dropped)}")
