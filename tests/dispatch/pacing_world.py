@@ -18,7 +18,8 @@ def history(campaign, now, persons=100, failures=300):
         answered = start + dt.timedelta(seconds=18) if person else None
         rows.append(CallAttempt(
             target_id=target_id, campaign=campaign, attempt_number=1,
-            answered_at=answered,
+            # Paced campaigns connect at the hello: a person is heard (the abandon clock's start).
+            answered_at=answered, hello_at=answered, heard="person" if person else "",
             bridged_at=answered + dt.timedelta(milliseconds=500) if person else None,
             answer_to_agent_ms=500 if person else None,
             ended_at=(answered + dt.timedelta(seconds=240) if person

@@ -223,7 +223,8 @@ def run_tick(now: dt.datetime, enqueue: Enqueue) -> TickReport:
         free_agents = agents.get(campaign.agent_group_id, 0)
         if dispatch_pacing.paced(campaign):  # the over-dial seam: calls the pacer places now
             decision = dispatch_pacing.over_dial(
-                campaign, now, set(room), states.get((campaign.id, TargetState.QUEUED), 0))
+                campaign, now, set(room), states.get((campaign.id, TargetState.QUEUED), 0),
+                states.get((campaign.id, TargetState.DIALING), 0))
             report.pacing[campaign.id] = decision
             free_agents = decision.calls
         limits = Limits(

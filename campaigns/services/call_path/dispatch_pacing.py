@@ -98,9 +98,14 @@ def measured(campaign: Campaign, now: dt.datetime) -> predictive.Measured:
     )
 
 
-def in_flight(campaign: Campaign, now: dt.datetime, queued: int) -> tuple[list[float], int]:
-    """Dial times of calls not yet resolved (claimed targets count as dialled now), and persons
-    answered with no agent yet."""
+def in_flight(campaign: Campaign, now: dt.datetime, queued: int, dialing: int = 0
+              ) -> tuple[list[float], int]:
+    """Dial times of calls not yet resolved, and persons answered with no agent yet.
+
+    Targets claimed (`queued`) and targets a dial task has taken (`dialing`) but whose attempt
+    row is not written yet count as dialled now: a dial task under load takes seconds from its
+    claim to its rows, and calls the pacer cannot see would be placed again on every tick.
+    """
     pending = (CallAttempt.objects.filter(campaign_id=campaign.pk, outcome=Outcome.PENDING,
                                           created_at__gte=now - IN_FLIGHT_HORIZON)
                .filter(Q(bridged_at__isnull=True))
@@ -111,14 +116,20 @@ def in_flight(campaign: Campaign, now: dt.datetime, queued: int) -> tuple[list[f
             dialled.append(created.timestamp())
         else:
             waiting += 1
-    return dialled + [now.timestamp()] * queued, waiting
+    unrecorded = 0
+    if dialing:  # a dialing target has its pending attempt once the dial task wrote it
+        recorded = CallAttempt.objects.filter(campaign_id=campaign.pk,
+                                              outcome=Outcome.PENDING).count()
+        unrecorded = max(0, dialing - recorded)
+    return dialled + [now.timestamp()] * (queued + unrecorded), waiting
 
 
-def over_dial(campaign: Campaign, now: dt.datetime, usable: set[str], queued: int = 0
-              ) -> predictive.Decision:
-    """The pacer's decision for the campaign now, published for the floor's card."""
+def over_dial(campaign: Campaign, now: dt.datetime, usable: set[str], queued: int = 0,
+              dialing: int = 0) -> predictive.Decision:
+    """The pacer's decision for the campaign now, published for the floor's card (`queued`
+    and `dialing`: the campaign's targets in those states)."""
     epoch = now.timestamp()
-    dialled, waiting = in_flight(campaign, now, queued)
+    dialled, waiting = in_flight(campaign, now, queued, dialing)
     decision = predictive.decide(predictive.PacerInputs(
         now=epoch, settings=settings_for(campaign),
         agents=agents_outlook(campaign, epoch, usable), in_flight=dialled, waiting=waiting,

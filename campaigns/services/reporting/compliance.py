@@ -2,11 +2,13 @@
 the AMD false-positive estimate, the abandon message's proof, and the UK 72-hour redial rule.
 
 Definitions (docs/predictive-pacing.md; the figures a regulator asks for):
-- live answered: attempts a person answered (PERSON_AT set), machines excluded;
+- live answered: attempts a person answered, machines excluded: with the agent at the hello
+  (`agent_at_hello`, the mode the pacer paces) a heard person (PERSON_AT, `hello_at`), since the
+  attendant's answer is nobody's; in the other modes the callee's answer;
 - abandoned: live answered with no agent within 2 s (never connected and finished, or connected
   later than 2 s), as in `stats.abandon_figures`;
-- machines: attempts classified as answering machines (outcome `machine`, the late-binding
-  connect mode's value, issue 18); the AMD false-positive estimate is machines x the campaign's
+- machines: attempts classified as answering machines (heard `machine` at the hello, or the
+  outcome `machine`); the AMD false-positive estimate is machines x the campaign's
   stated false-positive share; the UK formula counts it as abandoned persons, the US one not;
 - message played: abandoned attempts whose plan reached its own mark after the abandon message
   (`abandon_message_at`).
@@ -24,26 +26,28 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
-from campaigns.models import AbandonFormula, CallAttempt, Campaign, Outcome
+from campaigns.models import AbandonFormula, CallAttempt, Campaign, CampaignMode, Outcome
 from telephony import predictive
 
 ABANDON_AFTER_MS = 2000
 MACHINE = "machine"  # the outcome issue 18 gives a call answered by a machine
-# When a person answered: the regulators' clock starts there. Today the callee's answer; with
-# the late-binding connect mode (issue 18) the person's hello after the attendant: the lead
-# points this at that field when merging, and the pacer and the evidence follow.
-PERSON_AT = "answered_at"
+# When a person answered: the regulators' clock starts there. With the late-binding connect mode
+# (the only one the pacer paces) the person's hello after the attendant, `hello_at`, set only
+# when a person was heard: the attendant's answer (`answered_at`) is nobody's.
+PERSON_AT = "hello_at"
 
 
-def person_answered() -> Q:
-    """Attempts a person answered (issue 18 merge: exclude agent_at_hello calls not heard as a
-    person, as `stats.abandon_figures` does there)."""
-    return Q(**{f"{PERSON_AT}__isnull": False}) & ~Q(outcome=MACHINE)
+def person_answered(mode: str = "") -> Q:
+    """Attempts a person answered: with the agent at the hello, a heard person (as
+    `stats.abandon_figures`); otherwise the callee's answer, machines excluded."""
+    if mode == CampaignMode.AGENT_AT_HELLO:
+        return Q(**{f"{PERSON_AT}__isnull": False})
+    return Q(answered_at__isnull=False) & ~Q(outcome=MACHINE)
 
 
 def classified_machine() -> Q:
-    """Attempts classified as answering machines (issue 18 merge: `heard="machine"`)."""
-    return Q(outcome=MACHINE)
+    """Attempts classified as answering machines (heard as one at the hello, or the outcome)."""
+    return Q(heard=MACHINE) | Q(outcome=MACHINE)
 UK_NO_REDIAL = dt.timedelta(hours=72)
 
 
@@ -74,11 +78,13 @@ def _abandoned() -> Q:
         answer_to_agent_ms__gt=ABANDON_AFTER_MS)
 
 
-def counts(campaign_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """Attempts, live answered, abandoned, message played, machines placed in [start, end)."""
+def counts(campaign_id: int, start: dt.datetime, end: dt.datetime, mode: str = ""
+           ) -> dict[str, int]:
+    """Attempts, live answered, abandoned, message played, machines placed in [start, end), for
+    a campaign in connect `mode`."""
     rows = CallAttempt.objects.filter(campaign_id=campaign_id, created_at__gte=start,
                                       created_at__lt=end)
-    person = person_answered()
+    person = person_answered(mode)
     figures = rows.aggregate(
         attempts=Count("id"),
         live=Count("id", filter=person),
@@ -91,7 +97,7 @@ def counts(campaign_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, 
 
 def evidence(campaign: Campaign, start: dt.datetime, end: dt.datetime) -> Evidence:
     """The campaign's figures for [start, end), under both formulas."""
-    c = counts(campaign.pk, start, end)
+    c = counts(campaign.pk, start, end, campaign.mode)
     fp = c["machines"] * float(campaign.amd_false_positive_pct) / 100
     return Evidence(
         campaign=campaign.pk, start=start, end=end, attempts=c["attempts"],
@@ -112,7 +118,7 @@ def window(campaign: Campaign, now: dt.datetime) -> predictive.Window:
     """The campaign's regulatory window ending now, counted under its own formula (the pacer's)."""
     formula = predictive.AbandonFormula(campaign.abandon_formula)
     start = now - dt.timedelta(seconds=predictive.window_seconds(formula))
-    c = counts(campaign.pk, start, now + dt.timedelta(seconds=1))
+    c = counts(campaign.pk, start, now + dt.timedelta(seconds=1), campaign.mode)
     if formula is predictive.AbandonFormula.UK_24H:
         fp = c["machines"] * float(campaign.amd_false_positive_pct) / 100
         return predictive.Window(int(c["live"] + fp), c["abandoned"] + fp)
@@ -153,5 +159,5 @@ def uk_redial_blocked(campaign: Campaign, target_id: int, now: dt.datetime) -> b
     if campaign.abandon_formula != AbandonFormula.UK_24H:
         return False
     return CallAttempt.objects.filter(
-        person_answered() & _abandoned(),
+        person_answered(campaign.mode) & _abandoned(),
         target_id=target_id, created_at__gte=now - UK_NO_REDIAL).exists()
